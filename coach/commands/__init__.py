@@ -1,0 +1,1 @@
+"""One module per group of `coach` subcommands; each exposes ``register(subparsers)``."""

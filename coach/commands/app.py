@@ -1,0 +1,56 @@
+"""`coach app`: start the manager's page (app.py) with Streamlit, on 127.0.0.1, usage statistics off.
+
+Streamlit is run as a subprocess (`python -m streamlit run`) rather than imported: it owns its
+event loop and signal handling, and `coach --help` must not pay for importing it.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("app", help="open the Reflection Coach page in your browser (Streamlit, 127.0.0.1)",
+                       description="Start the Streamlit page for managers. It listens on 127.0.0.1 only and "
+                       "sends no usage statistics; open the printed URL in a browser. Stop it with Ctrl+C.")
+    p.add_argument("--port", type=int, default=None, help="port to listen on (default: Streamlit's, 8501)")
+    p.set_defaults(func=cmd_app)
+
+
+def app_path() -> Path:
+    from .. import config
+
+    return config.PACKAGE_ROOT / "app.py"
+
+
+def streamlit_command(port: int | None = None) -> list[str]:
+    """The exact command line `coach app` runs (tests check it)."""
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_path()),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    if port is not None:
+        cmd += ["--server.port", str(port)]
+    return cmd
+
+
+def cmd_app(args) -> int:
+    from .. import config
+    from ..errors import UsageError
+
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise UsageError("--port must be between 1 and 65535")
+    path = app_path()
+    if not path.is_file():
+        raise UsageError(f"the page is missing: {path} (run `coach app` from a source checkout)")
+    import importlib.util
+
+    if importlib.util.find_spec("streamlit") is None:
+        raise UsageError("streamlit is not installed: pip install streamlit")
+    config.setup_offline_env()
+    env = dict(os.environ)
+    env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+    try:
+        return subprocess.call(streamlit_command(args.port), cwd=str(path.parent), env=env)
+    except KeyboardInterrupt:
+        return 130

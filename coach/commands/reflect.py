@@ -1,0 +1,113 @@
+"""`coach reflect` and `coach verify`: one situation in, grounded and checked feedback out."""
+from __future__ import annotations
+
+import os
+import sys
+
+from .common import is_tty, print_json, read_text_arg
+
+
+def add_model_args(p, multiple: bool = False) -> None:
+    """--model / --api-base / --api-key, shared by reflect, batch and eval."""
+    if multiple:
+        p.add_argument("--model", action="append", default=None, metavar="M",
+                       help="engine: 'extractive' (built in, default) or a litellm model; repeat to compare")
+    else:
+        p.add_argument("--model", default=None, metavar="M",
+                       help="engine: 'extractive' (built in, default; or COACH_MODEL) or a litellm model such as "
+                       "openai/gpt-4o-mini, ollama/llama3.1, local/smollm2")
+    p.add_argument("--api-base", default=None, metavar="URL", help="base URL of an OpenAI-compatible server")
+    p.add_argument("--api-key", default=None, metavar="K",
+                   help="API key (default: the provider's usual variable, e.g. OPENAI_API_KEY); never logged")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the model (default 60)")
+
+
+def engine_options(args):
+    from ..engines import EngineOptions
+
+    return EngineOptions(api_base=args.api_base, api_key=args.api_key or None, timeout=args.timeout)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("reflect", help="feedback on one situation, grounded in the corpus and checked",
+                       description="Describe a situation with your team; get feedback grounded in the corpus, "
+                       "with cited passages, verified quotes and the management/leadership lens.")
+    p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO", help="the situation, or '-' for stdin")
+    add_model_args(p)
+    p.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
+    p.add_argument("--json", action="store_true", help="print the Feedback JSON")
+    p.set_defaults(func=cmd_reflect)
+
+    p = sub.add_parser("verify", help="check any answer's quotes and claims against the whole corpus",
+                       description="Run the coach's checks on an answer written elsewhere. Exit 0 when clean, "
+                       "1 when something is flagged, 2 on usage errors.")
+    p.add_argument("file", metavar="FILE|-", help="the answer text, or '-' for stdin")
+    p.add_argument("--json", action="store_true", help="print the checks as JSON")
+    p.set_defaults(func=cmd_verify)
+
+
+def cmd_reflect(args) -> int:
+    from ..errors import UsageError
+    from ..pipeline import check_scenario, reflect
+
+    if not 1 <= args.k <= 20:
+        raise UsageError("-k must be between 1 and 20")
+    text, _ = check_scenario(read_text_arg(args.scenario, "situation"))
+    model = args.model or os.environ.get("COACH_MODEL") or "extractive"
+    streaming = not args.json and model != "extractive"
+
+    def on_token(piece: str) -> None:
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    fb = reflect(text, model=model, k=args.k, opts=engine_options(args), on_token=on_token if streaming else None)
+    if args.json:
+        print_json(fb.to_dict())
+        return 0
+    if streaming:
+        sys.stdout.write("\n\n--- checked ---\n\n")
+    md = fb.to_markdown()
+    if is_tty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(md, hyperlinks=False))
+    else:
+        sys.stdout.write(md + "\n")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from ..errors import UsageError
+    from ..verify import verify_answer
+
+    if args.file == "-":
+        text = read_text_arg("-", "answer")
+    else:
+        try:
+            with open(args.file, "rb") as f:
+                raw = f.read()
+        except OSError as e:
+            raise UsageError(f"{args.file}: {e.strerror}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"{args.file}: not UTF-8 text") from None
+    if not text.strip():
+        raise UsageError("the answer is empty")
+    res = verify_answer(text, [], whole_corpus=True)
+    flagged = bool(res.checks.unverified_quotes or res.checks.unsupported_sentences)
+    if args.json:
+        print_json({
+            "quotes": [{"speaker": q.speaker, "text": q.text, "verified": q.verified, "reason": q.reason} for q in res.quotes],
+            "unsupported_sentences": res.checks.unsupported_sentences,
+            "sentences": [s.__dict__ for s in res.checks.sentences],
+            "on_corpus": res.checks.on_corpus,
+            "clean": not flagged,
+        })
+    else:
+        sys.stdout.write(res.annotated.rstrip() + "\n\n")
+        claims = [s for s in res.checks.sentences if s.checked]
+        sys.stdout.write(f"{len(claims)} claims checked, on-corpus {res.checks.on_corpus:.0%}; "
+                         f"{sum(q.verified for q in res.quotes)}/{len(res.quotes)} quotes verified.\n")
+    return 1 if flagged else 0

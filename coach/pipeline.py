@@ -1,0 +1,166 @@
+"""The pipeline in one direction: scenario -> retrieve -> lens/scope -> compose -> verify -> Feedback.
+
+Front ends call ``reflect`` (one scenario, optionally streaming) or, for many at once,
+``prepare_many`` (one embedding pass for the whole batch) then ``finish`` / ``areflect`` per case.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import config
+from .engines import Draft, EngineOptions, OnToken, Request, acompose, compose, is_extractive
+from .errors import UsageError
+from .feedback import Feedback, Lens, Source
+from .retrieve import Hit
+from .store import Store
+
+LENS_SOURCES = 2  # the strongest lens axes whose backing passages join the sources
+
+
+@dataclass
+class Prepared:
+    """Everything about a scenario that does not depend on the engine."""
+
+    scenario: str
+    sources: list[Source]
+    lens: Lens
+    in_scope: bool
+    notices: list[str] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    prep_s: float = 0.0
+
+
+def check_scenario(text: str | None) -> tuple[str, list[str]]:
+    """Reject empty input; cut over-long input with an explicit notice (never a hang)."""
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise UsageError("the situation is empty: describe what is happening with your team")
+    notices = []
+    limit = config.MAX_SCENARIO_CHARS
+    if len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0]
+        notices.append(f"Your text was {len(text):,} characters; only the first {len(cut):,} were used (limit {limit:,}).")
+        text = cut
+    return text, notices
+
+
+def _as_hit(p, vec) -> Hit:
+    import numpy as np
+
+    from .retrieve import _hit
+
+    p.metadata["_score"] = float(np.asarray(p.embedding, dtype="float32") @ np.asarray(vec, dtype="float32"))
+    return _hit(p)
+
+
+def _sources(hits: list[Hit]) -> list[Source]:
+    return [
+        Source(id=f"S{n}", doc_id=h.doc_id, title=h.title, author=h.author, text=h.text, score=h.score,
+               passage_id=h.id, origin=h.origin)
+        for n, h in enumerate(hits, 1)
+    ]
+
+
+def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None) -> list[Prepared]:
+    """Validate, embed (once, for all), retrieve, and place every scenario on the lens."""
+    from . import embed
+    from .lens import lens_for
+    from .retrieve import retrieve_many
+    from .scope import assess_scope
+
+    t0 = time.perf_counter()
+    checked = [check_scenario(s) for s in scenarios]
+    texts = [c[0] for c in checked]
+    vecs = embed.encode(texts)
+    all_hits = retrieve_many(texts, k, store=store, vectors=vecs)
+    scopes = [assess_scope(t, v, h) for t, v, h in zip(texts, vecs, all_hits)]
+    # the passages that back each in-scope case's two strongest lens axes join its sources, so the
+    # lens is citable by any engine; fetched for the whole batch at once
+    first = [lens_for(v, {}) if sc.in_scope else None for v, sc in zip(vecs, scopes)]
+    backing = {d.passage_id for ln in first if ln for d in ln.dimensions[:LENS_SOURCES] if d.passage_id}
+    extra = {p.id: p for p in (store or Store()).get(sorted(backing))} if backing else {}
+    out = []
+    for (text, notices), vec, hits, scope, ln in zip(checked, vecs, all_hits, scopes, first):
+        notices = notices + scope.notices
+        if not scope.in_scope:
+            out.append(Prepared(text, [], Lens(), False, notices, hits))
+            continue
+        have = {h.id for h in hits}
+        added = [extra[d.passage_id] for d in ln.dimensions[:LENS_SOURCES]
+                 if d.passage_id in extra and d.passage_id not in have]
+        lens_hits = [_as_hit(p, vec) for p in {p.id: p for p in added}.values()]
+        sources = _sources(hits + lens_hits)
+        ids = {s.passage_id: s.id for s in sources}
+        out.append(Prepared(text, sources, lens_for(vec, ids), True, notices, hits))
+    per = (time.perf_counter() - t0) / max(1, len(out))
+    for p in out:
+        p.prep_s = per
+    return out
+
+
+def prepare(scenario: str, k: int = config.DEFAULT_K, store=None) -> Prepared:
+    return prepare_many([scenario], k, store)[0]
+
+
+def out_of_scope_answer() -> str:
+    from .scope import OUT_OF_SCOPE_MESSAGE
+
+    return OUT_OF_SCOPE_MESSAGE
+
+
+def finish(prep: Prepared, draft: Draft, model: str, elapsed_s: float = 0.0) -> Feedback:
+    """Verify a draft against the sources it was given and assemble the Feedback."""
+    from .verify import verify_answer
+
+    if not prep.in_scope:
+        return Feedback(scenario=prep.scenario, model=model, answer_markdown=draft.text, raw_answer=draft.text,
+                        in_scope=False, notices=prep.notices + draft.notices, usage=draft.usage,
+                        elapsed_s=round(elapsed_s, 3))
+    result = verify_answer(draft.text, prep.sources)
+    return Feedback(
+        scenario=prep.scenario, model=model, answer_markdown=result.annotated, raw_answer=draft.text,
+        sources=prep.sources, quotes=result.quotes, checks=result.checks, lens=prep.lens, in_scope=True,
+        notices=prep.notices + draft.notices + result.notices, usage=draft.usage, elapsed_s=round(elapsed_s, 3),
+    )
+
+
+def reflect(
+    scenario: str,
+    model: str | None = None,
+    k: int = config.DEFAULT_K,
+    opts: EngineOptions | None = None,
+    on_token: OnToken | None = None,
+    store=None,
+) -> Feedback:
+    t0 = time.perf_counter()
+    model = model or config.default_model()
+    prep = prepare(scenario, k, store)
+    if not prep.in_scope:
+        draft = Draft(out_of_scope_answer(), model)
+        if on_token:
+            on_token(draft.text)
+    else:
+        draft = compose(model, Request(prep.scenario, prep.sources, prep.lens), opts, on_token)
+    return finish(prep, draft, model, time.perf_counter() - t0)
+
+
+async def areflect(prep: Prepared, model: str, opts: EngineOptions | None = None) -> Feedback:
+    """One prepared case through an engine, asynchronously (the batch runner's unit of work)."""
+    t0 = time.perf_counter()
+    if not prep.in_scope:
+        draft = Draft(out_of_scope_answer(), model)
+    else:
+        draft = await acompose(model, Request(prep.scenario, prep.sources, prep.lens), opts)
+    return finish(prep, draft, model, prep.prep_s + time.perf_counter() - t0)
+
+
+def is_remote_model(model: str | None) -> bool:
+    """Would this engine send the text off this process? (the privacy guard's question)"""
+    if is_extractive(model):
+        return False
+    return not (model or "").lower().startswith("local/")
+
+
+__all__: list[Any] = ["Prepared", "prepare", "prepare_many", "finish", "reflect", "areflect", "check_scenario", "is_remote_model"]

@@ -1,0 +1,51 @@
+"""Feedback as Markdown: the same document for the terminal, the page's download and the batch report."""
+from __future__ import annotations
+
+from .feedback import Feedback
+
+
+def checks_summary(fb: Feedback) -> str:
+    """One line saying what was checked and what failed: shown under every answer."""
+    c = fb.checks
+    claims = [s for s in c.sentences if s.checked]
+    skipped = len(c.sentences) - len(claims)
+    verified = sum(q.verified for q in fb.quotes)
+    parts = [
+        f"{len(claims)} claim sentences checked against their cited passages ({sum(s.supported for s in claims)} supported, on-corpus {c.on_corpus:.0%})",
+        f"{skipped} headings or questions not checked" if skipped else "",
+        f"{verified} of {len(fb.quotes)} quotes verified in the corpus" if fb.quotes else "no quotations",
+        f"{len(c.invalid_citations)} citations to sources that were not given ({', '.join(c.invalid_citations)})" if c.invalid_citations else "all citations point at given sources",
+    ]
+    return "; ".join(p for p in parts if p) + "."
+
+
+def feedback_markdown(fb: Feedback) -> str:
+    out = [f"# Reflection\n", f"> {' '.join(fb.scenario.split())[:600]}\n", f"*Engine: {fb.model}*\n"]
+    for n in fb.notices:
+        out.append(f"> **Note:** {n}\n")
+    out.append(fb.answer_markdown.strip() + "\n")
+    if not fb.in_scope:
+        return "\n".join(out)
+    out.append("## What was checked\n")
+    out.append(checks_summary(fb) + "\n")
+    for q in fb.quotes:
+        mark = "✓ verified" if q.verified else "⚠ unverified"
+        who = f"{q.speaker}: " if q.speaker else ""
+        out.append(f"- {mark} — {who}“{q.text}” ({q.reason})")
+    for s in fb.checks.unsupported_sentences:
+        out.append(f"- ⚠ unsupported — {s['text']} ({s.get('reason', '')})")
+    if fb.quotes or fb.checks.unsupported_sentences:
+        out.append("")
+    if fb.lens.dimensions:
+        out.append(f"## The lens: {fb.lens.leaning}\n")
+        out.append("| axis | management | leadership | source |\n| --- | --- | --- | --- |")
+        for d in fb.lens.dimensions:
+            out.append(f"| {d.name} ({d.management_label} / {d.leadership_label}) | {d.management:.2f} | {d.leadership:.2f} | {d.source_id or ''} |")
+        out.append("")
+    if fb.sources:
+        out.append("## Sources\n")
+        for s in fb.sources:
+            by = f", {s.author}" if s.author else ""
+            text = " ".join(s.text.split())
+            out.append(f"**[{s.id}]** *{s.title}*{by} (score {s.score:.2f})\n\n> {text}\n")
+    return "\n".join(out)

@@ -1,0 +1,161 @@
+"""The passage store: one Chroma collection, embedded on disk by default or on a Chroma server.
+
+The same code serves both: ``COACH_CHROMA_URL`` picks ``HttpClient``, otherwise a
+``PersistentClient`` under ``COACH_DATA_DIR``. Collections carry no embedding function (Chroma's
+default one downloads a model and fails offline); we pass vectors ourselves and record the model's
+name and dimension in the collection metadata, so a store built with another model is refused
+instead of silently returning nonsense.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from . import config
+from .embed import DIM, MODEL_NAME
+from .errors import StoreError
+
+
+@dataclass
+class StoredPassage:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    embedding: list[float] | None = None
+
+
+class Store:
+    def __init__(self, url: str | None = None, path: Path | None = None, collection: str | None = None):
+        config.setup_offline_env()
+        self.url = url if url is not None else config.chroma_url()
+        self.path = Path(path) if path else config.data_dir() / "chroma"
+        self.name = collection or config.collection_name()
+        self._client = None
+        self._collection = None
+
+    # -- connection -----------------------------------------------------------------------------
+    @property
+    def where(self) -> str:
+        return self.url or str(self.path)
+
+    def _connect(self):
+        if self._client is not None:
+            return self._client
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False)
+        if self.url:
+            u = urlparse(self.url if "://" in self.url else f"http://{self.url}")
+            if not u.hostname:
+                raise StoreError(f"COACH_CHROMA_URL is not a URL: {self.url!r}")
+            try:
+                self._client = chromadb.HttpClient(
+                    host=u.hostname, port=u.port or (443 if u.scheme == "https" else 8000),
+                    ssl=u.scheme == "https", settings=settings,
+                )
+                self._client.heartbeat()
+            except Exception as e:  # chroma raises many kinds; the user needs one line
+                self._client = None
+                raise StoreError(f"cannot reach the Chroma server at {self.url} ({type(e).__name__})") from None
+        else:
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(self.path), settings=settings)
+            except OSError as e:
+                raise StoreError(f"cannot open the store at {self.path}: {e.strerror}") from None
+        return self._client
+
+    def collection(self, create: bool = True):
+        if self._collection is not None:
+            return self._collection
+        client = self._connect()
+        wanted = {"embed_model": MODEL_NAME, "embed_dim": DIM, "hnsw:space": "cosine"}
+        try:
+            col = client.get_collection(self.name, embedding_function=None) if not create else None
+        except Exception:
+            raise StoreError(f"the store at {self.where} has no passages yet: run `coach ingest`") from None
+        if col is None:
+            col = client.get_or_create_collection(self.name, embedding_function=None, metadata=wanted)
+        meta = col.metadata or {}
+        if meta.get("embed_model") != MODEL_NAME or int(meta.get("embed_dim") or 0) != DIM:
+            raise StoreError(
+                f"the store at {self.where} was built with embedding model {meta.get('embed_model')!r} "
+                f"(dim {meta.get('embed_dim')}), not {MODEL_NAME!r} (dim {DIM}): re-ingest with `coach ingest --rebuild`"
+            )
+        self._collection = col
+        return col
+
+    def reset(self) -> None:
+        """Drop the collection (``coach ingest --rebuild``)."""
+        client = self._connect()
+        try:
+            client.delete_collection(self.name)
+        except Exception:
+            pass
+        self._collection = None
+
+    # -- reads ---------------------------------------------------------------------------------
+    def count(self) -> int:
+        """Passages stored (sentence records ride along with their passage and are not counted)."""
+        return len(self.collection().get(where={"kind": {"$ne": "sentence"}}, include=[])["ids"])
+
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """id -> metadata of everything stored, without vectors: what ingest compares against."""
+        got = self.collection().get(include=["metadatas"])
+        return {i: (m or {}) for i, m in zip(got["ids"], got["metadatas"])}
+
+    def all(self, with_embeddings: bool = False) -> list[StoredPassage]:
+        include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
+        got = self.collection().get(where={"kind": {"$ne": "sentence"}}, include=include)
+        embs = got.get("embeddings") if with_embeddings else None
+        return [
+            StoredPassage(i, d, m or {}, (list(embs[n]) if embs is not None else None))
+            for n, (i, d, m) in enumerate(zip(got["ids"], got["documents"], got["metadatas"]))
+        ]
+
+    def get(self, ids: list[str]) -> list[StoredPassage]:
+        """Passages by id, with vectors (missing ids are simply absent)."""
+        if not ids:
+            return []
+        got = self.collection().get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        return [StoredPassage(i, d, dict(m or {}), list(e))
+                for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])]
+
+    def query(self, embeddings: list[list[float]], n: int) -> list[list[StoredPassage]]:
+        """Nearest ``n`` passages per query vector, with their own vectors (for MMR) and a cosine score."""
+        col = self.collection()
+        n = max(1, min(n, col.count()))
+        res = col.query(query_embeddings=embeddings, n_results=n, include=["documents", "metadatas", "embeddings", "distances"])
+        out = []
+        for q in range(len(embeddings)):
+            row = []
+            for i, d, m, e, dist in zip(res["ids"][q], res["documents"][q], res["metadatas"][q], res["embeddings"][q], res["distances"][q]):
+                sp = StoredPassage(i, d, dict(m or {}), list(e))
+                sp.metadata["_score"] = 1.0 - float(dist)
+                row.append(sp)
+            out.append(row)
+        return out
+
+    # -- writes --------------------------------------------------------------------------------
+    def upsert(self, ids: list[str], embeddings: list[list[float]] | None, texts: list[str], metadatas: list[dict]) -> None:
+        if not ids:
+            return
+        col = self.collection()
+        step = 1000
+        for s in range(0, len(ids), step):
+            kw = dict(ids=ids[s:s + step], documents=texts[s:s + step], metadatas=metadatas[s:s + step])
+            if embeddings is not None:
+                kw["embeddings"] = embeddings[s:s + step]
+            col.upsert(**kw)
+
+    def update_metadata(self, ids: list[str], metadatas: list[dict]) -> None:
+        if ids:
+            self.collection().update(ids=ids, metadatas=metadatas)
+
+    def delete(self, ids: list[str]) -> None:
+        col = self.collection()
+        for s in range(0, len(ids), 1000):
+            col.delete(ids=ids[s:s + 1000])

@@ -1,0 +1,56 @@
+"""Shared fixtures: an isolated store, ingested once per session from the real corpus with the real
+embedding model, and a real OpenAI-compatible server on 127.0.0.1 when a test asks for one."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/openai_server.py
+
+_SESSION_DATA = Path(os.environ.get("COACH_TEST_DATA") or (ROOT / ".pytest_cache" / "coach-data"))
+os.environ["COACH_DATA_DIR"] = str(_SESSION_DATA)
+os.environ["COACH_CORPUS_DIR"] = str(ROOT / "corpus")
+os.environ.pop("COACH_CHROMA_URL", None)
+os.environ.pop("COACH_MODEL", None)
+for k, v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+             "ANONYMIZED_TELEMETRY": "False", "TOKENIZERS_PARALLELISM": "false"}.items():
+    os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def ingested():
+    """The real corpus in the session's store (embedded once; later runs reuse it unchanged)."""
+    from coach.ingest import ingest
+    from coach.store import Store
+
+    store = Store()
+    report = ingest(ROOT / "corpus", store)
+    assert not report.errors, report.errors
+    return store
+
+
+@pytest.fixture
+def fake_openai():
+    """A real HTTP server speaking the OpenAI chat API on 127.0.0.1 (tests/openai_server.py)."""
+    from openai_server import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def coach_cli():
+    """Run `coach ...` in a subprocess the way a user would; returns CompletedProcess."""
+    import subprocess
+
+    def run(*args, input: str | None = None, env: dict | None = None, timeout: float = 180):
+        e = dict(os.environ)
+        e.update(env or {})
+        return subprocess.run([sys.executable, "-m", "coach.cli", *args], input=input, capture_output=True,
+                              text=True, env=e, timeout=timeout, cwd=str(ROOT))
+
+    return run

@@ -1,0 +1,480 @@
+"""The manager's page: its sanitiser (unit tests) and its logic through Streamlit's AppTest.
+
+AppTest runs app.py in this process against the session's real store (``ingested``), the real
+embedding model and, for the model paths, a real OpenAI-compatible server on 127.0.0.1. The browser
+itself is exercised in test_browser.py.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from coach.page import (
+    CheckSummary,
+    check_summary,
+    decorate_answer,
+    leaning_sentence,
+    lens_rows,
+    plain_label,
+    render_answer,
+    sanitize_markdown,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+DRUCKER_SCENARIO = "My team does things right but maybe not the right things"
+TIMEOUT = 240  # the first run in a process loads the embedding model and warms the verifier
+
+# --------------------------------------------------------------------------------------------------
+# The sanitiser, judged by a real CommonMark renderer (markdown-it, with raw HTML enabled, as a
+# permissive browser-side renderer would be): whatever goes in, no <a>, <img>, <script> or any
+# other HTML element may come out of the sanitised text, and addresses end up inside <code>.
+# --------------------------------------------------------------------------------------------------
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+_SAFE_TAGS = {"p", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5",
+              "h6", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "s"}
+
+
+def rendered(markdown: str) -> str:
+    return _MD.render(markdown)
+
+
+def assert_inert(html: str) -> None:
+    tags = {t.lower() for t in re.findall(r"<([A-Za-z][A-Za-z0-9]*)", html)}
+    assert tags <= _SAFE_TAGS, f"unexpected elements {tags - _SAFE_TAGS} in {html!r}"
+    outside_code = re.sub(r"<code>.*?</code>", " ", html, flags=re.S)
+    # what GFM (Streamlit's renderer) would turn into links by itself
+    assert not re.search(r"(?:https?://|www\.)[A-Za-z0-9]", outside_code), html
+    assert not re.search(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]", outside_code), html
+
+
+HOSTILE = [
+    "![x](http://127.0.0.1:9/x.png)",
+    "![](http://evil.example/track.gif \"title\")",
+    "[click](javascript:window.__pwned=2)",
+    "[click]( javascript:alert(1) 'title')",
+    "<script>window.__pwned=1</script>",
+    "<img src=x onerror=alert(1)>",
+    "<a href=\"javascript:alert(1)\">a</a>",
+    "<http://evil.example/x>",
+    "<javascript:alert(1)>",
+    "[ref]: javascript:alert(1)\n\n[click][ref]",
+    "[ref]: http://evil.example/i.png\n\n![img][ref]",
+    "[![img](http://a.example/b.png)](http://c.example/d)",
+    "visit http://evil.example/path?x=1. or www.evil.example now",
+    "write to boss@corp.example please",
+    "\\[x](javascript:alert(1))",
+    "`code` then [x](javascript:y) then `",
+    "&lt;script&gt; and &#106;avascript:alert(1)",
+    ":red[directive] and :material/home: and $\\href{javascript:alert(1)}{x}$",
+    "<!-- comment --> <iframe src=http://evil.example></iframe>",
+    "[a](<javascript:alert(1)>)",
+    "[a]\n(javascript:alert(1))",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_sanitizer_leaves_nothing_that_links_loads_or_runs(text):
+    out = sanitize_markdown(text)
+    assert_inert(rendered(out))
+    # and the page's own decoration on top of it adds only in-page links
+    decorated = rendered(decorate_answer(out, ["S1"]))
+    assert not re.search(r"<img|<script|<iframe", decorated)
+    assert all(h.startswith("#source-") for h in re.findall(r'<a href="([^"]*)"', decorated)), decorated
+
+
+def test_sanitizer_keeps_the_text_readable():
+    out = sanitize_markdown("See ![a chart](http://x.example/c.png) and [the article](https://x.example/a) "
+                           "or <script>alert(1)</script>. It costs $5, not $10. **Bold** stays.")
+    html = rendered(out)
+    assert "[image: a chart]" in html
+    assert "the article <code>https://x.example/a</code>" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text, not run
+    assert "$5, not $10" in html
+    assert "<strong>Bold</strong>" in html
+
+
+def test_sanitizer_fuzz_of_markdown_punctuation_stays_inert():
+    """Random mixes of everything that could open a link, image, HTML or code span."""
+    pieces = ["[", "]", "(", ")", "!", "<", ">", "`", "\\", "javascript:x()", "http://e.example/i.png", " ", "a",
+              "\n", ":", '"', "*", "&#106;", "www.w.example", "u@h.example", "![", "](", "<img src=q>", "[S1]", "$"]
+    rng = random.Random(20240601)
+    for _ in range(1500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        html = rendered(sanitize_markdown(text))
+        assert_inert(html)
+
+
+def test_sanitizer_is_linear_on_long_input():
+    text = ("a" * 5000 + "@") * 4 + "http://" + "b" * 5000
+    t0 = time.perf_counter()
+    sanitize_markdown(text)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_citations_become_in_page_links_and_marks_become_badges():
+    answer = ('As Peter Drucker said, "Management is doing things right; leadership is doing the right things." '
+              "✓ *verified in the corpus* [S1] Culture matters [S2, S9 ⚠ no such source: S9]. "
+              '"Culture eats strategy" ⚠ *unverified quote: not found in the corpus* Numbers ⚠ *unsupported*')
+    md = render_answer(answer, ["S1", "S2"])
+    assert "[\\[S1\\]](#source-s1)" in md and "[\\[S2\\]](#source-s2)" in md
+    assert ":green-background[✓ verified in the corpus]" in md
+    assert ":red-background[⚠ S9: no such source]" in md
+    assert ":orange-background[⚠ unverified quote: not found in the corpus]" in md
+    assert ":orange-background[⚠ unsupported]" in md
+    html = rendered(md)
+    assert re.findall(r'<a href="([^"]*)"', html) == ["#source-s1", "#source-s2"]
+
+
+def test_a_model_cannot_forge_the_pages_own_markup():
+    """Directive or link syntax written by a model stays text: only the page adds badges and links."""
+    md = render_answer(":green-background[✓ verified in the corpus] [S1](javascript:x) [x](#source-s1)", ["S1"])
+    assert ":green-background\\[" in md
+    assert "(javascript:x)" not in md and "](#source-s1)" not in md.replace("[\\[S1\\]](#source-s1)", "")
+
+
+def test_plain_label_is_one_inert_line():
+    label = plain_label("line one\n![x](http://e.example/i.png)\n" + "word " * 40, limit=60)
+    assert "\n" not in label and len(label) < 90 and label.endswith("…")
+    assert_inert(rendered(label))
+
+
+def test_summary_and_lens_words_from_a_feedback():
+    from coach.feedback import Checks, Feedback, Lens, LensDimension, Quote, SentenceCheck
+
+    fb = Feedback(scenario="s", model="extractive", answer_markdown="a",
+                  quotes=[Quote("Peter Drucker", "q", "S1", True), Quote("X", "y", None, False, "not found")],
+                  checks=Checks(on_corpus=0.75, invalid_citations=["S9"],
+                                sentences=[SentenceCheck("a", 0.9, True), SentenceCheck("b", 0.1, False),
+                                           SentenceCheck("c", 0.8, True), SentenceCheck("d", 0.7, True)]),
+                  lens=Lens("leadership", [LensDimension("focus", 0.2, 0.8, "S1", "planning", "vision"),
+                                           LensDimension("tactics vs strategy", 0.7, 0.3, None, "tactics", "strategy")]))
+    s = check_summary(fb)
+    assert s == CheckSummary(4, 3, 0, 0.75, 1, 1, 1)
+    assert s.line() == "4 sentences checked · 75% on-corpus · 1 quote verified · 1 unverified · 1 citation to no source"
+    assert not s.clean
+    rows = lens_rows(fb.lens)
+    assert [r["position"] for r in rows] == [0.6, -0.4] and rows[0]["side"] == "leadership"
+    words = rendered(leaning_sentence(fb.lens))
+    assert "leans toward <strong>leadership</strong>" in words
+    assert "focus (vision)" in words and "tactics vs strategy (tactics)" in words
+
+
+# --------------------------------------------------------------------------------------------------
+# The page through AppTest
+# --------------------------------------------------------------------------------------------------
+def new_app():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def reflect(at, scenario: str):
+    at.text_area(key="scenario").input(scenario)
+    at.button(key="reflect").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def markdown_values(at) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def answer_markdown(at) -> str:
+    """The rendered answer: the markdown right after the 'Reflection' subheader."""
+    values = markdown_values(at)
+    hits = [v for v in values if "#source-" in v or "no grounded" in v or "reflects on situations" in v]
+    assert hits, values
+    return hits[0]
+
+
+def use_model(at, model: str, api_base: str | None = None, key: str | None = None):
+    at.sidebar.selectbox(key="engine").set_value("other").run()
+    at.sidebar.text_input(key="custom_model").input(model)
+    if api_base is not None:
+        at.sidebar.text_input(key="api_base").input(api_base)
+    if key is not None:
+        password = [w for w in at.sidebar.text_input if w.label == "API key"]
+        assert len(password) == 1
+        password[0].input(key)
+    return at.run()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_reflect_shows_streamed_answer_sources_marks_lens_and_history(ingested, monkeypatch):
+    import streamlit as st
+
+    import coach.store
+
+    st.cache_resource.clear()
+    opened = []
+    real_init = coach.store.Store.__init__
+
+    def counting_init(self, *a, **kw):
+        opened.append(1)
+        real_init(self, *a, **kw)
+
+    monkeypatch.setattr(coach.store.Store, "__init__", counting_init)
+
+    t0 = time.perf_counter()
+    at = new_app()
+    load_s = time.perf_counter() - t0
+    assert at.title[0].value == "Reflection Coach"
+    assert at.button(key="reflect").label == "Reflect"
+
+    t0 = time.perf_counter()
+    reflect(at, DRUCKER_SCENARIO)
+    first_s = time.perf_counter() - t0
+    answer = answer_markdown(at)
+    # citation markers link to the cards, whose headings carry those anchors
+    cited = sorted(set(re.findall(r"\(#(source-s\d+)\)", answer)))
+    anchors = {h.proto.anchor for h in at.subheader if h.proto.anchor}
+    assert cited and set(cited) <= anchors, (cited, anchors)
+    # the Drucker line is retrieved and quoted, with its visible mark
+    assert "Management is doing things right" in answer
+    assert ":green-background[✓ verified in the corpus]" in answer
+    hist = at.session_state["history"]
+    fb = hist[-1]["feedback"]
+    assert any(q.verified and q.speaker == "Peter Drucker" for q in fb.quotes)
+    # source cards: title, author where known, passage, score
+    titles = [h.value for h in at.subheader if h.proto.anchor.startswith("source-")]
+    assert len(titles) == len(fb.sources)
+    for src, title in zip(fb.sources, titles):
+        assert title.startswith(f"{src.id} · ")
+    captions = [c.value for c in at.caption]
+    assert any(f"relevance {fb.sources[0].score:.2f}" in c for c in captions)
+    authored = [s for s in fb.sources if s.author]
+    assert all(any(f"by {s.author}" in c for c in captions) for s in authored)
+    assert all(sanitize_markdown(src.text) in markdown_values(at) for src in fb.sources)
+    # what was checked
+    summary = check_summary(fb)
+    assert any(f"What was checked: {summary.line()}" in c for c in captions)
+    assert f"{summary.sentences_checked} sentences checked" in summary.line()
+    # every unsupported sentence is flagged in place
+    flags = answer.count("⚠ unsupported")
+    assert flags == len(fb.checks.unsupported_sentences), (flags, fb.checks.unsupported_sentences)
+    # the lens: a Vega-Lite chart and the leaning in words
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1
+    spec = json.loads(charts[0].proto.spec)
+    assert "layer" in spec
+    assert any(f"leans toward **{fb.lens.leaning}**" in v or (fb.lens.leaning == "both" and "**both**" in v)
+               for v in markdown_values(at))
+    # downloads
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download as Markdown", "Download as JSON"]
+    assert json.loads(fb.to_json())["answer_markdown"] == fb.answer_markdown
+    assert fb.to_markdown().startswith("# Reflection")
+
+    # a second reflection: the store is not opened again, and it is quick
+    t0 = time.perf_counter()
+    reflect(at, "Our department merges with another next quarter; my people are anxious about the change.")
+    second_s = time.perf_counter() - t0
+    print(f"\npage load {load_s:.1f}s, first reflection {first_s:.1f}s, second {second_s:.1f}s")
+    assert len(opened) == 1, "the store must be opened once per process (st.cache_resource)"
+    assert second_s < 20
+    assert len(at.session_state["history"]) == 2 and at.session_state["current"] == 1
+    labels = [e.label for e in at.expander if "extractive" in e.label]
+    assert len(labels) == 2
+    assert "merges with another" in labels[0] and "does things right" in labels[1]
+    assert "showing above" in labels[0]
+    # an earlier reflection can be shown again
+    at.button(key="show_0").click().run()
+    assert at.session_state["current"] == 0
+    assert "Management is doing things right" in answer_markdown(at)
+
+
+def test_empty_situation_gets_an_inline_hint(ingested):
+    at = new_app()
+    reflect(at, "   \n ")
+    assert any("Describe the situation first" in i.value for i in at.info)
+    assert not at.session_state.get("history") and not at.error
+
+
+def test_an_example_fills_the_text_area(ingested):
+    from coach.page import EXAMPLES
+
+    at = new_app()
+    label = next(iter(EXAMPLES))
+    at.selectbox(key="example").set_value(label).run()
+    assert at.text_area(key="scenario").value == EXAMPLES[label]
+
+
+def test_out_of_scope_text_gets_the_calm_refusal(ingested):
+    at = new_app()
+    reflect(at, "What is a good recipe for sourdough bread with a crispy crust?")
+    fb = at.session_state["history"][-1]["feedback"]
+    assert not fb.in_scope
+    assert any("reflects on situations about managing and leading people" in v for v in markdown_values(at))
+    assert not at.get("vega_lite_chart")
+
+
+def test_unreachable_model_shows_message_and_offers_the_builtin_engine(ingested):
+    at = new_app()
+    use_model(at, "openai/fake-model", api_base=f"http://127.0.0.1:{free_port()}/v1")
+    reflect(at, DRUCKER_SCENARIO)
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "could not answer" in message and "cannot reach the model server" in message, message
+    assert "Traceback" not in message and not at.exception
+    assert not at.session_state.get("history")
+    fallback = at.button(key="fallback")
+    assert fallback.label == "Use the built-in engine instead"
+    fallback.click().run()
+    assert not at.error and not at.exception
+    fb = at.session_state["history"][-1]["feedback"]
+    assert fb.model == "extractive" and fb.scenario == DRUCKER_SCENARIO
+    assert at.sidebar.selectbox(key="engine").value == "extractive"
+
+
+def test_unexpected_failure_shows_a_short_message_not_a_traceback(ingested, monkeypatch):
+    import coach.pipeline
+
+    def broken(*a, **kw):
+        raise RuntimeError("internal detail that must not reach the page")
+
+    monkeypatch.setattr(coach.pipeline, "reflect", broken)
+    at = new_app()
+    reflect(at, DRUCKER_SCENARIO)
+    assert len(at.error) == 1 and "Something went wrong" in at.error[0].value
+    assert "internal detail" not in at.error[0].value and not at.exception
+    # extractive failed too, so there is nothing else to offer
+    assert not [b for b in at.button if b.key == "fallback"]
+
+
+def _every_file_under(*roots: Path):
+    for root in roots:
+        if root.exists():
+            for p in root.rglob("*"):
+                if p.is_file():
+                    yield p
+
+
+def test_api_key_reaches_the_model_and_nothing_else(ingested, tmp_path, caplog):
+    from openai_server import FakeOpenAI
+
+    secret = "sk-test-" + os.urandom(8).hex()
+    data_dir = Path(os.environ["COACH_DATA_DIR"])
+    started = time.time()
+    with FakeOpenAI(require_key=secret, mode="grounded") as srv:
+        at = new_app()
+        use_model(at, "openai/fake-model", api_base=srv.url, key=secret)
+        reflect(at, DRUCKER_SCENARIO)
+        assert not at.error, [e.value for e in at.error]
+        fb = at.session_state["history"][-1]["feedback"]
+        assert fb.model == "openai/fake-model" and "[S" in fb.answer_markdown
+        assert srv.auth_headers and all(h == f"Bearer {secret}" for h in srv.auth_headers)  # it was used
+
+        # a wrong key: a clear message, still without the key
+        wrong = "sk-wrong-" + os.urandom(8).hex()
+        password = [w for w in at.sidebar.text_input if w.label == "API key"][0]
+        password.input(wrong)
+        reflect(at, DRUCKER_SCENARIO)
+        assert len(at.error) == 1 and "rejected the API key" in at.error[0].value
+        assert wrong not in at.error[0].value
+        assert at.button(key="fallback")
+
+    # nowhere else: session state, history, downloads, the rendered page, logs, files written
+    state = at.session_state.to_dict()
+    assert secret not in repr(state) and wrong not in repr(state)
+    for key in ("api_key", "API key"):
+        assert key not in state
+    dumps = [fb.to_json(), fb.to_markdown(), repr(fb)]
+    dumps += [repr(e.value) for e in list(at.markdown) + list(at.caption) + list(at.error) + list(at.info)]
+    dumps.append(caplog.text)
+    for d in dumps:
+        assert secret not in d and wrong not in d
+    written = [p for p in _every_file_under(data_dir, ROOT / "test-artifacts", ROOT / ".streamlit")
+               if p.stat().st_mtime >= started - 1]
+    for p in written:
+        blob = p.read_bytes()
+        assert secret.encode() not in blob and wrong.encode() not in blob, p
+
+
+def test_the_streamed_answer_from_a_model_is_sanitised_too(ingested):
+    from openai_server import FakeOpenAI
+
+    hostile = ('Consider your process [S1]. ![x](http://127.0.0.1:9/x.png) <script>window.__pwned=1</script> '
+               '[click](javascript:window.__pwned=2)')
+    with FakeOpenAI(script=[{"content": hostile}], chunk_delay=0.01) as srv:
+        at = new_app()
+        use_model(at, "openai/fake-model", api_base=srv.url)
+        reflect(at, DRUCKER_SCENARIO)
+    answer = answer_markdown(at)
+    assert "\\[image: x\\]" in answer and "`javascript:window.__pwned=2`" in answer
+    assert "\\<script>" in answer
+    assert_inert(rendered(answer.replace("[\\[S1\\]](#source-s1)", "S1")))
+
+
+# --------------------------------------------------------------------------------------------------
+# `coach app`
+# --------------------------------------------------------------------------------------------------
+def test_coach_app_command_line():
+    from coach.commands.app import streamlit_command
+
+    cmd = streamlit_command(8765)
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(APP)
+    pairs = dict(zip(cmd[5::2], cmd[6::2]))
+    assert pairs == {"--server.address": "127.0.0.1", "--server.headless": "true",
+                     "--browser.gatherUsageStats": "false", "--server.port": "8765"}
+    assert "--server.port" not in streamlit_command(None)
+
+
+def test_coach_app_rejects_a_bad_port(coach_cli):
+    r = coach_cli("app", "--port", "70000")
+    assert r.returncode == 2
+    assert r.stderr.strip() == "coach: error: --port must be between 1 and 65535"
+
+
+def test_coach_app_serves_the_page_on_localhost(ingested):
+    port = free_port()
+    env = dict(os.environ)
+    proc = subprocess.Popen([sys.executable, "-m", "coach.cli", "app", "--port", str(port)], cwd=str(ROOT), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 60
+        body = ""
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    body = r.read().decode()
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.3)
+        assert body == "ok", proc.stdout.read() if proc.poll() is not None else "no answer from the page"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            assert "<title>" in r.read().decode().lower() or r.status == 200
+        # bound to 127.0.0.1 only: not on another local address of this machine
+        others = {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)} - {"127.0.0.1"}
+        for addr in others:
+            with socket.socket() as s:
+                s.settimeout(1)
+                assert s.connect_ex((addr, port)) != 0, f"the page also listens on {addr}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

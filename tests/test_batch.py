@@ -1,0 +1,397 @@
+"""`coach batch` end to end: a real store, the real embedding model, real HTTP to a local
+OpenAI-compatible server (tests/openai_server.py), a real `kill -9` of a real `coach batch` process.
+
+The extractive engine is used wherever the model does not matter (fast, no network)."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from coach.batch import BatchInterrupted, Progress, read_results, run_batch
+from coach.engines import EngineOptions
+from openai_server import FakeOpenAI, grounded_reply, last_user_text
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = "openai/fake-model"
+
+SITUATIONS = [
+    "My team keeps missing deadlines and I end up redoing the project plan myself every week.",
+    "Two departments are merging next quarter and my people are anxious about what the change means for them.",
+    "A senior engineer on my team wants to grow into a lead role; how do I develop her?",
+    "I was promoted to manage my former peers and they no longer tell me what is really going on.",
+    "Our weekly status meeting has become a ritual nobody values; people read updates aloud.",
+    "I spend all day approving small decisions and have no time to think about where the team is heading.",
+    "The company changed strategy and my team does not see why their project was cancelled.",
+    "Two of my direct reports argue in every meeting and the rest of the team has gone quiet.",
+    "My manager wants more metrics from my team, but I think we are losing sight of the customer.",
+    "A new hire follows the playbook exactly even when it clearly does not fit the situation.",
+    "I have to deliver a reorganisation I do not fully agree with; how do I lead my team through it?",
+    "My team works hard but morale is low, and I am not sure they believe in the mission anymore.",
+    "We keep firefighting production problems and never get to the improvements we planned.",
+    "I need to choose who will take over my team when I move on next year.",
+    "My team is fully remote and I feel I only manage tasks, not people.",
+    "Nobody on the team volunteers ideas; they wait for me to tell them what to do.",
+]
+
+
+def write_jsonl(path: Path, rows: list) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def lines_of(out: Path) -> list[dict]:
+    return [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def sent_text(server: FakeOpenAI) -> str:
+    return "\n".join(json.dumps(b, ensure_ascii=False) for b in server.requests)
+
+
+class Log(list):
+    def __call__(self, msg: str) -> None:
+        self.append(msg)
+
+
+# ------------------------------------------------------------------------------------------------
+# Speed and isolation against a real HTTP server
+# ------------------------------------------------------------------------------------------------
+def test_concurrency_reaches_the_limit_and_a_slow_case_does_not_block(ingested, fake_openai, tmp_path):
+    def reply(body: dict) -> str:
+        if "SLOWCASE" in last_user_text(body):
+            time.sleep(3.0)
+        return grounded_reply(body)
+
+    fake_openai.configure(latency=0.4, mode=reply)
+    rows = [{"id": "slow", "scenario": SITUATIONS[0] + " SLOWCASE"}] + \
+        [{"id": f"c{i}", "scenario": s, "cohort": "spring"} for i, s in enumerate(SITUATIONS[1:12], 1)]
+    src = write_jsonl(tmp_path / "cases.jsonl", rows)
+    t0 = time.perf_counter()
+    counts = run_batch(src, tmp_path / "out", MODEL, EngineOptions(api_base=fake_openai.url), concurrency=4,
+                       store=ingested, progress=False)
+    wall = time.perf_counter() - t0
+
+    assert (counts.ok, counts.error, counts.skipped, counts.exit_code) == (12, 0, 0, 0)
+    assert fake_openai.max_in_flight == 4  # reached, never exceeded
+    recs = lines_of(tmp_path / "out")
+    in_scope = [r for r in recs if r["feedback"]["in_scope"]]
+    assert fake_openai.count == len(in_scope) >= 9  # out-of-scope cases are answered without a model
+    assert [r["id"] for r in recs][-1] == "slow"  # the fast cases finished while the slow one was out
+    assert sorted(r["id"] for r in recs) == sorted(r["id"] for r in rows)
+    assert wall < 3.0 + 12 * 0.4 + 60, wall  # generous: CPU warm-up on a busy 2-core machine
+    first = recs[0]
+    assert set(first) >= {"id", "status", "feedback", "error", "elapsed_s"}
+    assert first["fields"] == {"cohort": "spring"}
+    assert first["feedback"]["model"] == MODEL and first["feedback"]["sources"]
+    assert first["usage"]["prompt_tokens"] > 0 and first["usage"]["completion_tokens"] > 0
+    assert counts.prompt_tokens == sum(r["usage"]["prompt_tokens"] for r in recs)
+
+
+def test_a_failing_case_is_isolated_and_retried_only_when_asked(ingested, fake_openai, tmp_path, monkeypatch):
+    monkeypatch.setenv("COACH_RETRY_BASE", "0.01")
+
+    def reply(body: dict) -> str:
+        if "FAILCASE" in last_user_text(body):
+            raise RuntimeError("scripted failure")  # the server answers 500, every time
+        return grounded_reply(body)
+
+    fake_openai.configure(latency=0.05, mode=reply)
+    rows = [{"id": i, "scenario": s} for i, s in enumerate(SITUATIONS[:3])]
+    rows.append({"id": 99, "scenario": SITUATIONS[3] + " FAILCASE"})
+    src = write_jsonl(tmp_path / "cases.jsonl", rows)
+    out = tmp_path / "out"
+    opts = EngineOptions(api_base=fake_openai.url, retries=1)
+
+    counts = run_batch(src, out, MODEL, opts, concurrency=4, store=ingested, progress=False)
+    assert (counts.ok, counts.error, counts.exit_code) == (3, 1, 1)
+    failed = [r for r in lines_of(out) if r["status"] == "error"]
+    assert [r["id"] for r in failed] == [99]
+    assert failed[0]["feedback"] is None and "\n" not in failed[0]["error"] and "Traceback" not in failed[0]["error"]
+    assert fake_openai.count == 3 + 2  # the failing case: first try + one retry
+
+    fake_openai.reset()
+    log = Log()
+    again = run_batch(src, out, MODEL, opts, store=ingested, progress=False, log=log)
+    assert fake_openai.count == 0 and again.ran == 0 and again.already_ok == 3 and again.exit_code == 1
+    assert any("--retry-errors" in m for m in log)
+
+    fake_openai.configure(mode="grounded")
+    retried = run_batch(src, out, MODEL, opts, retry_errors=True, store=ingested, progress=False)
+    assert fake_openai.count == 1 and "FAILCASE" in sent_text(fake_openai)
+    assert (retried.ok, retried.error, retried.exit_code) == (4, 0, 0)
+    assert [r["status"] for r in lines_of(out) if r["id"] == 99] == ["error", "ok"]
+    assert read_results(out / "results.jsonl")["99"]["status"] == "ok"  # the newest line wins
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count('<span class="badge ok">ok</span></h3>') == 4 and "badge error" not in html
+
+
+# ------------------------------------------------------------------------------------------------
+# Privacy
+# ------------------------------------------------------------------------------------------------
+EMAIL, PHONE = "jane.doe@example.com", "+44 20 7946 0958"
+
+
+def test_personal_data_never_reaches_a_remote_model_without_a_flag(ingested, fake_openai, tmp_path):
+    rows = [
+        {"id": "mail", "scenario": f"My report {EMAIL} ignores every deadline I set for the team."},
+        {"id": "tel", "scenario": f"A team member calls me at {PHONE} at night to complain about her peers."},
+        {"id": "clean", "scenario": SITUATIONS[4]},
+    ]
+    src = write_jsonl(tmp_path / "cases.jsonl", rows)
+    out = tmp_path / "held"
+    opts = EngineOptions(api_base=fake_openai.url)
+
+    held = run_batch(src, out, MODEL, opts, store=ingested, progress=False)
+    assert (held.ok, held.skipped, held.exit_code) == (1, 2, 1)
+    assert fake_openai.count == 1
+    wire = sent_text(fake_openai)
+    assert EMAIL not in wire and "7946" not in wire and "0958" not in wire
+    recs = {r["id"]: r for r in lines_of(out)}
+    assert recs["mail"]["status"] == "skipped" and "e-mail address" in recs["mail"]["error"]
+    assert recs["tel"]["status"] == "skipped" and "phone number" in recs["tel"]["error"]
+    stored = (out / "results.jsonl").read_text() + (out / "report.html").read_text()
+    assert EMAIL not in stored and "7946 0958" not in stored  # nor written anywhere
+
+    # The same folder with --redact-pii: only the two held cases run, with placeholders.
+    fake_openai.reset()
+    red = run_batch(src, out, MODEL, opts, pii_mode="redact", store=ingested, progress=False)
+    assert (red.ok, red.exit_code, fake_openai.count) == (3, 0, 2)
+    wire = sent_text(fake_openai)
+    assert EMAIL not in wire and "7946" not in wire
+    assert "[EMAIL]" in wire and "[PHONE]" in wire
+    latest = read_results(out / "results.jsonl")
+    assert latest["mail"]["feedback"]["scenario"] == "My report [EMAIL] ignores every deadline I set for the team."
+    assert latest["mail"]["pii"] == {"found": {"email": 1}, "action": "redacted"}
+    assert any("placeholders" in n for n in latest["mail"]["feedback"]["notices"])
+    assert EMAIL not in (out / "report.html").read_text()
+
+    # --allow-pii sends the text as it is.
+    fake_openai.reset()
+    allowed = run_batch(src, tmp_path / "allowed", MODEL, opts, pii_mode="allow", store=ingested, progress=False)
+    assert allowed.ok == 3 and EMAIL in sent_text(fake_openai) and PHONE in sent_text(fake_openai)
+
+
+# ------------------------------------------------------------------------------------------------
+# Never lose work
+# ------------------------------------------------------------------------------------------------
+def _wait_lines(path: Path, n: int, proc=None, timeout: float = 150.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            got = path.read_bytes().count(b"\n")
+            if got >= n:
+                return got
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"coach batch ended early: {proc.returncode}\n{proc.stderr.read()}")
+        time.sleep(0.02)
+    raise AssertionError(f"{path} did not reach {n} lines in {timeout} s")
+
+
+def test_kill_9_mid_run_then_resume_gives_every_case_once(ingested, tmp_path):
+    rows = [{"id": f"k{i}", "scenario": s} for i, s in enumerate(SITUATIONS)]
+    src = write_jsonl(tmp_path / "cases.jsonl", rows)
+    out = tmp_path / "out"
+    results = out / "results.jsonl"
+    with FakeOpenAI(latency=0.5) as server:
+        env = dict(os.environ, HF_HUB_OFFLINE="1", LITELLM_LOCAL_MODEL_COST_MAP="True")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "coach.cli", "batch", str(src), "--out", str(out), "--model", MODEL,
+             "--api-base", server.url, "--concurrency", "2"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            _wait_lines(results, 3, proc)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.stdout.close()
+            proc.stderr.close()
+        assert proc.returncode == -signal.SIGKILL
+        text = results.read_text()
+        first = [json.loads(x) for x in text[: text.rfind("\n") + 1].splitlines()]
+        done_before = {r["id"] for r in first}
+        assert 3 <= len(first) < len(rows) and all(r["status"] == "ok" for r in first)
+
+        server.reset()
+        from coach.cli import main
+
+        assert main(["batch", str(src), "--out", str(out), "--model", MODEL, "--api-base", server.url,
+                     "--concurrency", "4", "--no-progress"]) == 0
+        resent = sent_text(server)
+        assert server.count == len(rows) - len(done_before)
+        for r in rows:
+            if r["id"] in done_before:
+                assert r["scenario"] not in resent  # finished work is never sent again
+    recs = lines_of(out)
+    assert sorted(r["id"] for r in recs) == sorted(r["id"] for r in rows)  # each case exactly once
+    assert all(r["status"] == "ok" for r in recs)
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_sigterm_and_ctrl_c_stop_cleanly_and_the_rerun_resumes(ingested, tmp_path, sig, code):
+    rows = [{"id": f"s{i}", "scenario": s} for i, s in enumerate(SITUATIONS[:8])]
+    src = write_jsonl(tmp_path / "cases.jsonl", rows)
+    out = tmp_path / "out"
+    with FakeOpenAI(latency=0.4) as server:
+        opts = EngineOptions(api_base=server.url)
+
+        def stop_when_two_are_done() -> None:
+            _wait_lines(out / "results.jsonl", 2, timeout=120)
+            os.kill(os.getpid(), sig)
+
+        t = threading.Thread(target=stop_when_two_are_done, daemon=True)
+        t.start()
+        with pytest.raises(BatchInterrupted) as info:
+            run_batch(src, out, MODEL, opts, concurrency=2, store=ingested, progress=False)
+        t.join(5)
+        assert info.value.exit_code == code and "resume" in str(info.value)
+        first = lines_of(out)
+        assert 2 <= len(first) < len(rows)
+        assert "not run yet" in (out / "report.html").read_text()  # a report of what is there
+        again = run_batch(src, out, MODEL, opts, concurrency=4, store=ingested, progress=False)
+        assert again.exit_code == 0 and again.already_ok == len(first)
+    assert sorted(r["id"] for r in lines_of(out)) == sorted(r["id"] for r in rows)
+
+
+def test_a_partial_last_line_is_cut_with_a_notice(ingested, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    src = write_jsonl(tmp_path / "cases.jsonl", [{"id": "a", "scenario": SITUATIONS[0]},
+                                                 {"id": "b", "scenario": SITUATIONS[1]}])
+    ok_a = {"id": "a", "status": "ok", "feedback": None, "error": None, "elapsed_s": 1.0}
+    (out / "results.jsonl").write_text(json.dumps(ok_a) + "\n" + '{"id": "b", "status": "ok", "feedb')
+    log = Log()
+    counts = run_batch(src, out, store=ingested, progress=False, log=log)
+    assert any("partial line" in m for m in log)
+    assert counts.already_ok == 1 and counts.ran == 1 and counts.exit_code == 0
+    recs = lines_of(out)  # parses: no broken line is left
+    assert [r["id"] for r in recs] == ["a", "b"] and recs[1]["status"] == "ok"
+
+
+# ------------------------------------------------------------------------------------------------
+# Input handling, CLI, exit codes, report
+# ------------------------------------------------------------------------------------------------
+def test_bad_lines_are_reported_with_line_numbers_and_the_rest_still_runs(ingested, tmp_path):
+    src = write_jsonl(tmp_path / "cases.jsonl", [
+        {"id": "x1", "scenario": SITUATIONS[0] + " <script>alert('x')</script>", "team": "<b>ops</b>"},
+        {"id": "dup", "scenario": SITUATIONS[1]},
+        '{"id": "broken", "scenario": ',
+        {"id": "empty", "scenario": "   "},
+        {"scenario": "no id here"},
+        {"id": "dup", "scenario": SITUATIONS[2]},
+        "[1, 2]",
+        {"id": "x2", "scenario": SITUATIONS[3]},
+    ])
+    log = Log()
+    counts = run_batch(src, tmp_path / "out", store=ingested, progress=False, log=log)
+    assert (counts.total, counts.ok, counts.error, counts.exit_code) == (7, 2, 5, 1)
+    said = "\n".join(log)
+    assert "cases.jsonl:3: not valid JSON" in said and "cases.jsonl:5: no id" in said and "cases.jsonl:7:" in said
+    errors = {r["id"]: r["error"] for r in lines_of(tmp_path / "out") if r["status"] == "error"}
+    assert errors["line:3"].startswith("line 3: not valid JSON")
+    assert errors["empty"] == "line 4: empty scenario"
+    assert errors["line:5"] == "line 5: no id"
+    assert "lines 2, 6" in errors["dup"]
+    assert errors["line:7"].startswith("line 7: expected a JSON object")
+
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;ops&lt;/b&gt;" in html
+
+    class Refs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.refs = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self.refs += [v or "" for k, v in attrs if k in ("src", "href", "srcset", "action", "data", "poster")]
+
+    p = Refs()
+    p.feed(html)
+    assert p.refs and all(r.startswith("#") for r in p.refs), p.refs  # only links inside the page
+    assert "svg" in p.tags and "style" in p.tags
+    assert not {"script", "link", "img", "iframe", "object", "embed"} & set(p.tags)
+    assert "url(" not in html and "@import" not in html
+
+
+def test_cli_reads_csv_from_stdin_and_exits_0(ingested, tmp_path, monkeypatch, capsys):
+    from coach.cli import main
+
+    csv_text = ('id,scenario,team\n'
+                'r1,"My team misses deadlines, again; I redo the plan myself.",ops\n'
+                'r2,"Two teams merge next month.\nPeople are anxious about the change.",sales\n')
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(csv_text.encode("utf-8"))))
+    out = tmp_path / "out"
+    assert main(["batch", "-", "--out", str(out), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["ok"] == 2 and printed["exit_code"] == 0
+    recs = {r["id"]: r for r in lines_of(out)}
+    assert recs["r2"]["fields"] == {"team": "sales"} and recs["r2"]["line"] == 3
+    assert "People are anxious" in recs["r2"]["feedback"]["scenario"]
+
+
+def test_cli_csv_file_with_a_failure_exits_1(ingested, tmp_path, capsys):
+    from coach.cli import main
+
+    src = tmp_path / "cases.csv"
+    src.write_text("ID,Scenario\nc1,My team misses deadlines every sprint.\nc2,\n", encoding="utf-8")
+    assert main(["batch", str(src), "--out", str(tmp_path / "o"), "--no-progress"]) == 1
+    text = capsys.readouterr().out
+    assert "2 cases: 1 ok, 1 error, 0 skipped" in text
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["batch", "{dir}/missing.jsonl", "--out", "{dir}/o"], "no such file"),
+    (["batch", "{dir}/cases.jsonl"], "--out"),
+    (["batch", "{dir}", "--out", "{dir}/o"], "folder"),
+    (["batch", "{dir}/cases.jsonl", "--out", "{dir}/o", "--redact-pii", "--allow-pii"], "one of"),
+    (["batch", "{dir}/cases.jsonl", "--out", "{dir}/o", "--concurrency", "0"], "--concurrency"),
+    (["batch", "{dir}/cases.jsonl", "--out", "{dir}/cases.jsonl"], "not a folder"),
+    (["batch", "{dir}/empty.jsonl", "--out", "{dir}/o"], "no cases"),
+    (["batch", "{dir}/bad.csv", "--out", "{dir}/o"], "'id' and 'scenario'"),
+])
+def test_usage_errors_exit_2_with_one_line(tmp_path, capsys, argv, needle):
+    from coach.cli import main
+
+    write_jsonl(tmp_path / "cases.jsonl", [{"id": 1, "scenario": "x"}])
+    (tmp_path / "empty.jsonl").write_text("\n\n")
+    (tmp_path / "bad.csv").write_text("name,text\na,b\n")
+    assert main([a.replace("{dir}", str(tmp_path)) for a in argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("coach: error:") and len(err.splitlines()) == 1 and needle in err, err
+
+
+def test_usage_error_in_a_real_process_is_one_line_without_traceback(coach_cli, tmp_path):
+    r = coach_cli("batch", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o"), timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"coach: error: cannot read {tmp_path / 'nope.jsonl'}: no such file"
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
+    plain = io.StringIO()
+    p = Progress(3, stream=plain, tty=False, interval=0)
+    p.start()
+    for s in ("ok", "error", "skipped"):
+        p.add(s)
+    p.finish()
+    lines = plain.getvalue().splitlines()
+    assert lines[-1].startswith("coach batch: 3/3  ok 1  error 1  skipped 1") and "ETA" in lines[-1]
+    assert "\r" not in plain.getvalue()
+
+    term = io.StringIO()
+    p = Progress(4, stream=term, tty=True, interval=0)
+    p.start()
+    p.add("ok")
+    assert term.getvalue().startswith("\rcoach batch [") and "1/4" in term.getvalue() and "/s" in term.getvalue()

@@ -1,0 +1,89 @@
+"""Incremental ingest into a real Chroma store with the real embedding model."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coach.ingest import ingest
+from coach.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def corpus_copy(tmp_path):
+    dst = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", dst)
+    return dst
+
+
+def test_second_ingest_changes_nothing_and_embeds_nothing(tmp_path, corpus_copy):
+    store = Store(path=tmp_path / "db")
+    first = ingest(corpus_copy, store)
+    assert first.added > 20 and first.updated == first.removed == first.unchanged == 0
+    assert store.count() == first.added
+    second = ingest(corpus_copy, Store(path=tmp_path / "db"))
+    assert second.counts() == {"added": 0, "updated": 0, "removed": 0, "unchanged": first.added}
+    assert second.embedded == 0
+
+
+def test_edit_replaces_and_delete_removes(tmp_path, corpus_copy):
+    store = Store(path=tmp_path / "db")
+    n = ingest(corpus_copy, store).added
+    f = corpus_copy / "strategy-and-tactics.md"
+    f.write_text(f.read_text().replace("To me the distinction is clear.", "To me the distinction is very clear."))
+    r = ingest(corpus_copy, store)
+    assert (r.added, r.updated, r.removed) == (0, 1, 0) and r.embedded == 1
+    assert any("very clear" in p.text for p in store.all())
+    assert not any("distinction is clear." in p.text for p in store.all())
+    gone = len([p for p in store.all() if p.metadata["doc_id"] == "six-key-instances"])
+    (corpus_copy / "six-key-instances.md").unlink()
+    r = ingest(corpus_copy, store)
+    assert r.removed == gone and r.added == r.updated == 0
+    assert store.count() == n - gone
+    assert not [p for p in store.all() if p.metadata["doc_id"] == "six-key-instances"]
+
+
+def test_a_broken_file_does_not_stop_the_rest_or_lose_its_passages(tmp_path, corpus_copy):
+    store = Store(path=tmp_path / "db")
+    n = ingest(corpus_copy, store).added
+    (corpus_copy / "manager-vs-leader.md").write_bytes(b"---\nid: [oops\n---\n")
+    (corpus_copy / "latin1.md").write_bytes("---\nid: x\ntitle: caf\xe9\n---\nbody".encode("latin-1"))
+    r = ingest(corpus_copy, store)
+    assert len(r.errors) == 2 and any("manager-vs-leader.md" in e for e in r.errors)
+    assert r.removed == 0 and store.count() == n
+
+
+def test_store_built_with_another_model_is_refused(tmp_path):
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(tmp_path / "db"))
+    client.create_collection("coach_passages", embedding_function=None, metadata={"embed_model": "other", "embed_dim": 768})
+    del client
+    from coach.errors import StoreError
+
+    with pytest.raises(StoreError, match="re-ingest"):
+        Store(path=tmp_path / "db").count()
+
+
+def test_cli_ingest_json_twice(tmp_path, coach_cli, corpus_copy):
+    env = {"COACH_DATA_DIR": str(tmp_path / "data")}
+    a = coach_cli("ingest", "--corpus", str(corpus_copy), "--json", env=env)
+    assert a.returncode == 0, a.stderr
+    first = json.loads(a.stdout)
+    b = coach_cli("ingest", "--corpus", str(corpus_copy), "--json", env=env)
+    assert json.loads(b.stdout) == {"added": 0, "updated": 0, "removed": 0, "unchanged": first["added"]}
+
+
+def test_cli_ingest_bad_input(tmp_path, coach_cli, corpus_copy):
+    env = {"COACH_DATA_DIR": str(tmp_path / "data")}
+    r = coach_cli("ingest", "--corpus", str(tmp_path / "missing"), env=env)
+    assert r.returncode == 1 and r.stderr.strip().count("\n") == 0 and "corpus folder not found" in r.stderr
+    assert "Traceback" not in r.stderr
+    (corpus_copy / "empty.md").write_text("")
+    r = coach_cli("ingest", "--corpus", str(corpus_copy), "--json", env=env)
+    assert r.returncode == 1 and "empty.md: empty file" in r.stderr and "Traceback" not in r.stderr
+    assert json.loads(r.stdout)["added"] > 20  # the rest was still ingested
