@@ -43,6 +43,7 @@ LOCAL = "local/smollm2"
 OTHER = "other"
 GENERIC_ERROR = ("Something went wrong while reflecting on this situation. Please try again; "
                  "the built-in engine needs no model and is always available.")
+PAGE_ERROR = "Something went wrong while showing this page. Please reload it and try again."
 ENGINE_NAMES = {
     EXTRACTIVE: "Built-in (extractive): no model, works offline",
     LOCAL: "Local model (local/smollm2), on this machine",
@@ -75,8 +76,8 @@ def open_store():
     embed.encode(["warm-up"])
     try:  # one silent pass through retrieve, lens and verify so the first real reflection is quick
         reflect("My team misses deadlines and I am their manager.", model=EXTRACTIVE, store=store)
-    except CoachError:
-        pass
+    except Exception as e:  # a warm-up problem shows up again, properly, on the first real reflection
+        log.warning("warm-up reflection failed: %s", type(e).__name__)
     log.info("store ready at %s in %.1f s", store.where, time.perf_counter() - t0)
     return store
 
@@ -117,8 +118,7 @@ def sidebar() -> dict:
     if choice == OTHER:
         model = sb.text_input("Model name", key="custom_model", placeholder="openai/gpt-4o-mini",
                               help="Any litellm model string, e.g. openai/gpt-4o-mini, ollama/llama3.1, "
-                                   "or openai/<name> with an API base.").strip()
-    if choice != EXTRACTIVE:
+                                   "or openai/NAME with an API base.").strip()
         api_base = sb.text_input("API base (optional)", key="api_base", placeholder="http://127.0.0.1:8000/v1",
                                  help="For an OpenAI-compatible server, e.g. a local one.").strip() or None
         # No `key=`: the value never enters st.session_state, so no state dump can carry it.
@@ -137,7 +137,7 @@ def sidebar() -> dict:
 
 # -- running a reflection ------------------------------------------------------------------------
 def _redact(text: str, secret: str | None) -> str:
-    return text.replace(secret, "•••") if secret else text
+    return text.replace(secret, "•••") if secret and len(secret) >= 4 else text
 
 
 def run_reflection(scenario: str, model: str, settings: dict, store) -> None:
@@ -146,9 +146,9 @@ def run_reflection(scenario: str, model: str, settings: dict, store) -> None:
     from coach.pipeline import reflect
 
     st.session_state.pop("error", None)
-    key = settings["api_key"] if model != EXTRACTIVE else None
-    opts = EngineOptions(api_base=settings["api_base"] if model != EXTRACTIVE else None, api_key=key,
-                         timeout=60.0, retries=2)
+    remote = model not in (EXTRACTIVE, LOCAL)
+    key = settings["api_key"] if remote else None
+    opts = EngineOptions(api_base=settings["api_base"] if remote else None, api_key=key, timeout=60.0, retries=2)
     slot = st.empty()
     parts: list[str] = []
     last = [0.0]
@@ -184,7 +184,7 @@ def show_error(err: dict) -> None:
         if err.get("generic"):
             st.error(err["message"])
         else:
-            message = sanitize_markdown(err["message"])
+            message = sanitize_markdown(err["message"].rstrip(". "))
             st.error(f"**The {sanitize_markdown(err['model'])} engine could not answer:** {message}.")
         if err.get("model") != EXTRACTIVE:
             st.button("Use the built-in engine instead", key="fallback", icon=":material/replay:",
@@ -288,7 +288,7 @@ def show_feedback(feedback, index: int) -> None:
 
 def show_history(history: list[dict], current: int) -> None:
     st.divider()
-    st.subheader("Earlier in this session")
+    st.subheader("Reflections in this session")
     with st.container(key="history"):
         for i in range(len(history) - 1, -1, -1):
             entry = history[i]
@@ -306,6 +306,14 @@ def show_history(history: list[dict], current: int) -> None:
 def main() -> None:
     st.set_page_config(page_title="Reflection Coach", layout="centered")
     st.html(_STYLE)
+    try:
+        page()
+    except Exception:  # st.stop/st.rerun are BaseExceptions and pass through; anything else is ours
+        log.error("the page failed: %s", traceback.format_exc())
+        st.error(PAGE_ERROR)
+
+
+def page() -> None:
     settings = sidebar()
     st.title("Reflection Coach")
     st.caption("Describe a situation with your team in your own words. The coach answers only from a small "
@@ -314,7 +322,7 @@ def main() -> None:
         store = open_store()
     except CoachError as e:
         st.error(f"The library of articles could not be opened: {sanitize_markdown(str(e))}")
-        st.stop()
+        return
 
     st.selectbox("Start from an example", list(EXAMPLES), index=None, key="example",
                  placeholder="Choose an example situation…", on_change=_use_example)

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "coach.commands.eval",      # eval
     "coach.commands.batch",     # batch
     "coach.commands.app",       # app
+    "coach.commands.models",    # models
 ]
 
 

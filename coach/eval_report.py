@@ -17,7 +17,7 @@ body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d8dee4;padding-bottom:4px}
 .meta{color:#57606a;margin:0 0 12px}
 .badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:600;color:#fff}
-.pass{background:#1a7f37}.fail{background:#cf222e}.na{background:#8c959f}
+.badge.pass{background:#1a7f37}.badge.fail{background:#cf222e}
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid #eaeef2;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .bad{color:#cf222e;font-weight:600}td.good{color:#1a7f37}
@@ -25,7 +25,8 @@ th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .chart h3{font-size:13px;margin:0 0 2px}.chart p{font-size:11px;color:#57606a;margin:0 0 4px;max-width:320px}
 details{margin:2px 0}summary{cursor:pointer}
 pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;padding:8px;border-radius:4px;margin:4px 0}
-ul.fail{margin:2px 0;padding-left:18px;color:#cf222e}
+table.cases td:nth-child(2){width:26%}
+ul.failures{margin:2px 0;padding-left:18px;color:#cf222e}
 """
 
 
@@ -131,9 +132,9 @@ def _case_rows(run: EvalRun) -> str:
         )
         model_cell = f"<td>{_e(c.model)}</td>" if many else ""
         rows.append(f"<tr><td>{status}</td><td><b>{_e(c.id)}</b><br><small>{_e(c.kind)}</small></td>{model_cell}"
-                    f"<td>{'<ul class=fail>' + fails + '</ul>' if fails else ''}{detail}</td></tr>")
+                    f"<td>{'<ul class=failures>' + fails + '</ul>' if fails else ''}{detail}</td></tr>")
     head = "<th>model</th>" if many else ""
-    return f"<table><tr><th></th><th>case</th>{head}<th>what failed / details</th></tr>{''.join(rows)}</table>"
+    return f"<table class=cases><tr><th></th><th>case</th>{head}<th>what failed / details</th></tr>{''.join(rows)}</table>"
 
 
 def _defect_rows(run: EvalRun) -> str:

@@ -463,7 +463,7 @@ def score_case(case: Case, prep, fb, model: str, error: str | None, k: int) -> C
         r.invalid_citations = list(fb.checks.invalid_citations)
         r.unverified_quotes = list(fb.checks.unverified_quotes)
         r.unsupported_sentences = len(fb.checks.unsupported_sentences)
-        r.sentences = len(fb.checks.sentences)
+        r.sentences = sum(1 for s in fb.checks.sentences if getattr(s, "checked", True))
         r.on_corpus = fb.checks.on_corpus if fb.in_scope else None
         r.quotes = len(fb.quotes)
         r.leaked = _leaks(case, fb.answer_markdown, fb.raw_answer)
@@ -572,6 +572,32 @@ def run_defects(items: list[DefectItem], index: CorpusIndex, path: Path) -> list
     return out
 
 
+def warm_vectors(index: CorpusIndex, suite: Suite, defects: list[DefectItem]) -> int:
+    """Embed, in one batched pass, the texts the verifier and the extractive engine will ask for one
+    at a time: every corpus passage and its sentences, the scenarios, the seeded answers' sentences.
+
+    Why: on a 2-core CPU many one-sentence model calls cost about three times what one sorted batch
+    does (measured: 197 passage units, 94 s one passage at a time vs 27 s in one call on a loaded
+    machine). Only a speed-up: it fills the verifier's vector cache when the verifier has one (its
+    helpers are internal and may change), and does nothing otherwise; results are the same either way.
+    """
+    from . import verify
+    from .pipeline import check_scenario
+
+    try:
+        cache, units = verify._vectors, verify._passage_units
+        texts = [u for group in units([p.text for p in index.passages]) for u in group]
+        for c in suite.cases:
+            texts.append(check_scenario(c.scenario)[0])
+        for item in defects:
+            texts += [verify.claim_text(item.answer[a:b]) for a, b in verify.sentence_spans(item.answer)]
+        texts = [t for t in dict.fromkeys(texts) if t.strip()]
+        cache(texts)
+    except (AttributeError, TypeError, UsageError):
+        return 0
+    return len(texts)
+
+
 def _share(values: list[bool]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
@@ -630,9 +656,16 @@ def run_eval(
     """The whole eval: one retrieval pass, each engine over each case, the verifier over the defects."""
     from .pipeline import prepare_many
 
+    from .errors import StoreError
+    from .store import Store
+
     t0 = time.perf_counter()
+    store = store or Store()
+    if store.count() == 0:  # an empty store would make every case "out of scope", not an error
+        raise StoreError(f"the store at {store.where} has no passages yet: run `coach ingest` first")
     index = CorpusIndex.load()
     check_labels(suite, index)
+    warm_vectors(index, suite, defects or [])
     defect_results = run_defects(defects, index, defects_path or suite.path) if defects else []
     d_metrics, d_counts = defect_metrics(defect_results) if defects else ({}, {})
 
@@ -740,6 +773,8 @@ def judge_answers(feedbacks: list[Any], judge_model: str, opts=None) -> JudgeVer
             continue
         by_id = {s.id: s for s in fb.sources}
         for s in fb.checks.sentences:
+            if not getattr(s, "checked", True):  # headings, labels, questions: not claims
+                continue
             passages = [by_id[c] for c in s.cites if c in by_id] or list(fb.sources)
             jobs.append((n, s.text, passages))
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
@@ -807,7 +842,9 @@ def format_table(run: EvalRun) -> str:
             what = f"missed {', '.join(d.missed)}" if d.missed else "false alarm on a clean answer"
             out.append(f"  {d.id}: {what}")
     out.append("")
-    if run.passed:
+    if not run.thresholds:
+        out.append(f"PASSED: but {run.suite.path} sets no thresholds, so nothing was gated")
+    elif run.passed:
         out.append("PASSED: every metric meets its threshold")
     else:
         bad = []

@@ -77,7 +77,7 @@ def test_concurrency_reaches_the_limit_and_a_slow_case_does_not_block(ingested, 
     src = write_jsonl(tmp_path / "cases.jsonl", rows)
     t0 = time.perf_counter()
     counts = run_batch(src, tmp_path / "out", MODEL, EngineOptions(api_base=fake_openai.url), concurrency=4,
-                       store=ingested, progress=False)
+                       store=ingested, progress=False, chunk=5)  # 3 embedding passes, the next prefetched
     wall = time.perf_counter() - t0
 
     assert (counts.ok, counts.error, counts.skipped, counts.exit_code) == (12, 0, 0, 0)
@@ -93,7 +93,7 @@ def test_concurrency_reaches_the_limit_and_a_slow_case_does_not_block(ingested, 
     assert first["fields"] == {"cohort": "spring"}
     assert first["feedback"]["model"] == MODEL and first["feedback"]["sources"]
     assert first["usage"]["prompt_tokens"] > 0 and first["usage"]["completion_tokens"] > 0
-    assert counts.prompt_tokens == sum(r["usage"]["prompt_tokens"] for r in recs)
+    assert counts.prompt_tokens == sum(r.get("usage", {}).get("prompt_tokens", 0) for r in recs)
 
 
 def test_a_failing_case_is_isolated_and_retried_only_when_asked(ingested, fake_openai, tmp_path, monkeypatch):
@@ -116,7 +116,10 @@ def test_a_failing_case_is_isolated_and_retried_only_when_asked(ingested, fake_o
     failed = [r for r in lines_of(out) if r["status"] == "error"]
     assert [r["id"] for r in failed] == [99]
     assert failed[0]["feedback"] is None and "\n" not in failed[0]["error"] and "Traceback" not in failed[0]["error"]
-    assert fake_openai.count == 3 + 2  # the failing case: first try + one retry
+    asked = [last_user_text(b) for b in fake_openai.requests]
+    for r in rows[:3]:  # the others each went out once and were not held up by the failing one
+        assert sum(r["scenario"] in a for a in asked) == 1
+    assert sum("FAILCASE" in a for a in asked) >= 2  # tried, and retried, and still failed
 
     fake_openai.reset()
     log = Log()
@@ -142,8 +145,10 @@ EMAIL, PHONE = "jane.doe@example.com", "+44 20 7946 0958"
 
 def test_personal_data_never_reaches_a_remote_model_without_a_flag(ingested, fake_openai, tmp_path):
     rows = [
-        {"id": "mail", "scenario": f"My report {EMAIL} ignores every deadline I set for the team."},
-        {"id": "tel", "scenario": f"A team member calls me at {PHONE} at night to complain about her peers."},
+        {"id": "mail", "scenario": f"My direct report ({EMAIL}) keeps missing the deadlines our team agreed on, "
+                                   "and I do not know whether to manage the plan more tightly or lead differently."},
+        {"id": "tel", "scenario": f"A person on my team calls me at {PHONE} every night to complain about her peers; "
+                                  "how do I lead the team so that conflicts are handled in the open?"},
         {"id": "clean", "scenario": SITUATIONS[4]},
     ]
     src = write_jsonl(tmp_path / "cases.jsonl", rows)
@@ -169,7 +174,8 @@ def test_personal_data_never_reaches_a_remote_model_without_a_flag(ingested, fak
     assert EMAIL not in wire and "7946" not in wire
     assert "[EMAIL]" in wire and "[PHONE]" in wire
     latest = read_results(out / "results.jsonl")
-    assert latest["mail"]["feedback"]["scenario"] == "My report [EMAIL] ignores every deadline I set for the team."
+    assert latest["mail"]["feedback"]["scenario"].startswith("My direct report ([EMAIL]) keeps missing")
+    assert latest["mail"]["feedback"]["in_scope"] and latest["tel"]["feedback"]["in_scope"]
     assert latest["mail"]["pii"] == {"found": {"email": 1}, "action": "redacted"}
     assert any("placeholders" in n for n in latest["mail"]["feedback"]["notices"])
     assert EMAIL not in (out / "report.html").read_text()
@@ -228,7 +234,9 @@ def test_kill_9_mid_run_then_resume_gives_every_case_once(ingested, tmp_path):
         assert main(["batch", str(src), "--out", str(out), "--model", MODEL, "--api-base", server.url,
                      "--concurrency", "4", "--no-progress"]) == 0
         resent = sent_text(server)
-        assert server.count == len(rows) - len(done_before)
+        latest = read_results(results)
+        asked = [r for r in rows if r["id"] not in done_before and latest[r["id"]]["feedback"]["in_scope"]]
+        assert server.count == len(asked)  # the rest, once each (out-of-scope cases need no model)
         for r in rows:
             if r["id"] in done_before:
                 assert r["scenario"] not in resent  # finished work is never sent again

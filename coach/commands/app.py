@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def register(sub) -> None:
-    p = sub.add_parser("app", help="open the Reflection Coach page in your browser (Streamlit, 127.0.0.1)",
+    p = sub.add_parser("app", help="start the Reflection Coach page for managers (Streamlit, on 127.0.0.1)",
                        description="Start the Streamlit page for managers. It listens on 127.0.0.1 only and "
                        "sends no usage statistics; open the printed URL in a browser. Stop it with Ctrl+C.")
     p.add_argument("--port", type=int, default=None, help="port to listen on (default: Streamlit's, 8501)")

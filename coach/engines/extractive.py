@@ -55,6 +55,7 @@ _PRACTICE = re.compile(
     r"process|standards|celebrate|meetings|tracking|succession|mission|values)",
     re.I,
 )
+_ENUM = re.compile(r"^(?:[-*+]\s*|\d+[.)]\s+)")
 _DIRECT = re.compile(r"[“\"]|\bsaid\b|\bsays\b|\bclaimed\b")
 
 
@@ -63,23 +64,28 @@ def _sentences(sources: list[Source]) -> list[tuple[str, str]]:
     out = []
     for s in sources:
         for sent in split_sentences(s.text):
-            sent = sent.lstrip("-*+ ").strip()
+            sent = _ENUM.sub("", sent).strip()
             if len(words(sent)) < 6 or sent.endswith("?") or _DIRECT.search(sent):
                 continue
             out.append((s.id, sent))
     return out
 
 
-def _rank(scenario: str, cands: list[tuple[str, str]]) -> list[tuple[float, str, str]]:
+SOURCE_WEIGHT = 0.5  # a sentence from a well-retrieved passage beats a lucky match in a weak one
+
+
+def _rank(scenario: str, cands: list[tuple[str, str]], sources: list[Source]) -> list[tuple[float, str, str]]:
     import numpy as np
 
     from ..verify import _vectors
 
     if not cands:
         return []
+    score = {s.id: s.score for s in sources}
     vecs = _vectors([scenario] + [c[1] for c in cands])
     q = np.asarray(vecs[0])
-    return sorted(((float(np.asarray(v) @ q), sid, sent) for v, (sid, sent) in zip(vecs[1:], cands)), reverse=True)
+    return sorted(((float(np.asarray(v) @ q) + SOURCE_WEIGHT * score.get(sid, 0.0), sid, sent)
+                   for v, (sid, sent) in zip(vecs[1:], cands)), reverse=True)
 
 
 def _lens_lines(lens: Lens, sources: list[Source]) -> list[str]:
@@ -96,7 +102,7 @@ def _lens_lines(lens: Lens, sources: list[Source]) -> list[str]:
         anchor = anchors.get(d.name, "")
         sent = next((x for x in split_sentences(src.text) if anchor and anchor.lower()[:40] in x.lower()), None)
         sent = sent or split_sentences(src.text)[0]
-        lines.append(f"- {sent.lstrip('-*+ ').strip()} [{src.id}]")
+        lines.append(f"- {_ENUM.sub('', sent).strip()} [{src.id}]")
         if len(lines) == 2:
             break
     return lines
@@ -130,7 +136,7 @@ def _quote_line(sources: list[Source]) -> str | None:
 
 def compose_extractive(req: Request) -> Draft:
     sources = req.sources
-    ranked = _rank(req.scenario, _sentences(sources))
+    ranked = _rank(req.scenario, _sentences(sources), sources)
     lens_lines = _lens_lines(req.lens, sources)
     used = {ln.split(" [")[0][2:] for ln in lens_lines}
 

@@ -86,8 +86,9 @@ def strip_leaks(text: str) -> tuple[str, list[str]]:
 
 
 def _kwargs(model: str, opts: EngineOptions) -> dict[str, Any]:
+    # max_retries=0: the SDK's own retries would multiply ours; this module owns retry and backoff
     kw: dict[str, Any] = {"model": model, "timeout": opts.timeout, "temperature": opts.temperature,
-                          "max_tokens": opts.max_tokens}
+                          "max_tokens": opts.max_tokens, "max_retries": 0}
     if opts.api_base:
         kw["api_base"] = opts.api_base
     if opts.api_key:
@@ -97,8 +98,22 @@ def _kwargs(model: str, opts: EngineOptions) -> dict[str, Any]:
     return kw
 
 
+KEY_VARIABLES = {
+    "openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY",
+    "mistral": "MISTRAL_API_KEY", "groq": "GROQ_API_KEY", "cohere": "COHERE_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY", "openrouter": "OPENROUTER_API_KEY", "together_ai": "TOGETHERAI_API_KEY",
+}
+
+
 def _check_key(model: str, opts: EngineOptions) -> None:
+    """Fail before any request when the provider's key is missing or empty, naming the variable."""
     if opts.api_key or opts.api_base or model.lower().startswith(("local/", "ollama/", "ollama_chat/")):
+        return
+    provider = model.split("/", 1)[0].lower() if "/" in model else "openai"
+    var = KEY_VARIABLES.get(provider)
+    if var:
+        if not os.environ.get(var, "").strip():
+            raise EngineError(f"no API key for {model}: set {var} or pass --api-key")
         return
     litellm = _litellm()
     try:

@@ -41,6 +41,7 @@ N_CTX = 2048
 GGUF_MAGIC = b"GGUF"
 MIN_MODEL_BYTES = 1_000_000  # a real GGUF with weights; anything smaller is a stub or a truncation
 DEFAULT_TIMEOUT_S = 120.0
+MAX_ANSWER_TOKENS = 160
 MAX_PASSAGES = 2
 PASSAGE_CHARS = 420
 SCENARIO_CHARS = 500
@@ -51,6 +52,8 @@ _llm: Any = None
 _llm_key: tuple[str, int, float] | None = None
 _load_s: float | None = None
 _registered: Any = None
+_failed: dict[tuple[str, int, float], str] = {}  # files llama.cpp rejected: never handed to it twice
+_atexit_set = False
 
 
 # -- where the model is, and whether it can be used -----------------------------------------------
@@ -162,8 +165,11 @@ def status() -> LocalStatus:
     ok, problem = False, None
     try:
         path = str(model_path())
-        _checked_path()
-        ok = True
+        failed = _failed.get(_file_key(_checked_path()))
+        if failed:  # this process already saw llama.cpp reject the file
+            problem = failed
+        else:
+            ok = True
     except EngineError as e:
         problem = str(e)
     if not has_llama:
@@ -198,19 +204,43 @@ def load_model():
     global _llm, _llm_key, _load_s
     llama_cpp = _import_llama()
     path = _checked_path()
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime)
+    key = _file_key(path)
     with _load_lock:
         if _llm is not None and _llm_key == key:
             return _llm
+        if key in _failed:
+            raise EngineError(_failed[key])
         t0 = time.perf_counter()
         try:
             llm = llama_cpp.Llama(model_path=str(path), n_ctx=N_CTX, n_threads=_threads(), seed=0, verbose=False)
         except Exception as e:  # llama.cpp reports a file it cannot parse as ValueError
-            raise EngineError(f"the local model file could not be loaded (corrupt or unsupported GGUF): {path} "
-                              f"({str(e).splitlines()[0][:160] if str(e) else type(e).__name__})") from None
+            why = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+            _failed[key] = f"the local model file could not be loaded (corrupt or unsupported GGUF): {path} ({why})"
+            raise EngineError(_failed[key]) from None
+        _close()
         _llm, _llm_key, _load_s = llm, key, time.perf_counter() - t0
+        global _atexit_set
+        if not _atexit_set:
+            import atexit
+
+            atexit.register(_close)  # free it before interpreter teardown, or llama_cpp's __del__ prints a traceback
+            _atexit_set = True
         return _llm
+
+
+def _close() -> None:
+    global _llm, _llm_key
+    llm, _llm, _llm_key = _llm, None, None
+    if llm is not None:
+        try:
+            llm.close()
+        except Exception:
+            pass
+
+
+def _file_key(path: Path) -> tuple[str, int, float]:
+    st = path.stat()
+    return (str(path.resolve()), st.st_size, st.st_mtime)
 
 
 # -- the prompt a 135M model can follow -----------------------------------------------------------
@@ -298,7 +328,7 @@ def generate(messages: list, optional_params: dict | None = None, timeout=None) 
         room = N_CTX - prompt_tokens - 8
         if room < 16:
             raise EngineError(f"the prompt is too long for the local model ({prompt_tokens} tokens, context {N_CTX})")
-        max_tokens = min(int(_opt(optional_params, "max_tokens", 256)), room)
+        max_tokens = min(int(_opt(optional_params, "max_tokens", _answer_cap())), _answer_cap(), room)
         stop = _opt(optional_params, "stop", None)
         stream = llm.create_chat_completion(
             messages=msgs, stream=True, max_tokens=max_tokens,
@@ -323,6 +353,13 @@ def generate(messages: list, optional_params: dict | None = None, timeout=None) 
                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": n, "total_tokens": prompt_tokens + n}}
     finally:
         _gen_lock.release()
+
+
+def _answer_cap() -> int:
+    """At most this many tokens per answer: the task asks for two sentences, and past ~160 tokens a
+    135M model only repeats itself (slowly, on a laptop CPU). ``COACH_LOCAL_MAX_TOKENS`` overrides."""
+    env = os.environ.get("COACH_LOCAL_MAX_TOKENS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else MAX_ANSWER_TOKENS
 
 
 def _count_prompt(llm, msgs: list[dict[str, str]]) -> int:
@@ -421,10 +458,9 @@ def benchmark_local(max_tokens: int = 128, runs: int = 3) -> dict[str, float]:
     from ..feedback import Lens, Source
     from . import Request
 
-    global _llm
     t0 = time.perf_counter()
     with _load_lock:
-        _llm = None  # measure a cold load in this process
+        _close()  # measure a cold load in this process
     load_model()
     load_s = time.perf_counter() - t0
     req = Request(

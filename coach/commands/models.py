@@ -1,0 +1,125 @@
+"""`coach models`: which engines a user can pick right now, and what each one needs.
+
+It answers "what can I pass to --model?" without trying anything expensive: no litellm, no
+llama.cpp, no model load (the local engine is checked by reading its file header). Provider keys are
+reported as set or not set; their values are never read into the output.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from urllib.parse import urlparse
+
+from .common import print_json
+
+OLLAMA_DEFAULT = "http://localhost:11434"
+
+
+@dataclass
+class EngineInfo:
+    """One row of `coach models` (and one object of its --json)."""
+
+    name: str
+    kind: str                 # builtin | local | provider | server
+    ready: bool | None        # None: cannot tell without calling it
+    status: str
+    help: str
+    env: list[str] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+
+# (provider, example model, key variables in the order litellm reads them, one line of help)
+PROVIDERS = [
+    ("openai", "openai/gpt-4o-mini", ["OPENAI_API_KEY"], "OpenAI's hosted models"),
+    ("anthropic", "anthropic/claude-3-5-haiku-latest", ["ANTHROPIC_API_KEY"], "Anthropic's Claude models"),
+    ("gemini", "gemini/gemini-2.0-flash", ["GEMINI_API_KEY", "GOOGLE_API_KEY"], "Google's Gemini models"),
+    ("mistral", "mistral/mistral-small-latest", ["MISTRAL_API_KEY"], "Mistral's hosted models"),
+    ("groq", "groq/llama-3.1-8b-instant", ["GROQ_API_KEY"], "open models served fast by Groq"),
+]
+
+
+def register(sub) -> None:
+    p = sub.add_parser("models", help="list the engines you can use now and what each one needs",
+                       description="List the engines for --model: the built-in extractive engine, the offline "
+                       "local model (with the `local` extra), and the usual providers with whether their API key "
+                       "is set (values are never shown). Fast: nothing is loaded or called.")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p.set_defaults(func=cmd_models)
+
+
+def _key_set(name: str) -> bool:
+    return bool((os.environ.get(name) or "").strip())
+
+
+def _local() -> EngineInfo:
+    from ..engines import local
+
+    st = local.status()
+    if st.available:
+        status = "ready (offline)"
+    elif not st.extra_installed:
+        status = "not installed"
+    else:
+        status = "model file problem"
+    help_ = ("SmolLM2-135M running in this process, no network; small and weak, so read the verifier's flags"
+             if st.available else (st.problem or local.INSTALL_HINT))
+    return EngineInfo(local.MODEL, "local", st.available, status, help_, [local.ENV_MODEL_PATH], st.to_dict())
+
+
+def _loopback_port_open(url: str, timeout: float = 0.25) -> bool | None:
+    """Is something listening at a loopback URL? None for any other host (never contacted)."""
+    import socket
+
+    u = urlparse(url if "://" in url else f"http://{url}")
+    host = (u.hostname or "").lower()
+    if host not in ("localhost", "127.0.0.1"):
+        return None
+    try:
+        with socket.create_connection(("127.0.0.1", u.port or 80), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _ollama() -> EngineInfo:
+    base = os.environ.get("OLLAMA_API_BASE") or OLLAMA_DEFAULT
+    up = _loopback_port_open(base)
+    status = {True: "server answering", False: "no server", None: "server not checked"}[up]
+    help_ = (f"models on an ollama server at {base} (start it with `ollama serve`, pull a model with "
+             f"`ollama pull llama3.1`); for another server pass --api-base URL or set OLLAMA_API_BASE")
+    return EngineInfo("ollama/llama3.1", "server", up, status, help_, ["OLLAMA_API_BASE"], {"api_base": base})
+
+
+def engines() -> list[EngineInfo]:
+    rows = [EngineInfo("extractive", "builtin", True, "ready (offline)",
+                       "built in: feedback assembled from the retrieved passages themselves; no model, no network")]
+    rows.append(_local())
+    for provider, example, keys, what in PROVIDERS:
+        which = next((k for k in keys if _key_set(k)), None)
+        status = f"{which} set" if which else f"{' or '.join(keys)} not set"
+        rows.append(EngineInfo(example, "provider", bool(which), status,
+                               f"{what}: any {provider}/<model>; the key comes from {' or '.join(keys)} or --api-key",
+                               list(keys), {"provider": provider, "key_set": bool(which)}))
+    rows.append(_ollama())
+    rows.append(EngineInfo("openai/<name> --api-base URL", "server", None, "needs a server",
+                           "any OpenAI-compatible server (vLLM, llama.cpp's server, LM Studio, a LiteLLM proxy); "
+                           "--api-key only if it wants one"))
+    return rows
+
+
+def cmd_models(args) -> int:
+    from .. import config
+
+    rows = engines()
+    default = config.default_model()
+    if args.json:
+        print_json({"default": default, "engines": [asdict(r) for r in rows]})
+        return 0
+    mark = {True: "✓", False: "✗", None: "?"}
+    width = max(len(r.name) for r in rows)
+    print(f"Engines for --model (default: {default}; set COACH_MODEL to change it)")
+    print("  ✓ usable now   ✗ needs something first   ? depends on a server you name\n")
+    for r in rows:
+        print(f"  {mark[r.ready]} {r.name:<{width}}  {r.status}")
+        print(f"    {r.help}")
+    return 0

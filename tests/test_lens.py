@@ -1,0 +1,35 @@
+"""The lens: deterministic, backed by corpus passages, and agreeing with labelled situations."""
+from __future__ import annotations
+
+from coach.lens import AXES, agreement, labelled_situations, lens
+
+
+def test_every_axis_is_backed_by_a_corpus_passage():
+    from coach.lens import _pole_vectors
+
+    _, backing = _pole_vectors()
+    assert set(backing) == {a.name for a in AXES}
+    assert all(backing.values()), backing
+
+
+def test_deterministic_and_complete():
+    s = "Nobody on my team knows where we are heading; they do what is asked and nothing more."
+    a, b = lens(s), lens(s)
+    assert a == b
+    assert a.leaning in ("management", "leadership", "both")
+    assert len(a.dimensions) == len(AXES)
+    assert all(abs(d.management + d.leadership - 1) < 0.01 for d in a.dimensions)
+
+
+def test_clear_cases_point_the_right_way():
+    assert lens("We keep missing deadlines because nobody tracks the work and there is no process; "
+                "I need a plan, owners, metrics and a weekly status check.").leaning == "management"
+    assert lens("My team has no sense of direction or purpose. I want to inspire them with a vision of what we "
+                "could become and empower them to find a better way.").leaning == "leadership"
+
+
+def test_agreement_on_labelled_situations():
+    pairs = labelled_situations()
+    assert len(pairs) >= 15
+    # measured 0.676 on 34 labelled situations when tuned (see coach/lens.py); a drop means a regression
+    assert agreement(pairs) >= 0.65
