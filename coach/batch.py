@@ -38,6 +38,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -451,11 +452,14 @@ class Progress:
         self._base = 0
         self._last = 0.0
         self._width = 0
+        self._recent: deque[float] = deque(maxlen=200)  # finish times, for a rate that ignores warm-up
+        self.phase = ""
 
-    def start(self) -> None:
+    def start(self, phase: str = "") -> None:
         """Start the clock for rate and ETA (cases recorded before this do not count toward the rate)."""
         self.t0 = time.perf_counter()
         self._base = self.done
+        self.phase = phase
 
     @property
     def done(self) -> int:
@@ -463,22 +467,35 @@ class Progress:
 
     def add(self, status: str, show: bool = True) -> None:
         self.counts[status] = self.counts.get(status, 0) + 1
+        self._recent.append(time.perf_counter())
         if show:
             self.show()
 
     def line(self) -> str:
-        elapsed = time.perf_counter() - self.t0
-        rate = (self.done - self._base) / elapsed if elapsed > 0 else 0.0
+        now = time.perf_counter()
+        elapsed = now - self.t0
+        rate = self.rate(now)
         left = self.total - self.done
         eta = _fmt_duration(left / rate) if rate > 0 and left else ("0:00" if not left else "--:--")
         c = self.counts
         text = (f"{self.done}/{self.total}  ok {c['ok']}  error {c['error']}  skipped {c['skipped']}  "
                 f"{rate:.1f}/s  elapsed {_fmt_duration(elapsed)}  ETA {eta}")
+        if self.phase and self.done == self._base and left:
+            text += f"  ({self.phase})"
         if self.tty:
             width = 24
             filled = int(width * self.done / self.total) if self.total else width
             return f"coach batch [{'█' * filled}{'░' * (width - filled)}] {text}"
         return f"coach batch: {text}"
+
+    def rate(self, now: float | None = None) -> float:
+        """Cases per second over the recent finishes (the first ones pay for model loading)."""
+        now = now or time.perf_counter()
+        recent = [t for t in self._recent if t >= self.t0][-100:]
+        if len(recent) >= 5 and now > recent[0]:
+            return (len(recent) - 1) / (now - recent[0])
+        elapsed = now - self.t0
+        return (self.done - self._base) / elapsed if elapsed > 0 else 0.0
 
     def show(self, force: bool = False) -> None:
         if not self.enabled:
@@ -775,7 +792,9 @@ class _Runner:
             return
         cpu = CpuWorker()
         sem = asyncio.Semaphore(self.concurrency)
-        chunks = [todo[i:i + self.chunk] for i in range(0, len(todo), self.chunk)]
+        # A small first chunk gets requests out while the next, full-size chunk is being prepared.
+        first = min(self.chunk, max(8, 2 * self.concurrency))
+        chunks = [todo[:first]] + [todo[i:i + self.chunk] for i in range(first, len(todo), self.chunk)]
         pending = cpu.submit(self._prepare, [g.text for _, g in chunks[0]])
         try:
             for ci, chunk in enumerate(chunks):
@@ -815,6 +834,22 @@ class _Runner:
                 c.skipped += 1
             else:
                 c.error += 1  # failed, or not run because the run was stopped
+
+
+def _check_engine(model: str, opts) -> None:
+    """A remote model without an API key fails here, once, instead of once per case after the embedding."""
+    from .pipeline import is_remote_model
+
+    if not is_remote_model(model):
+        return
+    try:
+        from .engines.llm import _check_key
+    except ImportError:  # pragma: no cover - the engine module is part of the package
+        return
+    try:
+        _check_key(model, opts)
+    except CoachError as e:
+        raise UsageError(str(e)) from None
 
 
 def _once(fn: Callable[[], None]) -> Callable[[], None]:
@@ -892,6 +927,7 @@ def run_batch(
     if out_dir is None or str(out_dir) == "":
         raise UsageError("give an output folder with --out DIR")
     out = Path(out_dir)
+    _check_engine(model, opts)
     parsed = read_input(source, fmt, log) if isinstance(source, (str, Path)) else cases_from_records(source, log)
     if parsed.total == 0:
         raise UsageError(f"{parsed.name} has no cases: one JSON object per line, or a CSV with id,scenario columns")
@@ -909,7 +945,7 @@ def run_batch(
         if progress is not False:
             log(f"coach batch: {parsed.total} case(s) in {parsed.name}: {c.already_ok} already ok, "
                 f"{len(todo)} to send to {model}" + (f" (concurrency {concurrency})" if len(todo) > 1 else ""))
-        bar.start()
+        bar.start("retrieving passages; the first cases also load the models" if todo else "")
         try:
             asyncio.run(_main(runner, todo))
         except KeyboardInterrupt:

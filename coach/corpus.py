@@ -99,3 +99,11 @@ def load_corpus(folder: Path) -> tuple[list[Document], list[CorpusError]]:
         seen[doc.id] = path
         docs.append(doc)
     return docs, errors
+
+
+def corpus_stamp(folder: Path) -> tuple:
+    """Names, sizes and modification times of the corpus files: a cache key that changes with any edit."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.md")))

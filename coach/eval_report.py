@@ -7,10 +7,10 @@ markup (``<script>``, ``onerror=``) and the report must show it, never run it.
 """
 from __future__ import annotations
 
-from html import escape
-from typing import Any
+import re
 
 from .evals import METRICS, EvalRun
+from .report import esc, svg_bar_chart
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1100px;color:#1d232a;padding:0 16px}
@@ -21,8 +21,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid #eaeef2;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .bad{color:#cf222e;font-weight:600}td.good{color:#1a7f37}
-.charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #eaeef2;border-radius:6px;padding:6px 8px}
-.chart h3{font-size:13px;margin:0 0 2px}.chart p{font-size:11px;color:#57606a;margin:0 0 4px;max-width:320px}
+.charts{display:flex;flex-wrap:wrap;gap:12px}.mchart{border:1px solid #eaeef2;border-radius:6px;padding:6px 8px}
+.mchart h3{font-size:13px;margin:0 0 2px}.mchart p{font-size:11px;color:#57606a;margin:0 0 4px;max-width:420px}
 details{margin:2px 0}summary{cursor:pointer}
 pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;padding:8px;border-radius:4px;margin:4px 0}
 table.cases td:nth-child(2){width:26%}
@@ -30,8 +30,7 @@ ul.failures{margin:2px 0;padding-left:18px;color:#cf222e}
 """
 
 
-def _e(value: Any) -> str:
-    return escape("" if value is None else str(value), quote=True)
+_e = esc  # one escaper for every report
 
 
 def _fmt(value: float | None, metric: str) -> str:
@@ -40,47 +39,42 @@ def _fmt(value: float | None, metric: str) -> str:
     return f"{value:.3f} s" if metric == "latency_p50_s" else f"{value:.3f}"
 
 
+def _meets(value: float, threshold: float | None, direction: str) -> bool:
+    if threshold is None:
+        return True
+    return value >= threshold - 1e-9 if direction == "min" else value <= threshold + 1e-9
+
+
 def bar_chart_svg(title: str, bars: list[tuple[str, float | None]], threshold: float | None = None,
                   direction: str = "min", scale_max: float = 1.0, unit: str = "") -> str:
-    """A horizontal bar per label, with a dashed threshold line; inline SVG, no script.
+    """The batch report's bar chart (``report.svg_bar_chart``), one bar per engine, plus a dashed
+    threshold line. Bars that miss the threshold are red, the others green.
 
-    Bars that miss the threshold are red, the others green; a missing value is drawn as "n/a".
+    The helper has no threshold line of its own, so the line's x is taken from the helper's own
+    geometry in its output (the bars' left edge and the width it gave a known value), not from a
+    copy of its layout constants.
     """
-    label_w, bar_w, row_h, top = 150, 220, 22, 18
-    width = label_w + bar_w + 70
-    height = top + row_h * max(1, len(bars)) + 6
-    top_value = max([scale_max] + [v for _, v in bars if v is not None] + ([threshold] if threshold else []))
-    top_value = top_value or 1.0
-
-    def x(v: float) -> float:
-        return label_w + bar_w * min(max(v, 0.0), top_value) / top_value
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-             f'aria-label="{_e(title)}" viewBox="0 0 {width} {height}">']
-    parts.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{height - 4}" stroke="#8c959f"/>')
-    for n, (label, value) in enumerate(bars):
-        y = top + n * row_h
-        short = label if len(label) <= 22 else label[:21] + "…"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 13}" font-size="11" text-anchor="end">{_e(short)}</text>')
-        if value is None:
-            parts.append(f'<text x="{label_w + 4}" y="{y + 13}" font-size="11" fill="#57606a">n/a</text>')
-            continue
-        ok = True
-        if threshold is not None:
-            ok = value >= threshold - 1e-9 if direction == "min" else value <= threshold + 1e-9
-        color = "#2da44e" if ok else "#cf222e"
-        parts.append(f'<rect x="{label_w}" y="{y + 2}" width="{max(1.0, x(value) - label_w):.1f}" height="{row_h - 6}" '
-                     f'fill="{color}"><title>{_e(label)}: {value:.3f}{_e(unit)}</title></rect>')
-        parts.append(f'<text x="{x(value) + 4:.1f}" y="{y + 13}" font-size="11">{value:.3f}{_e(unit)}</text>')
-    if threshold is not None:
-        tx = x(threshold)
-        op = "≥" if direction == "min" else "≤"
-        parts.append(f'<line x1="{tx:.1f}" y1="{top - 6}" x2="{tx:.1f}" y2="{height - 2}" stroke="#1d232a" '
-                     f'stroke-width="1.5" stroke-dasharray="4 3"/>')
-        parts.append(f'<text x="{tx:.1f}" y="{top - 8}" font-size="10" text-anchor="middle">'
-                     f'{op} {threshold:g}{_e(unit)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    labels = [label if value is not None else f"{label} (n/a)" for label, value in bars]
+    values = [float(value) if value is not None else 0.0 for _, value in bars]
+    top = max([scale_max] + values + ([threshold] if threshold is not None else [])) or 1.0
+    colors = {lab: ("#9e9e9e" if v is None else "#2da44e" if _meets(v, threshold, direction) else "#cf222e")
+              for lab, (_, v) in zip(labels, bars)}
+    svg = svg_bar_chart(list(zip(labels, values)), title=title, width=440, colors=colors, max_value=top,
+                        value_format=lambda v: f"{v:.3f}{unit}")
+    if threshold is None:
+        return svg
+    rects = [(float(x), float(w)) for x, w in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', svg)]
+    left = rects[0][0] if rects else 0.0
+    scale = next((w / v for (_, w), v in zip(rects, values) if v > 0 and w > 0), None)
+    if scale is None:  # every bar is zero: the helper's bars span width - left - 60 (its value margin)
+        scale = (440 - left - 60) / top
+    x = left + threshold * scale
+    height = re.search(r'height="([\d.]+)"', svg)
+    h = float(height.group(1)) if height else 30.0
+    op = "≥" if direction == "min" else "≤"
+    line = (f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{h:.0f}" stroke="#1d232a" stroke-width="1.5" '
+            f'stroke-dasharray="4 3"><title>threshold {op} {threshold:g}{_e(unit)}</title></line>')
+    return svg.replace("</svg>", line + "</svg>", 1)
 
 
 def _metrics_table(run: EvalRun) -> str:
@@ -109,7 +103,8 @@ def _charts(run: EvalRun) -> str:
         svg = bar_chart_svg(name, [(r.model, r.metrics.get(name)) for r in run.models],
                             t.value if t else None, t.direction if t else direction,
                             scale_max=0.0 if latency else 1.0, unit=" s" if latency else "")
-        out.append(f'<div class="chart"><h3>{_e(name)}</h3><p>{_e(what)}</p>{svg}</div>')
+        limit = f" Threshold: {t.op} {t.value:g}{' s' if latency else ''}." if t else " No threshold."
+        out.append(f'<div class="mchart"><h3>{_e(name)}</h3><p>{_e(what + "." + limit)}</p>{svg}</div>')
     return f'<div class="charts">{"".join(out)}</div>'
 
 
@@ -171,8 +166,8 @@ def render_html(run: EvalRun) -> str:
         f"<title>coach eval: {'passed' if run.passed else 'failed'}</title><style>{_CSS}</style></head><body>",
         f"<h1>coach eval {verdict}</h1><p class=meta>{_e(meta)}</p>",
         (f"<p class=bad><b>Under threshold:</b> {_e(', '.join(failing))}</p>" if failing else ""),
-        "<h2>Metrics</h2>", _metrics_table(run), _charts(run),
-        f"<h2>Cases ({n_fail} failing of {len(run.cases)}; failing first)</h2>", _case_rows(run),
-        "<h2>The verifier on seeded defects</h2>", _defect_rows(run),
+        "<h2 id=metrics>Metrics</h2>", _metrics_table(run), _charts(run),
+        f"<h2 id=cases>Cases ({n_fail} failing of {len(run.cases)}; failing first)</h2>", _case_rows(run),
+        "<h2 id=defects>The verifier on seeded defects</h2>", _defect_rows(run),
         "</body></html>\n",
     ])

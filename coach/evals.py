@@ -492,10 +492,9 @@ def score_case(case: Case, prep, fb, model: str, error: str | None, k: int) -> C
 
 
 def _answer_sync(preps, model: str, opts) -> list[tuple[Any, str | None]]:
-    from .engines import Request, compose
+    from .engines import Draft, Request, compose
     from .errors import CoachError
     from .pipeline import finish, out_of_scope_answer
-    from .engines import Draft
 
     out = []
     for prep in preps:

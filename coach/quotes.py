@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .corpus import Document, load_corpus
+from .corpus import Document, corpus_stamp, load_corpus
 from .passages import Passage, split_document
 from .text import normalize, split_sentences, word_key
 
@@ -141,8 +141,7 @@ def corpus_statements(folder: Path | None = None) -> list[Statement]:
     from .config import corpus_dir
 
     folder = Path(folder or corpus_dir())
-    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.md"))) if folder.is_dir() else ()
-    return list(_cached(str(folder), stamp))
+    return list(_cached(str(folder), corpus_stamp(folder)))
 
 
 def contains_words(haystack: str, needle: str) -> bool:

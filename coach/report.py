@@ -25,6 +25,7 @@ LEAN_COLORS = {"management": "#3b6ea5", "leadership": "#8e44ad", "both": "#5f8f6
 MANAGEMENT_COLOR = "#3b6ea5"
 LEADERSHIP_COLOR = "#8e44ad"
 BAR_COLOR = "#3b6ea5"
+LENS_AXES_PER_CASE = 5
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
 
@@ -477,7 +478,11 @@ def _case_html(n: int, r: dict, passages: dict[str, tuple[str, dict]]) -> str:
     dims = (fb.get("lens") or {}).get("dimensions") or []
     if dims and fb.get("in_scope", True):
         items = [(str(d.get("name")), float(d.get("management") or 0), float(d.get("leadership") or 0)) for d in dims]
-        out.append("<h4>Lens</h4>" + svg_balance_bars(items, title="Lens for this case", width=480))
+        items.sort(key=lambda x: -abs(x[1] - x[2]))  # the axes this situation leans on most
+        shown = items[:LENS_AXES_PER_CASE]
+        more = f" ({len(items) - len(shown)} more balanced axes not shown)" if len(items) > len(shown) else ""
+        out.append(f'<h4>Lens</h4><p class="meta">Leaning: {esc(_leaning(fb))}; the strongest axes{esc(more)}</p>'
+                   + svg_balance_bars(shown, title="Lens for this case", width=480))
     sources = fb.get("sources") or []
     if sources:
         out.append('<h4>Sources</h4><ol class="sources">')

@@ -12,6 +12,7 @@ list; the 63rd, a "crew" on a packaging line, added the shop-floor words).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -71,8 +72,12 @@ class Scope:
     notices: list[str] = field(default_factory=list)
 
 
+_MARKUP = re.compile(r"<[^>]*>|!?\[[^\]]*\]\([^)]*\)|\b\w+://\S+|\S+@\S+")
+
+
 def is_english(text: str) -> bool:
-    toks = words(text)
+    """Share of common English words, counted on the prose only (markup, links and addresses removed)."""
+    toks = words(_MARKUP.sub(" ", text))
     if len(toks) < 5:
         return True
     return sum(t in _EN for t in toks) / len(toks) >= 0.15

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -267,16 +268,27 @@ def is_claim(raw: str, text: str) -> bool:
 
 # -- the whole check -----------------------------------------------------------------------------
 def _corpus() -> _Corpus:
+    """Every corpus passage and attributed statement, re-read only when a corpus file changes."""
     from .config import corpus_dir
+    from .corpus import corpus_stamp
+
+    folder = corpus_dir()
+    return _load_corpus(str(folder), corpus_stamp(folder))
+
+
+@lru_cache(maxsize=4)
+def _load_corpus(folder: str, stamp: tuple) -> _Corpus:
+    from pathlib import Path
+
     from .corpus import load_corpus
     from .passages import split_document
 
-    docs, _ = load_corpus(corpus_dir())
+    docs, _ = load_corpus(Path(folder))
     passages = [
         Source(id=p.id, doc_id=p.doc_id, title=p.title, author=p.author, text=p.text, score=1.0, passage_id=p.id)
         for d in docs for p in split_document(d)
     ]
-    return _Corpus(corpus_statements(corpus_dir()), passages)
+    return _Corpus(corpus_statements(Path(folder)), passages)
 
 
 def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False) -> VerifyResult:

@@ -127,12 +127,26 @@ def test_results_json_and_self_contained_escaped_report(extractive):
     # the suite's hostile markup is shown escaped
     assert "&lt;script&gt;fetch(" in html and "&lt;img src=x onerror=" in html
     # one inline SVG chart per metric, each with its threshold line
-    charts = re.findall(r'<div class="chart"><h3>([a-z_0-9]+)</h3>.*?</svg>', html, re.S)
+    charts = re.findall(r'<div class="mchart"><h3>([a-z_0-9]+)</h3>.*?</svg>', html, re.S)
     assert set(REQUIRED) <= set(charts)
     suite = evals.load_suite(CASES)
     for name, t in suite.thresholds.items():
-        block = re.search(rf'<div class="chart"><h3>{name}</h3>(.*?)</svg>', html, re.S).group(1)
+        block = re.search(rf'<div class="mchart"><h3>{name}</h3>(.*?)</svg>', html, re.S).group(1)
         assert "stroke-dasharray" in block and f"{t.value:g}" in block, name
+
+
+def test_chart_threshold_line_sits_on_the_bar_scale():
+    """The threshold line is drawn on report.svg_bar_chart's own scale: a bar exactly at the
+    threshold ends on the line; names are escaped; a bar under a minimum is red."""
+    from coach.eval_report import bar_chart_svg
+
+    svg = bar_chart_svg("quote_fidelity", [("extractive", 0.5), ("<b>liar</b>", 0.25)], 0.5, "min")
+    rects = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*fill="([^"]+)"', svg)
+    line_x = float(re.search(r'<line x1="([\d.]+)"', svg).group(1))
+    assert abs(float(rects[0][0]) + float(rects[0][1]) - line_x) < 0.2
+    assert rects[0][2] != rects[1][2]  # pass and fail colours differ
+    assert "<b>" not in svg and "&lt;b&gt;liar" in svg
+    assert "stroke-dasharray" not in bar_chart_svg("latency_p50_s", [("x", 0.3)], None, scale_max=0.0)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""Ingest against its floor: the raw encode of exactly the texts ingest embeds.
+
+``coach.ingest.ingest`` embeds every passage and, beside it, each of its sentences (sentence
+records, for retrieval). The honest floor is therefore ``coach.embed.encode`` over those same texts
+(passages + their sentences, from ``split_document`` and ``ingest._sentences``) in one call; ingest
+is reported as passages/s, and so is the floor, over the same passages.
+
+Then a second ingest of the unchanged corpus: nothing should be embedded, and it should cost only
+reading the files and comparing hashes with the store's manifest.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from . import synth
+from .common import Params, Probe, clean_dir, rnd
+
+
+def run(params: Params, tmp: Path) -> dict:
+    import coach.ingest as ingest_mod
+    from coach import embed
+    from coach.corpus import load_corpus
+    from coach.passages import split_document
+    from coach.store import Store
+
+    corpus = synth.write_corpus(clean_dir(tmp / "synth-corpus"), params.articles, params.paragraphs,
+                                params.sentences, params.seed)
+    docs, errors = load_corpus(corpus)
+    if errors or len(docs) != params.articles:
+        raise RuntimeError(f"the generated corpus did not load: {errors[:3]}")
+    passages = [p for d in docs for p in split_document(d)]
+    texts: list[str] = []
+    for p in passages:
+        texts.append(p.text)
+        texts.extend(ingest_mod._sentences(p))
+    n_pass, n_texts = len(passages), len(texts)
+
+    embed.encode(["warm the model up before anything is timed"])
+
+    t0 = time.perf_counter()
+    vecs = embed.encode(texts)
+    floor_s = time.perf_counter() - t0
+    if len(vecs) != n_texts:
+        raise RuntimeError("encode returned the wrong number of vectors")
+    del vecs
+
+    store = Store(path=clean_dir(tmp / "synth-store"))
+    probe_targets = {
+        "encode": (ingest_mod.embed, "encode"),
+        "store_upsert": (Store, "upsert"),
+        "store_manifest": (Store, "manifest"),
+        "load_corpus": (ingest_mod, "load_corpus"),
+        "split": (ingest_mod, "split_document"),
+    }
+    with Probe(probe_targets) as first:
+        t0 = time.perf_counter()
+        rep = ingest_mod.ingest(corpus, store)
+        first_s = time.perf_counter() - t0
+    if rep.errors or rep.added != n_pass:
+        raise RuntimeError(f"first ingest added {rep.added} of {n_pass} passages; errors: {rep.errors[:3]}")
+
+    with Probe(probe_targets) as again:
+        t0 = time.perf_counter()
+        rep2 = ingest_mod.ingest(corpus, store)
+        re_s = time.perf_counter() - t0
+    if rep2.unchanged != n_pass or rep2.embedded:
+        raise RuntimeError(f"unchanged re-ingest embedded {rep2.embedded} passages (unchanged {rep2.unchanged}/{n_pass})")
+
+    def breakdown(probe: Probe, total: float) -> dict:
+        d = {k: rnd(v) for k, v in probe.seconds.items()}
+        d["other"] = rnd(total - sum(probe.seconds.values()))
+        return d
+
+    ingest_rate = n_pass / first_s
+    floor_rate = n_pass / floor_s
+    return {
+        "ingest_passages_per_s": rnd(ingest_rate, 2),
+        "encode_floor_passages_per_s": rnd(floor_rate, 2),
+        "ingest_ratio": rnd(first_s / floor_s),
+        "reingest_unchanged_s_per_1k_docs": rnd(re_s * 1000 / params.articles),
+        "ingest_details": {
+            "articles": params.articles,
+            "passages": n_pass,
+            "sentence_records": n_texts - n_pass,
+            "texts_encoded": n_texts,
+            "corpus_chars": sum(len(d.body) for d in docs),
+            "first_ingest_s": rnd(first_s),
+            "encode_floor_s": rnd(floor_s),
+            "encode_floor_texts_per_s": rnd(n_texts / floor_s, 2),
+            "ingest_texts_per_s": rnd(n_texts / first_s, 2),
+            "first_ingest_breakdown_s": breakdown(first, first_s),
+            "reingest_unchanged_s": rnd(re_s),
+            "reingest_breakdown_s": breakdown(again, re_s),
+        },
+        "_synth_store_path": str(store.path),
+    }
