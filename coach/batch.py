@@ -843,11 +843,11 @@ def _check_engine(model: str, opts) -> None:
     if not is_remote_model(model):
         return
     try:
-        from .engines.llm import _check_key
+        from .engines.llm import check_key
     except ImportError:  # pragma: no cover - the engine module is part of the package
         return
     try:
-        _check_key(model, opts)
+        check_key(model, opts)
     except CoachError as e:
         raise UsageError(str(e)) from None
 

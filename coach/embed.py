@@ -13,6 +13,7 @@ DIM = 384
 BATCH = 64
 
 _lock = threading.Lock()
+_encode_lock = threading.Lock()  # the tokenizer is not thread-safe: the page and the batch runner share one model
 _model = None
 
 
@@ -37,11 +38,7 @@ def encode(texts: Sequence[str], batch_size: int = BATCH) -> list[list[float]]:
     """Unit-length embeddings (cosine = dot product), one per text, in order."""
     if not texts:
         return []
-    model = _load()
-    vecs = model.encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-    )
-    return vecs.tolist()
+    return encode_array(texts, batch_size).tolist()
 
 
 def encode_array(texts: Sequence[str], batch_size: int = BATCH):
@@ -50,9 +47,11 @@ def encode_array(texts: Sequence[str], batch_size: int = BATCH):
 
     if not texts:
         return np.zeros((0, DIM), dtype="float32")
-    return _load().encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-    )
+    model = _load()
+    with _encode_lock:
+        return model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
 
 
 def is_loaded() -> bool:

@@ -1,12 +1,11 @@
 """`coach app`: start the manager's page (app.py) with Streamlit, on 127.0.0.1, usage statistics off.
 
-Streamlit is run as a subprocess (`python -m streamlit run`) rather than imported: it owns its
+Streamlit replaces this process (`python -m streamlit run`, by exec) rather than being imported: it owns its
 event loop and signal handling, and `coach --help` must not pay for importing it.
 """
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -50,7 +49,11 @@ def cmd_app(args) -> int:
     config.setup_offline_env()
     env = dict(os.environ)
     env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
-    try:
-        return subprocess.call(streamlit_command(args.port), cwd=str(path.parent), env=env)
-    except KeyboardInterrupt:
-        return 130
+    # exec, not a child process: Ctrl+C and a supervisor's SIGTERM reach Streamlit itself and no
+    # orphaned server is left listening when `coach app` is stopped
+    cmd = streamlit_command(args.port)
+    os.chdir(path.parent)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(cmd[0], cmd, env)
+    return 0  # pragma: no cover - execve does not return

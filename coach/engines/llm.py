@@ -105,7 +105,7 @@ KEY_VARIABLES = {
 }
 
 
-def _check_key(model: str, opts: EngineOptions) -> None:
+def check_key(model: str, opts: EngineOptions) -> None:
     """Fail before any request when the provider's key is missing or empty, naming the variable."""
     if opts.api_key or opts.api_base or model.lower().startswith(("local/", "ollama/", "ollama_chat/")):
         return
@@ -179,7 +179,7 @@ def _usage(resp) -> dict[str, Any]:
 
 
 def compose_llm(model: str, req: Request, opts: EngineOptions, on_token: OnToken | None = None) -> Draft:
-    _check_key(model, opts)
+    check_key(model, opts)
     litellm = _litellm()
     messages = _messages_for(model, req)
     kw = _kwargs(model, opts)
@@ -217,7 +217,7 @@ def compose_llm(model: str, req: Request, opts: EngineOptions, on_token: OnToken
 
 
 async def acompose_llm(model: str, req: Request, opts: EngineOptions) -> Draft:
-    _check_key(model, opts)
+    check_key(model, opts)
     litellm = _litellm()
     messages = _messages_for(model, req)
     kw = _kwargs(model, opts)
