@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         embed.encode(["load the embedding model"])
         details["model_load_s"] = rnd(time.perf_counter() - t0)
+        import torch
+
+        facts["torch_threads"] = torch.get_num_threads()
         t0 = time.perf_counter()
         rep = ingest(ROOT / "corpus", Store())  # the real corpus: what retrieve, batch and the CLI use
         if rep.errors:

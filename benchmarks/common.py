@@ -54,8 +54,8 @@ class Params:
 
     @classmethod
     def quick_params(cls) -> "Params":
-        return cls(quick=True, articles=30, queries=12, batch_n=8, batch_c=4, batch_latency_s=0.2,
-                   ttft_runs=1, ttft_first_token_delay_s=0.3, cold_runs=1, help_runs=2,
+        return cls(quick=True, articles=30, queries=8, batch_n=8, batch_c=4, batch_latency_s=0.2,
+                   ttft_runs=1, ttft_first_token_delay_s=0.3, cold_runs=0, help_runs=2,
                    local_max_tokens=16, local_runs=1)
 
     def to_dict(self) -> dict:
@@ -85,6 +85,8 @@ def machine_facts() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "machine": platform.machine(),
+        "threading_env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT",
+                                                         "MKL_NUM_THREADS")},
         "versions": {n: ver(n) for n in ("torch", "sentence-transformers", "chromadb", "litellm",
                                         "llama_cpp_python", "coach")},
     }
@@ -157,6 +159,7 @@ class Probe:
         self.targets = targets
         self.seconds = {name: 0.0 for name in targets}
         self.calls = {name: 0 for name in targets}
+        self.items = {name: 0 for name in targets}  # len() of the first argument, when it has one
         self._saved: list[tuple[object, str, object]] = []
 
     def __enter__(self) -> "Probe":
@@ -175,6 +178,8 @@ class Probe:
                     finally:
                         self.seconds[key] += time.perf_counter() - t0
                         self.calls[key] += 1
+                        if a and isinstance(a[0], (list, tuple)):
+                            self.items[key] += len(a[0])
                 return timed
 
             setattr(owner, attr, wrap(orig))

@@ -38,7 +38,8 @@ MIN_QUOTE_WORDS = 3
 MIN_CLAIM_WORDS = 4
 
 CITE_RE = re.compile(r"\[\s*(S\d+(?:\s*[,;]\s*S?\d+)*)\s*\]")
-_QUOTE_RE = re.compile(r"“([^”\n]+?)”|\"([^\"\n]+?)\"")
+# a quotation may wrap onto the next line (Markdown soft wraps) but never spans a blank line
+_QUOTE_RE = re.compile(r"“((?:(?!\n\s*\n)[^”])+?)”|\"((?:(?!\n\s*\n)[^\"])+?)\"")
 _EPIGRAPH_RE = re.compile(r"^>\s*(.+?)\s*\n>?\s*[-–—]{1,2}\s*([A-Z][^\n]{2,60})$", re.M)
 _NUMBER_RE = re.compile(r"\b\d+(?:[.,]\d+)?\s*%|\b\d+(?:[.,]\d+)?\b")
 _MD_PREFIX = re.compile(r"^\s*(?:#+\s*|[-*+]\s+|\d+[.)]\s+|>\s*)+")
@@ -158,7 +159,7 @@ def find_quotes(answer: str, spans, known) -> list[tuple[int, int, str, str | No
     """(start, end, text, speaker) of every quoted span of at least MIN_QUOTE_WORDS words."""
     out = []
     for m in _QUOTE_RE.finditer(answer):
-        text = (m.group(1) or m.group(2)).strip()
+        text = " ".join((m.group(1) or m.group(2)).split())
         if len(words(text)) < MIN_QUOTE_WORDS:
             continue  # scare quotes ("Leaderment") are not quotations
         out.append((m.start(), m.end(), text.rstrip(",").strip(), _speaker_for(answer, m.start(), m.end(), spans, known)))
@@ -204,6 +205,11 @@ def _vectors(texts: list[str]):
         if len(_VEC_CACHE) > 20000:
             _VEC_CACHE.clear()
     return [_VEC_CACHE[t] for t in texts]
+
+
+def warm(texts: Iterable[str]) -> None:
+    """Embed many texts in one batched pass ahead of the checks that look them up one by one."""
+    _vectors(list(dict.fromkeys(texts)))
 
 
 def _passage_units(passages: list[str]) -> list[list[str]]:
@@ -324,7 +330,8 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
         mark = " ✓ *verified in the corpus*" if q.verified else f" ⚠ *unverified quote: {q.reason}*"
         inserts.append((end, mark))
     unverified = [{"speaker": q.speaker, "text": q.text, "reason": q.reason} for q in quotes if not q.verified]
-    # 3) support, sentence by sentence
+    # 3) support, sentence by sentence (every text it will compare embedded in one batch first)
+    warm([claim_text(answer[s:e]) for s, e in spans] + [u for g in _passage_units([x.text for x in sources]) for u in g])
     checks: list[SentenceCheck] = []
     unsupported: list[dict] = []
     for s, e in spans:

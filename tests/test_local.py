@@ -98,6 +98,14 @@ def test_compact_prompt_keeps_two_trimmed_passages_and_a_tight_task():
         assert s.text[:40] in user
 
 
+def test_compact_prompt_skips_one_line_lead_ins_and_keeps_their_ids():
+    srcs = _sources(4)
+    srcs[0].text = "Learn more about how, in 6 key instances, both are necessary:"
+    user = local.build_messages(Request(scenario="My team misses deadlines.", sources=srcs, lens=Lens()))[0]["content"]
+    assert "[S1]" not in user and "[S2]" in user and "[S3]" in user and "[S4]" not in user, user
+    assert "for example: ... [S2]" in user
+
+
 # -- the model file and the extra -------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["missing", "garbage", "header-only", "truncated"])
 def test_bad_model_file_is_a_clear_engine_error(kind, tmp_path, monkeypatch):

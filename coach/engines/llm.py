@@ -132,6 +132,9 @@ def _explain(e: Exception, model: str, opts: EngineOptions) -> EngineError:
     if opts.api_key:
         msg = msg.replace(opts.api_key, "***")
     where = opts.api_base or "the provider"
+    if model.lower().startswith("local/") and name not in ("Timeout", "APITimeoutError"):
+        first = msg.strip().splitlines()[0][:200] if msg.strip() else name
+        return EngineError(f"{model} failed in this process: {first}")
     if name == "AuthenticationError":
         return EngineError(f"the model server at {where} rejected the API key for {model}")
     if name in ("Timeout", "APITimeoutError") or "timed out" in msg.lower():

@@ -11,8 +11,7 @@ is not thread-safe, so generation is serialised with a lock.
 
 The model is small and weak: ``build_messages`` gives it a short, tight task (two trimmed passages,
 one sentence of advice per passage, a marker per sentence) and the verifier flags what it still gets
-wrong. Nothing here
-hides or repairs its output.
+wrong. Nothing here hides or repairs its output; answers stop at ``MAX_ANSWER_TOKENS``.
 
 Nothing heavy is imported at module import: ``coach models`` reads ``status()`` without loading
 litellm or llama.cpp.
@@ -197,7 +196,11 @@ def _threads() -> int:
     env = os.environ.get("COACH_LOCAL_THREADS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
-    return max(1, os.cpu_count() or 1)
+    # Half the cores, for decoding *and* the prompt. On a busy 2-core machine (4 runs each, 64 tokens):
+    # 1/1 thread gave 1.6-2.3 s to the first token and 51-66 tokens/s, steadily; llama-cpp-python's default
+    # 1/2 (decode/prompt) took 6-9 s to the first token; 2/2 swung between 3 and 84 tokens/s, because
+    # spinning threads fight every other process for the cores.
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 def load_model():
@@ -213,7 +216,8 @@ def load_model():
             raise EngineError(_failed[key])
         t0 = time.perf_counter()
         try:
-            llm = llama_cpp.Llama(model_path=str(path), n_ctx=N_CTX, n_threads=_threads(), seed=0, verbose=False)
+            llm = llama_cpp.Llama(model_path=str(path), n_ctx=N_CTX, n_threads=_threads(),
+                                  n_threads_batch=_threads(), seed=0, verbose=False)
         except Exception as e:  # llama.cpp reports a file it cannot parse as ValueError
             why = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
             _failed[key] = f"the local model file could not be loaded (corrupt or unsupported GGUF): {path} ({why})"
@@ -265,15 +269,25 @@ def _trim(text: str, limit: int) -> str:
     return out or text[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def _pick(sources: list, n: int = MAX_PASSAGES, min_words: int = 25) -> list:
+    """The best-ranked passages with something to rewrite: a one-line lead-in ("Learn more about how,
+    in 6 key instances, ...") gives a small model nothing to say but invention. Keeps their S# ids."""
+    full = [s for s in sources if len(s.text.split()) >= min_words]
+    chosen = (full + [s for s in sources if s not in full])[:n]
+    return sorted(chosen, key=sources.index)
+
+
 def build_messages(req) -> list[dict[str, str]]:
     """A compact prompt for SmolLM2-135M: the situation, two trimmed passages, one rewriting task.
 
     A model this small loses a long system prompt and most of a five-passage context. Asking it to
-    *rewrite each passage as advice* keeps it closest to the passages' own words. Measured on the 8
-    situations of evals/cases.yaml (seed 0, temperature 0.2, 100 tokens), mean on_corpus was 0.40 with
-    this prompt, 0.20 with "write 2 sentences of advice" under a system message, and 0.08 with this
-    same prompt under a system message; a numbered answer template made it drop the markers."""
-    sources = list(req.sources)[:MAX_PASSAGES]
+    *rewrite each passage as advice* keeps it closest to the passages' own words. Measured with the
+    verifier on the first 8 situations of evals/cases.yaml (seed 0, temperature 0.2, 100 tokens): mean
+    on_corpus 0.60 and 0.63 cited-and-supported sentences per answer with this prompt; 0.40 / 0.38 when
+    one-line lead-in passages were not skipped; 0.20 / 0.38 with "write 2 sentences of advice" under a
+    system message; ~0.1 with this prompt under a system message; a numbered answer template
+    ("1. ... [S1]") made it drop the markers (0 cited-and-supported)."""
+    sources = _pick(list(req.sources))
     passages = "\n".join(f"[{s.id}] {_trim(s.text, PASSAGE_CHARS)}" for s in sources)
     first = sources[0].id if sources else "S1"
     scenario = _trim(req.scenario, SCENARIO_CHARS)
@@ -494,8 +508,10 @@ def benchmark_local(max_tokens: int = 128, runs: int = 3) -> dict[str, float]:
                         "explain why the work matters and coach people to grow.", 0.6)],
         lens=Lens())
     msgs = build_messages(req)
-    lat, ttft, rates, toks = [], [], [], []
+    lat, ttft, rates, toks, ptoks = [], [], [], [], 0
     for _ in range(max(1, runs)):
+        with _gen_lock:
+            load_model().reset()  # no prompt cache from the previous run: every run evaluates its prompt
         start = time.perf_counter()
         first = None
         usage: dict = {}
@@ -509,12 +525,13 @@ def benchmark_local(max_tokens: int = 128, runs: int = 3) -> dict[str, float]:
         lat.append(end - start)
         ttft.append((first or end) - start)
         toks.append(n)
+        ptoks = int(usage.get("prompt_tokens", 0))
         if first and n > 1:
             rates.append((n - 1) / max(1e-6, end - first))
     mid = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731 - the median of a handful of runs
     return {"tokens_per_s": round(mid(rates), 1) if rates else 0.0, "load_s": round(load_s, 3),
             "latency_s": round(mid(lat), 3), "ttft_s": round(mid(ttft), 3),
-            "completion_tokens": float(mid(toks)), "threads": float(_threads())}
+            "completion_tokens": float(mid(toks)), "prompt_tokens": float(ptoks), "threads": float(_threads())}
 
 
 if __name__ == "__main__":  # python -m coach.engines.local: print the benchmark
