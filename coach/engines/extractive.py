@@ -59,13 +59,32 @@ _ENUM = re.compile(r"^(?:[-*+]\s*|\d+[.)]\s+)")
 _DIRECT = re.compile(r"[“\"]|\bsaid\b|\bsays\b|\bclaimed\b")
 
 
+_PRONOUN_START = re.compile(r"^(?:They|It|This|These|That|He|She|Their|Its)\b")
+
+
+def passage_sentences(text: str) -> list[str]:
+    """A passage's sentences as a reader needs them: headings apart, enumerations off, and a sentence
+    that opens with a pronoun ("They have a playbook…") joined to the one before it."""
+    out: list[str] = []
+    joined = False
+    for line in text.splitlines():
+        for sent in split_sentences(line):
+            sent = _ENUM.sub("", sent).strip()
+            if out and not joined and _PRONOUN_START.match(sent) and not out[-1].endswith((":", "?")):
+                out[-1] = f"{out[-1]} {sent}"
+                joined = True
+            else:
+                out.append(sent)
+                joined = False
+    return out
+
+
 def _sentences(sources: list[Source]) -> list[tuple[str, str]]:
-    """(source id, sentence) for every usable sentence of the sources, list items folded in."""
+    """(source id, sentence) for every usable sentence of the sources."""
     out = []
     for s in sources:
-        for sent in split_sentences(s.text):
-            sent = _ENUM.sub("", sent).strip()
-            if len(words(sent)) < 6 or sent.endswith("?") or _DIRECT.search(sent):
+        for sent in passage_sentences(s.text):
+            if len(words(sent)) < 6 or sent.endswith(("?", ":")) or _DIRECT.search(sent) or _PRONOUN_START.match(sent):
                 continue
             out.append((s.id, sent))
     return out
@@ -99,10 +118,13 @@ def _lens_lines(lens: Lens, sources: list[Source]) -> list[str]:
         if not src:
             continue
         # the axis in the corpus's own words: the sentence of the backing passage that names it
-        anchor = anchors.get(d.name, "")
-        sent = next((x for x in split_sentences(src.text) if anchor and anchor.lower()[:40] in x.lower()), None)
-        sent = sent or split_sentences(src.text)[0]
-        lines.append(f"- {_ENUM.sub('', sent).strip()} [{src.id}]")
+        anchor = anchors.get(d.name, "").lower()[:40]
+        usable = [x for x in passage_sentences(src.text)
+                  if len(words(x)) >= 6 and not x.endswith((":", "?")) and not _PRONOUN_START.match(x)]
+        sent = next((x for x in usable if anchor and anchor in x.lower()), usable[0] if usable else None)
+        if not sent:
+            continue
+        lines.append(f"- {sent} [{src.id}]")
         if len(lines) == 2:
             break
     return lines
