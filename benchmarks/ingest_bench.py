@@ -1,8 +1,8 @@
 """Ingest against its floor: the raw encode of exactly the texts ingest embeds.
 
 ``coach.ingest.ingest`` embeds every passage and, beside it, each of its sentences (sentence
-records, for retrieval). The honest floor is therefore ``coach.embed.encode`` over those same texts
-(passages + their sentences, from ``split_document`` and ``ingest._sentences``) in one call; ingest
+records, for retrieval). The honest floor is therefore ``coach.embed.encode_array`` over those same texts
+(passages + their sentences, from ``split_document`` and ``passages.sentence_records``) in one call; ingest
 is reported as passages/s, and so is the floor, over the same passages.
 
 Then a second ingest of the unchanged corpus: nothing should be embedded, and it should cost only
@@ -21,7 +21,7 @@ def run(params: Params, tmp: Path) -> dict:
     import coach.ingest as ingest_mod
     from coach import embed
     from coach.corpus import load_corpus
-    from coach.passages import split_document
+    from coach.passages import sentence_records, split_document
     from coach.store import Store
 
     corpus = synth.write_corpus(clean_dir(tmp / "synth-corpus"), params.articles, params.paragraphs,
@@ -33,13 +33,13 @@ def run(params: Params, tmp: Path) -> dict:
     texts: list[str] = []
     for p in passages:
         texts.append(p.text)
-        texts.extend(ingest_mod._sentences(p))
+        texts.extend(sentence_records(p.text))
     n_pass, n_texts = len(passages), len(texts)
 
     embed.encode(["warm the model up before anything is timed"])
 
     t0 = time.perf_counter()
-    vecs = embed.encode(texts)
+    vecs = embed.encode_array(texts)  # what ingest calls: no list conversion on either side
     floor_s = time.perf_counter() - t0
     if len(vecs) != n_texts:
         raise RuntimeError("encode returned the wrong number of vectors")
@@ -47,7 +47,7 @@ def run(params: Params, tmp: Path) -> dict:
 
     store = Store(path=clean_dir(tmp / "synth-store"))
     probe_targets = {
-        "encode": (ingest_mod.embed, "encode"),
+        "encode": (ingest_mod.embed, "encode_array"),
         "store_upsert": (Store, "upsert"),
         "store_manifest": (Store, "manifest"),
         "load_corpus": (ingest_mod, "load_corpus"),
@@ -60,16 +60,21 @@ def run(params: Params, tmp: Path) -> dict:
     if rep.errors or rep.added != n_pass:
         raise RuntimeError(f"first ingest added {rep.added} of {n_pass} passages; errors: {rep.errors[:3]}")
 
-    with Probe(probe_targets) as again:
-        t0 = time.perf_counter()
-        rep2 = ingest_mod.ingest(corpus, store)
-        re_s = time.perf_counter() - t0
-    if rep2.unchanged != n_pass or rep2.embedded:
-        raise RuntimeError(f"unchanged re-ingest embedded {rep2.embedded} passages (unchanged {rep2.unchanged}/{n_pass})")
+    # an unchanged re-ingest, three times: the first one right after a big write can meet Chroma
+    # still settling it; the median is what a user running `coach ingest` again sees
+    reruns = []
+    for _ in range(3):
+        with Probe(probe_targets) as again:
+            t0 = time.perf_counter()
+            rep2 = ingest_mod.ingest(corpus, store)
+            reruns.append(time.perf_counter() - t0)
+        if rep2.unchanged != n_pass or rep2.embedded:
+            raise RuntimeError(f"unchanged re-ingest embedded {rep2.embedded} passages (unchanged {rep2.unchanged}/{n_pass})")
+    re_s = sorted(reruns)[1]
 
     def breakdown(probe: Probe, total: float) -> dict:
         d = {k: rnd(v) for k, v in probe.seconds.items()}
-        d["other"] = rnd(total - sum(probe.seconds.values()))
+        d["other"] = rnd(total - sum(probe.seconds.values()))  # negative: the writes overlap the encode
         return d
 
     ingest_rate = n_pass / first_s
@@ -91,7 +96,8 @@ def run(params: Params, tmp: Path) -> dict:
             "ingest_texts_per_s": rnd(n_texts / first_s, 2),
             "first_ingest_breakdown_s": breakdown(first, first_s),
             "reingest_unchanged_s": rnd(re_s),
-            "reingest_breakdown_s": breakdown(again, re_s),
+            "reingest_unchanged_runs_s": [rnd(x) for x in reruns],
+            "reingest_breakdown_s": breakdown(again, reruns[-1]),  # of the last run
         },
         "_synth_store_path": str(store.path),
     }

@@ -14,8 +14,7 @@ from typing import Callable
 
 from . import embed
 from .corpus import load_corpus
-from .passages import Passage, split_document
-from .text import split_sentences
+from .passages import Passage, sentence_records, split_document
 from .store import Store
 
 
@@ -53,12 +52,7 @@ def ingest(
 
     if rebuild:
         store.reset()
-    everything = store.manifest()
-    stored = {i: m for i, m in everything.items() if m.get("kind") != "sentence"}
-    sentences_of: dict[str, list[str]] = {}
-    for i, m in everything.items():
-        if m.get("kind") == "sentence":
-            sentences_of.setdefault(m.get("parent", ""), []).append(i)
+    stored = store.manifest()
     stored_by_doc: dict[str, set[str]] = {}
     for pid, m in stored.items():
         stored_by_doc.setdefault(m.get("doc_id", ""), set()).add(pid)
@@ -94,29 +88,52 @@ def ingest(
     report.unchanged = len(wanted) - len(to_embed) - len(meta_changed)
 
     if to_embed:
-        step = embed.BATCH * 4
-        for s in range(0, len(to_embed), step):
-            ids, texts, metas = [], [], []
-            for pid in to_embed[s:s + step]:
-                p, meta = wanted[pid]
-                ids.append(pid), texts.append(p.text), metas.append(meta)
-                for n, sent in enumerate(_sentences(p)):
-                    ids.append(f"{pid}#{n}")
-                    texts.append(sent)
-                    metas.append({"kind": "sentence", "parent": pid, "doc_id": p.doc_id, "source_file": meta["source_file"]})
-            store.upsert(ids, embed.encode(texts), texts, metas)
-            report.embedded += len(to_embed[s:s + step])
-            if progress:
-                progress(report.embedded, len(to_embed))
+        _embed_and_store(to_embed, wanted, store, report, progress)
     if meta_changed:
         store.update_metadata(meta_changed, [wanted[i][1] for i in meta_changed])
     if gone:
-        store.delete(gone + [sid for pid in gone for sid in sentences_of.get(pid, [])])
+        store.delete(gone + store.sentence_ids(gone))
     return report
 
 
-def _sentences(p: Passage) -> list[str]:
-    """A passage's sentences, embedded beside it: a one-line idea inside a long paragraph (the Drucker
-    line) is found by its own meaning instead of being diluted by its neighbours."""
-    sents = [s for s in split_sentences(p.text) if len(s.split()) >= 4]
-    return sents if len(sents) > 1 else []
+CHUNK = embed.BATCH * 8  # passages per encode call: long enough for length-sorted batches to pad little
+
+
+def _embed_and_store(to_embed: list[str], wanted: dict, store: Store, report: IngestReport, progress) -> None:
+    """Encode chunk i+1 while chunk i is written: Chroma's index build overlaps the model's work
+    instead of adding to it (measured in ``make bench``: ingest vs the raw encode rate)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def chunk(pids: list[str]):
+        ids, texts, metas = [], [], []
+        for pid in pids:
+            p, meta = wanted[pid]
+            ids.append(pid), texts.append(p.text), metas.append(meta)
+            for n, sent in enumerate(sentence_records(p.text)):
+                ids.append(f"{pid}#{n}")
+                texts.append(sent)
+                metas.append({"kind": "sentence", "parent": pid})  # all a sentence record needs: fewer keys, faster writes
+        return ids, texts, metas
+
+    def write(ids, vecs, texts, metas, n_passages):
+        sent = [n for n, i in enumerate(ids) if "#" in i]
+        whole = [n for n, i in enumerate(ids) if "#" not in i]
+        # sentence records first, and without their text (nothing reads it back; Chroma's full-text
+        # index of documents was a third of the write): a passage in the store means its sentences are too
+        store.upsert([ids[n] for n in sent], vecs[sent], None, [metas[n] for n in sent])
+        store.upsert([ids[n] for n in whole], vecs[whole], [texts[n] for n in whole], [metas[n] for n in whole])
+        report.embedded += n_passages
+        if progress:
+            progress(report.embedded, len(to_embed))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-upsert") as pool:
+        pending = None
+        for s in range(0, len(to_embed), CHUNK):
+            pids = to_embed[s:s + CHUNK]
+            ids, texts, metas = chunk(pids)
+            vecs = embed.encode_array(texts)
+            if pending is not None:
+                pending.result()  # one write in flight at a time, in order; its error stops the run
+            pending = pool.submit(write, ids, vecs, texts, metas, len(pids))
+        if pending is not None:
+            pending.result()

@@ -145,3 +145,11 @@ def split_document(doc: Document) -> list[Passage]:
             )
         )
     return passages
+
+
+def sentence_records(text: str) -> list[str]:
+    """A passage's sentences, embedded beside it (record ids ``pid#0``, ``pid#1``, ...): a one-line
+    idea inside a long paragraph (the Drucker line) is found by its own meaning instead of being
+    diluted by its neighbours. A one-sentence passage needs none."""
+    sents = [s for s in split_sentences(text) if len(s.split()) >= 4]
+    return sents if len(sents) > 1 else []

@@ -51,8 +51,8 @@ def _as_hit(p, vec) -> Hit:
 
     from .retrieve import _hit
 
-    p.metadata["_score"] = float(np.asarray(p.embedding, dtype="float32") @ np.asarray(vec, dtype="float32"))
-    return _hit(p)
+    cos = float(np.asarray(p.embedding, dtype="float32") @ np.asarray(vec, dtype="float32"))
+    return _hit(p, cos, cos)
 
 
 def _sources(hits: list[Hit]) -> list[Source]:
@@ -67,10 +67,11 @@ def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None) ->
     """Validate, embed (once, for all), retrieve, and place every scenario on the lens."""
     from . import embed
     from .lens import lens_for
-    from .retrieve import retrieve_many
+    from .retrieve import passage_index, retrieve_many
     from .scope import assess_scope
 
     t0 = time.perf_counter()
+    store = store or Store()
     checked = [check_scenario(s) for s in scenarios]
     texts = [c[0] for c in checked]
     vecs = embed.encode(texts)
@@ -80,7 +81,8 @@ def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None) ->
     # lens is citable by any engine; fetched for the whole batch at once
     first = [lens_for(v, {}) if sc.in_scope else None for v, sc in zip(vecs, scopes)]
     backing = {d.passage_id for ln in first if ln for d in ln.dimensions[:LENS_SOURCES] if d.passage_id}
-    extra = {p.id: p for p in (store or Store()).get(sorted(backing))} if backing else {}
+    index = passage_index(store)
+    extra = {pid: index.passages[index.pos[pid]] for pid in backing if pid in index.pos}
     out = []
     for (text, notices), vec, hits, scope, ln in zip(checked, vecs, all_hits, scopes, first):
         notices = notices + scope.notices

@@ -17,52 +17,117 @@ LEX_WEIGHT = 0.4   # weight of the BM25 score (scaled to 0..1 per query) added t
 LEX_FETCH = 20     # lexical candidates added to the semantic ones
 
 
-class LexicalIndex:
-    """BM25 over the stored passages, kept in memory per process (rebuilt when the store changes).
+class PassageIndex:
+    """Every passage of the store held in memory: text, metadata, unit vector and BM25 postings.
+
+    Chroma then only has to say *which* records are nearest (ids and distances); folding sentence
+    hits into their passage, the lexical score and MMR all run here without another round trip.
+    That is what brings retrieval within a few percent of its floor (encode + one raw query).
 
     Embeddings of a small English model miss exact phrasing ("doing things right" vs "the right
-    things"); a lexical score added to the cosine brings such passages back."""
+    things"); the BM25 score added to the cosine brings such passages back."""
 
-    def __init__(self, passages: list[StoredPassage]):
+    def __init__(self, passages: list[StoredPassage], store: Store | None = None, k1: float = 1.2, b: float = 0.75):
         import math
 
+        import numpy as np
+
         from .verify import content_words_list
 
-        self.ids = [p.id for p in passages]
-        self.docs = [content_words_list(p.text) for p in passages]
-        self.avg = sum(map(len, self.docs)) / max(1, len(self.docs))
-        df: dict[str, int] = {}
-        for d in self.docs:
+        self.store = store
+        self._units: dict[str, object] | None = None
+        self.passages = passages
+        self.pos = {p.id: n for n, p in enumerate(passages)}
+        self.vecs = np.asarray([p.embedding for p in passages], dtype="float32").reshape(len(passages), -1)
+        docs = [content_words_list(p.text) for p in passages]
+        avg = sum(map(len, docs)) / max(1, len(docs))
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for n, d in enumerate(docs):
+            norm = k1 * (1 - b + b * len(d) / avg)
             for w in set(d):
-                df[w] = df.get(w, 0) + 1
-        n = len(self.docs)
-        self.idf = {w: math.log(1 + (n - c + 0.5) / (c + 0.5)) for w, c in df.items()}
-        self.tf = [{w: d.count(w) for w in set(d)} for d in self.docs]
+                f = d.count(w)
+                ix, tf = postings.setdefault(w, ([], []))
+                ix.append(n), tf.append(f * (k1 + 1) / (f + norm))
+        # idf x term weight, per posting: a query's BM25 is then a sum over its own words only
+        self.postings = {
+            w: (np.asarray(ix), np.asarray(tf) * math.log(1 + (len(docs) - len(ix) + 0.5) / (len(ix) + 0.5)))
+            for w, (ix, tf) in postings.items()
+        }
 
-    def scores(self, query: str, k1: float = 1.2, b: float = 0.75) -> dict[str, float]:
+    def bm25(self, query: str):
+        """BM25 of every passage for ``query`` (an array in passage order; zeros where no word is shared)."""
+        import numpy as np
+
         from .verify import content_words_list
 
-        q = set(content_words_list(query))
-        out = {}
-        for pid, tf, d in zip(self.ids, self.tf, self.docs):
-            s = 0.0
-            for w in q & tf.keys():
-                f = tf[w]
-                s += self.idf[w] * f * (k1 + 1) / (f + k1 * (1 - b + b * len(d) / self.avg))
-            if s > 0:
-                out[pid] = s
+        out = np.zeros(len(self.passages), dtype="float64")
+        for w in set(content_words_list(query)):
+            if w in self.postings:
+                ix, weight = self.postings[w]
+                out[ix] += weight
         return out
 
+    def unit_vectors(self) -> dict[str, object]:
+        """Text -> vector for every passage and sentence record the store holds (whitespace folded).
 
-_LEX: dict[tuple, LexicalIndex] = {}
+        The verifier embeds the cited passages and their sentences for every answer; ingest already
+        embedded exactly those texts, so they are looked up here instead (loaded on first use)."""
+        if self._units is None:
+            from .passages import sentence_records
+
+            units: dict[str, object] = {" ".join(p.text.split()): self.vecs[n] for n, p in enumerate(self.passages)}
+            sent = self.store.sentence_vectors() if self.store is not None else {}
+            for p in self.passages:
+                for n, text in enumerate(sentence_records(p.text)):
+                    v = sent.get(f"{p.id}#{n}")
+                    if v is not None:
+                        units.setdefault(" ".join(text.split()), v)
+            self._units = units
+        return self._units
+
+    def find(self, record_id: str) -> int | None:
+        """Passage position of a stored record (a sentence record ``pid#n`` maps to its passage)."""
+        return self.pos.get(record_id.split("#", 1)[0])
 
 
-def lexical_index(store: Store) -> LexicalIndex:
-    key = (store.where, store.name, store.count())
-    if key not in _LEX:
-        _LEX.clear()
-        _LEX[key] = LexicalIndex(store.all())
-    return _LEX[key]
+RECHECK_S = 5.0  # how stale, at most, the in-memory index may be when another process edits the store
+_INDEX: dict[tuple, tuple[PassageIndex, int, float]] = {}
+
+
+def passage_index(store: Store, force: bool = False) -> PassageIndex:
+    """The store's passages in memory, rebuilt when the store changed.
+
+    A write through any ``Store`` in this process is seen at once (``store.GENERATION``); a write by
+    another process (a second ``coach ingest``, a team's shared server) within ``RECHECK_S`` seconds,
+    by comparing the stored passage ids, which are content hashes. A query that returns an id the
+    index does not know forces a rebuild as well (see ``retrieve_many``)."""
+    import time
+
+    from . import store as store_mod
+
+    key = (store.where, store.name)
+    now = time.monotonic()
+    cached = _INDEX.get(key)
+    if cached and not force and cached[1] == store_mod.GENERATION:
+        index, _gen, checked = cached
+        if now - checked < RECHECK_S:
+            return index
+        if set(store.passage_ids()) == index.pos.keys():
+            _INDEX[key] = (index, store_mod.GENERATION, now)
+            return index
+    index = PassageIndex(store.all(with_embeddings=True), store)
+    _INDEX.clear()
+    _INDEX[key] = (index, store_mod.GENERATION, now)
+    return index
+
+
+def known_vectors(texts: Sequence[str]) -> dict[str, object]:
+    """Vectors the store already holds for any of ``texts``, from the index retrieval built (if it
+    built one in this process; nothing is loaded for this alone)."""
+    for index, _gen, _checked in list(_INDEX.values()):  # another thread may rebuild meanwhile
+        table = index.unit_vectors()
+        return {t: table[key] for t in texts if (key := " ".join(t.split())) in table}
+    return {}
 
 
 @dataclass
@@ -81,12 +146,12 @@ class Hit:
         return asdict(self)
 
 
-def _hit(p: StoredPassage) -> Hit:
+def _hit(p: StoredPassage, score: float, cosine: float) -> Hit:
     m = p.metadata
     return Hit(
         id=p.id, doc_id=m.get("doc_id", ""), title=m.get("title", ""), author=m.get("author") or None,
-        text=p.text, score=round(float(m.get("_score", 0.0)), 4), origin=m.get("origin") or None,
-        position=int(m.get("position", 0)), cosine=round(float(m.get("_cos", m.get("_score", 0.0))), 4),
+        text=p.text, score=round(score, 4), origin=m.get("origin") or None,
+        position=int(m.get("position", 0)), cosine=round(cosine, 4),
     )
 
 
@@ -96,57 +161,44 @@ def mmr(rel, vecs, k: int, lam: float = MMR_LAMBDA) -> list[int]:
 
     rel = np.asarray(rel, dtype="float32")
     c = np.asarray(vecs, dtype="float32")
-    sim = c @ c.T
     picked: list[int] = []
-    left = list(range(len(rel)))
-    while left and len(picked) < k:
-        if picked:
-            vals = lam * rel[left] - (1 - lam) * sim[np.ix_(left, picked)].max(axis=1)
-        else:
-            vals = rel[left]
-        best = left[int(np.argmax(vals))]
+    if not len(rel):
+        return picked
+    closest = np.full(len(rel), -np.inf, dtype="float32")  # similarity to the nearest pick so far
+    vals = rel.copy()
+    while len(picked) < min(k, len(rel)):
+        best = int(np.argmax(vals))
         picked.append(best)
-        left.remove(best)
+        closest = np.maximum(closest, c @ c[best])
+        vals = lam * rel - (1 - lam) * closest
+        vals[picked] = -np.inf
     return picked
 
 
-def _by_passage(row: list[StoredPassage], store: Store) -> list[StoredPassage]:
-    """Sentence hits folded into their passage: a passage scores as its best record."""
-    best: dict[str, float] = {}
-    have: dict[str, StoredPassage] = {}
-    for p in row:
-        pid = p.metadata.get("parent") if p.metadata.get("kind") == "sentence" else p.id
-        best[pid] = max(best.get(pid, -1.0), p.metadata["_score"])
-        if pid == p.id:
-            have[pid] = p
-    missing = [pid for pid in best if pid not in have]
-    for p in store.get(missing):
-        have[p.id] = p
-    out = []
-    for pid, score in best.items():
-        if pid in have:
-            have[pid].metadata["_score"] = score
-            out.append(have[pid])
-    return out
-
-
-def _hybrid(query: str, vec, cands: list[StoredPassage], lex: LexicalIndex, store: Store) -> list[StoredPassage]:
+def _rank(query: str, vec, row: list[tuple[str, float]], index: PassageIndex, k: int) -> list[Hit]:
+    """Fold sentence hits into passages, add BM25, then pick ``k`` with MMR."""
     import numpy as np
 
-    bm = lex.scores(query)
-    if not bm:
-        return cands
-    top = max(bm.values())
-    have = {c.id for c in cands}
-    extra = [pid for pid, _ in sorted(bm.items(), key=lambda x: -x[1])[:LEX_FETCH] if pid not in have]
-    q = np.asarray(vec, dtype="float32")
-    for p in store.get(extra):
-        p.metadata["_score"] = float(np.asarray(p.embedding, dtype="float32") @ q)
-        cands.append(p)
-    for c in cands:
-        c.metadata["_cos"] = c.metadata["_score"]
-        c.metadata["_score"] = c.metadata["_score"] + LEX_WEIGHT * bm.get(c.id, 0.0) / top
-    return cands
+    cos: dict[int, float] = {}
+    for rid, score in row:  # a passage scores as its best record (itself or one of its sentences)
+        n = index.find(rid)
+        if n is not None and score > cos.get(n, -1.0):
+            cos[n] = score
+    bm = index.bm25(query) if LEX_WEIGHT else None
+    top = float(bm.max()) if bm is not None and len(bm) else 0.0
+    if top > 0:
+        q = np.asarray(vec, dtype="float32")
+        for n in np.argsort(-bm, kind="stable")[:LEX_FETCH]:
+            n = int(n)
+            if bm[n] > 0 and n not in cos:
+                cos[n] = float(index.vecs[n] @ q)
+    cands = list(cos)
+    if not cands:
+        return []
+    lex = [LEX_WEIGHT * float(bm[n]) / top if top > 0 else 0.0 for n in cands]
+    scores = [cos[n] + x for n, x in zip(cands, lex)]
+    picks = mmr(scores, index.vecs[cands], k)
+    return [_hit(index.passages[cands[i]], scores[i], cos[cands[i]]) for i in picks]
 
 
 def retrieve_many(queries: Sequence[str], k: int = 5, store: Store | None = None, vectors=None) -> list[list[Hit]]:
@@ -154,17 +206,13 @@ def retrieve_many(queries: Sequence[str], k: int = 5, store: Store | None = None
     if not queries:
         return []
     store = store or Store()
-    vecs = vectors if vectors is not None else embed.encode(list(queries))
+    vecs = vectors if vectors is not None else embed.encode_array(list(queries))
+    index = passage_index(store)
     fetch = max(8 * k, 40)
-    lex = lexical_index(store) if LEX_WEIGHT else None
-    out = []
-    for q, v, row in zip(queries, vecs, store.query(vecs, fetch)):
-        cands = _by_passage(row, store)
-        if lex:
-            cands = _hybrid(q, v, cands, lex, store)
-        picks = mmr([c.metadata["_score"] for c in cands], [c.embedding for c in cands], k) if cands else []
-        out.append([_hit(cands[i]) for i in picks])
-    return out
+    rows = store.nearest(vecs, fetch)  # Chroma returns fewer when the store holds fewer
+    if any(index.find(rid) is None for row in rows for rid, _ in row):
+        index = passage_index(store, force=True)  # the store changed under us: see it now
+    return [_rank(q, v, row, index, k) for q, v, row in zip(queries, vecs, rows)]
 
 
 def retrieve(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:

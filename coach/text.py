@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _ABBREV = {"dr", "mr", "mrs", "ms", "st", "jr", "sr", "prof", "vs", "etc", "e.g", "i.e", "inc", "no", "fig"}
 # a sentence ends at . ! ? plus closing quotes and any citation markers that follow ("… right.” [S2])
@@ -69,6 +70,9 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalize(text))
 
 
+@lru_cache(maxsize=8192)
 def word_key(text: str) -> str:
-    """Words only, joined by single spaces: punctuation-blind, for substring tests of quotes."""
+    """Words only, joined by single spaces: punctuation-blind, for substring tests of quotes.
+
+    Cached: every quote of every answer is tested against every corpus passage."""
     return " ".join(words(text))

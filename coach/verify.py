@@ -181,8 +181,10 @@ def content_words_list(text: str) -> list[str]:
     return [_stem(w) for w in words(text) if w not in _STOP and len(w) > 2]
 
 
-def content_words(text: str) -> set[str]:
-    return set(content_words_list(text))
+@lru_cache(maxsize=8192)
+def content_words(text: str) -> frozenset[str]:
+    """Cached: the same cited passages are compared with every sentence of an answer."""
+    return frozenset(content_words_list(text))
 
 
 def lexical_support(sentence: str, passages: list[str]) -> float:
@@ -199,6 +201,12 @@ def _vectors(texts: list[str]):
     from . import embed
 
     missing = [t for t in dict.fromkeys(texts) if t not in _VEC_CACHE]
+    if missing:  # cited passages and their sentences: ingest embedded them already
+        from .retrieve import known_vectors
+
+        known = known_vectors(missing)
+        _VEC_CACHE.update(known)
+        missing = [t for t in missing if t not in known]
     if missing:
         for t, v in zip(missing, embed.encode_array(missing)):
             _VEC_CACHE[t] = v
@@ -230,14 +238,20 @@ def semantic_support(sentence: str, passages: list[str]) -> float:
     return float(max(float(np.asarray(v) @ s) for v in vecs[1:]))
 
 
+@lru_cache(maxsize=64)
+def _normalized(text: str) -> str:
+    """``normalize`` of the same cited passages and the same corpus text, asked for every sentence."""
+    return normalize(text)
+
+
 def hard_fail(sentence: str, passages: list[str], corpus_text: str) -> str | None:
     """A reason the sentence cannot be supported whatever its score: numbers or authorities from nowhere."""
-    joined = normalize(" ".join(passages))
+    joined = _normalized(" ".join(passages))
     for m in _NUMBER_RE.finditer(sentence):
         num = m.group(0).replace(" ", "")
         if num.strip("%") and normalize(num) not in joined.replace(" %", "%"):
             return f"the number {num} is not in the cited passages"
-    lowered = normalize(corpus_text)
+    lowered = _normalized(corpus_text)
     for w in words(sentence):
         if w in _AUTHORITY_WORDS and not re.search(rf"\b{w}\b", lowered):
             return f"cites an authority ({w.title()}) the corpus does not mention"

@@ -45,6 +45,12 @@ def test_edit_replaces_and_delete_removes(tmp_path, corpus_copy):
     assert r.removed == gone and r.added == r.updated == 0
     assert store.count() == n - gone
     assert not [p for p in store.all() if p.metadata["doc_id"] == "six-key-instances"]
+    # the sentence records of replaced and deleted passages went with them: none is left orphaned
+    everything = store.collection().get(include=["metadatas"])
+    passages = {i for i, m in zip(everything["ids"], everything["metadatas"]) if m.get("kind") != "sentence"}
+    orphans = [m["parent"] for m in everything["metadatas"] if m.get("kind") == "sentence" and m["parent"] not in passages]
+    assert not orphans
+    assert any(m.get("kind") == "sentence" for m in everything["metadatas"])
 
 
 def test_a_broken_file_does_not_stop_the_rest_or_lose_its_passages(tmp_path, corpus_copy):

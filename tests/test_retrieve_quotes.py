@@ -53,3 +53,55 @@ def test_cli_search_reads_stdin_and_rejects_empty(coach_cli, ingested):
     assert r.returncode == 0 and len(json.loads(r.stdout)) == 2
     r = coach_cli("search", "-", input="   ")
     assert r.returncode == 2 and "empty" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_stored_vectors_stand_in_for_encoding(ingested):
+    """The verifier looks up the vectors ingest stored for passages and their sentences instead of
+    encoding them again: every looked-up vector must be the one the model gives for that text."""
+    import numpy as np
+
+    from coach import embed
+    from coach.retrieve import known_vectors, passage_index
+
+    index = passage_index(ingested)
+    table = index.unit_vectors()
+    assert len(table) > len(index.passages) * 1.5, "the sentence records are missing from the table"
+    texts = list(table)[:: max(1, len(table) // 40)]
+    fresh = embed.encode_array(texts)
+    for t, f in zip(texts, fresh):
+        assert float(np.dot(np.asarray(table[t]), f)) > 0.999, t
+    assert set(known_vectors(texts + ["a sentence no article contains, surely"])) == set(texts)
+
+
+def test_index_follows_the_store(tmp_path, monkeypatch):
+    """Retrieval's in-memory index sees passages written behind its back: an unknown id in the query
+    results forces a rebuild, and the periodic check of the stored ids sees deletions."""
+    import coach.retrieve as R
+    from coach import embed
+    from coach.ingest import ingest
+    from coach.store import Store
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    store = Store(path=tmp_path / "db")
+    ingest(corpus, store)
+    monkeypatch.setattr(R, "RECHECK_S", 3600.0)
+    retrieve("warm", 3, store)
+    # another process adds a passage: the raw collection, so this process's Store never hears of it
+    text = "Zebra-striped standups: a manager paints the meeting room to lift the mood of the team."
+    vec = embed.encode([text])
+    meta = {"doc_id": "zebra", "title": "Zebra standups", "position": 0, "kind": "passage"}
+    store.collection().add(ids=["zebra:0001"], embeddings=vec, documents=[text], metadatas=[meta])
+    hits = retrieve("zebra-striped standups painting the meeting room", 3, store)
+    assert hits[0].id == "zebra:0001" and hits[0].text == text
+    # a write through the coach in this process is seen at once, whatever RECHECK_S says: a deleted
+    # article's passages never come back (the stale index would still offer them to BM25)
+    query = "six key instances where management and leadership differ"
+    assert any(h.doc_id == "six-key-instances" for h in retrieve(query, 5, store))
+    (corpus / "six-key-instances.md").unlink()
+    ingest(corpus, Store(path=tmp_path / "db"))
+    assert not any(h.doc_id == "six-key-instances" for h in retrieve(query, 5, store))
+    # ...and removes it again: seen at the next check of the stored ids
+    store.collection().delete(ids=["zebra:0001"])
+    monkeypatch.setattr(R, "RECHECK_S", 0.0)
+    assert all(h.id != "zebra:0001" for h in retrieve("zebra-striped standups painting the meeting room", 5, store))
