@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 from .common import ROOT, TESTS, Params, coach_argv, median, rnd, run_timed
 

@@ -80,29 +80,30 @@ def write_corpus(folder: Path, articles: int, paragraphs: tuple[int, int] = (2, 
     return folder
 
 
-def queries(n: int, seed: int = 11) -> list[str]:
-    """``n`` distinct manager questions (no repeats, so no cache can flatter the numbers)."""
+def _distinct(n: int, seed: int, make) -> list[str]:
+    """``n`` distinct texts from ``make(rng)``: no repeats, so no cache can flatter the numbers."""
     rng = random.Random(seed)
     out: list[str] = []
     seen: set[str] = set()
     while len(out) < n:
-        q = f"{rng.choice(_Q_OPENERS)} {rng.choice(_Q_ACTS)}{rng.choice(_Q_TAILS)}?"
-        if q not in seen:
-            seen.add(q)
-            out.append(q)
+        t = make(rng)
+        if t not in seen:
+            seen.add(t)
+            out.append(t)
     return out
+
+
+def queries(n: int, seed: int = 11) -> list[str]:
+    """``n`` distinct manager questions."""
+    return _distinct(n, seed, lambda rng: f"{rng.choice(_Q_OPENERS)} {rng.choice(_Q_ACTS)}{rng.choice(_Q_TAILS)}?")
+
+
+def _scenario(rng: random.Random) -> str:
+    ctx = rng.choice(_S_CONTEXT).format(n=rng.randint(4, 40), dept=rng.choice(_DEPTS))
+    a, b = rng.sample(_S_PROBLEM, 2)
+    return f"{ctx} {a} {b} {rng.choice(_S_ASK)}"
 
 
 def scenarios(n: int, seed: int = 13) -> list[str]:
     """``n`` distinct, in-scope, PII-free situations for the batch benchmark."""
-    rng = random.Random(seed)
-    out: list[str] = []
-    seen: set[str] = set()
-    while len(out) < n:
-        ctx = rng.choice(_S_CONTEXT).format(n=rng.randint(4, 40), dept=rng.choice(_DEPTS))
-        a, b = rng.sample(_S_PROBLEM, 2)
-        s = f"{ctx} {a} {b} {rng.choice(_S_ASK)}"
-        if s not in seen:
-            seen.add(s)
-            out.append(s)
-    return out
+    return _distinct(n, seed, _scenario)

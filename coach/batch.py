@@ -312,6 +312,7 @@ class ResultsFile:
         self._lock_fd: int | None = None
         self._dirty = threading.Condition()
         self._pending = False
+        self._closing = False
         self._syncer: threading.Thread | None = None
         self._sync_error: OSError | None = None
 
@@ -399,39 +400,27 @@ class ResultsFile:
             self._dirty.notify()
 
     def _sync_loop(self) -> None:
+        """fsync after every burst of lines, until ``close`` asks it to stop and nothing is left."""
         while True:
             with self._dirty:
-                while not self._pending:
+                while not (self._pending or self._closing):
                     self._dirty.wait()
+                if not self._pending:
+                    return
                 self._pending = False
-                fd = self._fd
-            if fd is None:
-                return
             try:
-                os.fsync(fd)
+                os.fsync(self._fd)
             except OSError as e:
                 self._sync_error = e
                 return
 
-    def sync(self) -> None:
-        """Wait for the lines written so far to reach the disk (``close`` does this)."""
-        if self._syncer is not None:
+    def close(self) -> None:
+        if self._syncer is not None:  # the last lines reach the disk before the file is closed
             with self._dirty:
-                fd = self._fd
-                self._fd = None  # the sync loop ends after one more fsync
-                self._pending = True
+                self._closing = True
                 self._dirty.notify()
             self._syncer.join()
             self._syncer = None
-            self._fd = fd
-        if self._fd is not None:
-            try:
-                os.fsync(self._fd)
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        self.sync()
         for attr in ("_fd", "_lock_fd"):
             fd = getattr(self, attr)
             if fd is not None:

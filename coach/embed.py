@@ -52,7 +52,3 @@ def encode_array(texts: Sequence[str], batch_size: int = BATCH):
         return model.encode(
             list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
-
-
-def is_loaded() -> bool:
-    return _model is not None

@@ -104,25 +104,13 @@ def _embed_and_store(to_embed: list[str], wanted: dict, store: Store, report: In
     instead of adding to it (measured in ``make bench``: ingest vs the raw encode rate)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def chunk(pids: list[str]):
-        ids, texts, metas = [], [], []
-        for pid in pids:
-            p, meta = wanted[pid]
-            ids.append(pid), texts.append(p.text), metas.append(meta)
-            for n, sent in enumerate(sentence_records(p.text)):
-                ids.append(f"{pid}#{n}")
-                texts.append(sent)
-                metas.append({"kind": "sentence", "parent": pid})  # all a sentence record needs: fewer keys, faster writes
-        return ids, texts, metas
-
-    def write(ids, vecs, texts, metas, n_passages):
-        sent = [n for n, i in enumerate(ids) if "#" in i]
-        whole = [n for n, i in enumerate(ids) if "#" not in i]
+    def write(pids: list[str], vecs, sents: list[tuple[str, str]]) -> None:
         # sentence records first, and without their text (nothing reads it back; Chroma's full-text
         # index of documents was a third of the write): a passage in the store means its sentences are too
-        store.upsert([ids[n] for n in sent], vecs[sent], None, [metas[n] for n in sent])
-        store.upsert([ids[n] for n in whole], vecs[whole], [texts[n] for n in whole], [metas[n] for n in whole])
-        report.embedded += n_passages
+        store.upsert([sid for sid, _ in sents], vecs[len(pids):], None,
+                     [{"kind": "sentence", "parent": sid.split("#", 1)[0]} for sid, _ in sents])
+        store.upsert(pids, vecs[:len(pids)], [wanted[p][0].text for p in pids], [wanted[p][1] for p in pids])
+        report.embedded += len(pids)
         if progress:
             progress(report.embedded, len(to_embed))
 
@@ -130,10 +118,10 @@ def _embed_and_store(to_embed: list[str], wanted: dict, store: Store, report: In
         pending = None
         for s in range(0, len(to_embed), CHUNK):
             pids = to_embed[s:s + CHUNK]
-            ids, texts, metas = chunk(pids)
-            vecs = embed.encode_array(texts)
+            sents = [(f"{pid}#{n}", t) for pid in pids for n, t in enumerate(sentence_records(wanted[pid][0].text))]
+            vecs = embed.encode_array([wanted[p][0].text for p in pids] + [t for _, t in sents])
             if pending is not None:
                 pending.result()  # one write in flight at a time, in order; its error stops the run
-            pending = pool.submit(write, ids, vecs, texts, metas, len(pids))
+            pending = pool.submit(write, pids, vecs, sents)
         if pending is not None:
             pending.result()

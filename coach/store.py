@@ -109,7 +109,7 @@ class Store:
     # -- reads ---------------------------------------------------------------------------------
     def count(self) -> int:
         """Passages stored (sentence records ride along with their passage and are not counted)."""
-        return len(self.collection().get(where={"kind": {"$ne": "sentence"}}, include=[])["ids"])
+        return len(self.passage_ids())
 
     def manifest(self) -> dict[str, dict[str, Any]]:
         """Passage id -> metadata, without vectors: what ingest compares against.

@@ -59,8 +59,11 @@ def split_sentences(text: str) -> list[str]:
     return [" ".join(text[s:e].split()) for s, e in sentence_spans(text)]
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
-    """Fold case, quote styles, dashes and white space, so quote matching ignores typography."""
+    """Fold case, quote styles, dashes and white space, so quote matching ignores typography.
+
+    Cached: the verifier folds the same cited passages and corpus text for every sentence."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTE_MAP).lower()
     return " ".join(text.split())
 

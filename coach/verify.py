@@ -238,20 +238,14 @@ def semantic_support(sentence: str, passages: list[str]) -> float:
     return float(max(float(np.asarray(v) @ s) for v in vecs[1:]))
 
 
-@lru_cache(maxsize=64)
-def _normalized(text: str) -> str:
-    """``normalize`` of the same cited passages and the same corpus text, asked for every sentence."""
-    return normalize(text)
-
-
 def hard_fail(sentence: str, passages: list[str], corpus_text: str) -> str | None:
     """A reason the sentence cannot be supported whatever its score: numbers or authorities from nowhere."""
-    joined = _normalized(" ".join(passages))
+    joined = normalize(" ".join(passages))
     for m in _NUMBER_RE.finditer(sentence):
         num = m.group(0).replace(" ", "")
         if num.strip("%") and normalize(num) not in joined.replace(" %", "%"):
             return f"the number {num} is not in the cited passages"
-    lowered = _normalized(corpus_text)
+    lowered = normalize(corpus_text)
     for w in words(sentence):
         if w in _AUTHORITY_WORDS and not re.search(rf"\b{w}\b", lowered):
             return f"cites an authority ({w.title()}) the corpus does not mention"

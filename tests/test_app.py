@@ -18,6 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from procs import free_port, stop
 from markdown_it import MarkdownIt
 
 from coach.page import (
@@ -212,12 +214,6 @@ def use_model(at, model: str, api_base: str | None = None, key: str | None = Non
         assert len(password) == 1
         password[0].input(key)
     return at.run()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_reflect_shows_streamed_answer_sources_marks_lens_and_history(ingested, monkeypatch):
@@ -526,9 +522,4 @@ def test_coach_app_serves_the_page_on_localhost(ingested):
                 s.settimeout(1)
                 assert s.connect_ex((addr, port)) != 0, f"the page also listens on {addr}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)

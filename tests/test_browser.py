@@ -9,7 +9,6 @@ test. Screenshots go to test-artifacts/ (gitignored) for a human to look at.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from procs import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -39,12 +40,6 @@ HOSTILE_REPLY = (
     f"![x]({IMAGE_URL}) <script>window.__pwned=4</script> [click](javascript:window.__pwned=5) "
     "<img src=http://127.0.0.1:9/z.png onerror=\"window.__pwned=6\"> <http://192.0.2.1/a> www.example.invalid"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +74,7 @@ def streamlit_url(ingested):
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=15)
         log.close()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,20 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from procs import free_port, stop
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
     exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     assert os.path.exists(exe), "the chroma CLI (from the chromadb package) is missing"
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     log = open(path / "server.log", "wb")
     proc = subprocess.Popen([exe, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
@@ -44,11 +39,7 @@ def chroma_server(tmp_path_factory):
         proc.kill()
         pytest.fail("chroma server did not start within 60 s")
     yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
 
 
 def test_ingest_and_search_through_a_chroma_server(chroma_server, coach_cli, tmp_path):
@@ -67,7 +58,7 @@ def test_ingest_and_search_through_a_chroma_server(chroma_server, coach_cli, tmp
 
 
 def test_unreachable_server_is_one_line(coach_cli):
-    port = _free_port()
+    port = free_port()
     r = coach_cli("search", "anything", env={"COACH_CHROMA_URL": f"http://127.0.0.1:{port}"})
     assert r.returncode == 1
     assert f"cannot reach the Chroma server at http://127.0.0.1:{port}" in r.stderr

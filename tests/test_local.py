@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from procs import free_port
 
 from coach.engines import Request, local
 from coach.errors import EngineError
@@ -64,14 +65,6 @@ fb = reflect(sys.argv[1], model="local/smollm2", on_token=tokens.append)
 print("RESULT " + json.dumps({"feedback": fb.to_dict(), "streamed": "".join(tokens), "pieces": len(tokens),
                              "blocked": BLOCKED}))
 '''
-
-
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _require_extra() -> None:
@@ -234,7 +227,7 @@ def test_reflect_end_to_end_with_no_network(ingested, tmp_path):
     _require_extra()
     guard = tmp_path / "offline_reflect.py"
     guard.write_text(NET_GUARD)
-    proxy = f"http://127.0.0.1:{_closed_port()}"
+    proxy = f"http://127.0.0.1:{free_port()}"
     env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "all_proxy")}
     env.update({"HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "http_proxy": proxy, "https_proxy": proxy,
                 "PYTHONPATH": str(ROOT)})

@@ -27,6 +27,10 @@ def test_extractive_feedback_is_grounded(ingested):
     assert any(q.speaker == "Peter Drucker" and q.verified for q in fb.quotes)
     assert "Questions to reflect on" in fb.answer_markdown and "[S1]" in fb.answer_markdown or "[S" in fb.answer_markdown
     assert any(dim.source_id for dim in fb.lens.dimensions), "the lens cites the passages that back it"
+    # the contract reads back: what batch and eval files hold rebuilds the same Feedback
+    from coach.feedback import Feedback
+
+    assert Feedback.from_dict(d).to_dict() == d
 
 
 def test_off_topic_is_out_of_scope(ingested):
@@ -122,12 +126,9 @@ def test_missing_key_names_the_variable(ingested, monkeypatch):
 
 
 def test_unreachable_server_names_the_url(ingested):
-    import socket
+    from procs import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"
     with pytest.raises(EngineError, match=f"cannot reach the model server at {url}"):
         reflect(DRUCKER_CASE, model="openai/fake-model", opts=EngineOptions(api_base=url, retries=0, timeout=5), store=ingested)
 

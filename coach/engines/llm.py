@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
 import secrets
 import time
 from typing import Any
@@ -236,7 +235,3 @@ async def acompose_llm(model: str, req: Request, opts: EngineOptions) -> Draft:
             await asyncio.sleep(_delay(attempt))
     text, notices = strip_leaks(text)
     return Draft(text=text, model=model, usage=usage, notices=notices)
-
-
-def looks_like_model(name: str) -> bool:
-    return bool(re.match(r"^[\w.-]+/[\w.:/@-]+$", name or ""))
