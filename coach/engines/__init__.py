@@ -35,9 +35,16 @@ class Draft:
 
 @dataclass
 class Request:
+    """What an engine is given. For a follow-up turn, ``scenario`` holds everything the manager has
+    written in the thread (the situation and each reply: retrieval, the lens and the verifier read it
+    all), ``reply`` the manager's newest words (the answer engages these first) and ``history`` the
+    earlier turns as (manager's text, coach's answer) pairs."""
+
     scenario: str
     sources: list[Source]
     lens: Lens
+    reply: str | None = None
+    history: list[tuple[str, str]] = field(default_factory=list)
 
 
 def is_extractive(model: str | None) -> bool:
