@@ -34,7 +34,7 @@ from coach.page import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "app.py"
+APP = ROOT / "coach" / "web" / "app.py"
 DRUCKER_SCENARIO = "My team does things right but maybe not the right things"
 TIMEOUT = 240  # the first run in a process loads the embedding model and warms the verifier
 

@@ -19,9 +19,8 @@ def register(sub) -> None:
 
 
 def app_path() -> Path:
-    from .. import config
-
-    return config.PACKAGE_ROOT / "app.py"
+    """The Streamlit script, inside the package (so a non-editable install finds it too)."""
+    return Path(__file__).resolve().parent.parent / "web" / "app.py"
 
 
 def streamlit_command(port: int | None = None) -> list[str]:

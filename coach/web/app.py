@@ -1,0 +1,359 @@
+"""Reflection Coach: the page a manager sees (`make run` or `coach app`).
+
+A manager describes a situation; the coach answers from its corpus, streams the answer as it is
+written, links every citation to the passage it came from, marks verified quotes and flags anything
+it could not ground, and shows where the situation sits between management and leadership.
+
+Trust rules this page keeps:
+- Text from the user or a model only reaches the browser through ``coach.page.render_answer`` /
+  ``sanitize_markdown`` (links, images, HTML made inert). ``unsafe_allow_html`` is never used on it.
+- The API key lives in one password widget without a session-state key: it is passed to the engine
+  and to nothing else (not logged, not stored, not in the history or the downloads).
+- Errors become one calm message (and an offer to use the built-in engine); no traceback reaches
+  the page.
+- The store and the embedding model load once per process (``st.cache_resource``).
+"""
+from __future__ import annotations
+
+import importlib.util
+import logging
+import time
+import traceback
+from datetime import datetime
+
+import streamlit as st
+
+from coach import config
+from coach.errors import CoachError
+from coach.page import (
+    EXAMPLES,
+    check_summary,
+    leaning_sentence,
+    lens_rows,
+    plain_label,
+    render_answer,
+    sanitize_markdown,
+    source_anchor,
+)
+
+log = logging.getLogger("coach.app")
+
+EXTRACTIVE = "extractive"
+LOCAL = "local/smollm2"
+OTHER = "other"
+GENERIC_ERROR = ("Something went wrong while reflecting on this situation. Please try again; "
+                 "the built-in engine needs no model and is always available.")
+PAGE_ERROR = "Something went wrong while showing this page. Please reload it and try again."
+ENGINE_NAMES = {
+    EXTRACTIVE: "Built-in (extractive): no model, works offline",
+    LOCAL: "Local model (local/smollm2), on this machine",
+    OTHER: "Another model (litellm name)",
+}
+
+# Our own constant styling (no user or model text): smaller headings in the source cards.
+_STYLE = """<style>
+.st-key-sources h3 { font-size: 1.05rem; padding-top: 0.2rem; }
+.st-key-answer p { line-height: 1.65; }
+</style>"""
+
+
+# -- heavy resources, once per process -----------------------------------------------------------
+@st.cache_resource(show_spinner="Opening the library of articles (first start only)…")
+def open_store():
+    """The store, ingested if empty, with the embedding model and the verifier warmed up."""
+    from coach import embed
+    from coach.ingest import ingest
+    from coach.pipeline import reflect
+    from coach.store import Store
+
+    config.setup_offline_env()
+    t0 = time.perf_counter()
+    store = Store()
+    if store.count() == 0:
+        report = ingest(config.corpus_dir(), store)
+        if store.count() == 0:
+            raise CoachError("the corpus could not be indexed: " + "; ".join(report.errors[:3]))
+    embed.encode(["warm-up"])
+    try:  # one silent pass through retrieve, lens and verify so the first real reflection is quick
+        reflect("My team misses deadlines and I am their manager.", model=EXTRACTIVE, store=store)
+    except Exception as e:  # a warm-up problem shows up again, properly, on the first real reflection
+        log.warning("warm-up reflection failed: %s", type(e).__name__)
+    log.info("store ready at %s in %.1f s", store.where, time.perf_counter() - t0)
+    return store
+
+
+def local_engine_available() -> bool:
+    return importlib.util.find_spec("coach.engines.local") is not None
+
+
+# -- callbacks (run before the script, so they may set widget state) ------------------------------
+def _use_example() -> None:
+    label = st.session_state.get("example")
+    if label in EXAMPLES:
+        st.session_state["scenario"] = EXAMPLES[label]
+
+
+def _fallback_to_extractive() -> None:
+    err = st.session_state.get("error") or {}
+    st.session_state["engine"] = EXTRACTIVE
+    st.session_state["pending_run"] = {"scenario": err.get("scenario", st.session_state.get("scenario", "")),
+                                       "model": EXTRACTIVE}
+
+
+def _show(index: int) -> None:
+    st.session_state["current"] = index
+
+
+# -- sidebar -------------------------------------------------------------------------------------
+def sidebar() -> dict:
+    """The engine settings. The key is returned to the caller and kept nowhere else."""
+    sb = st.sidebar
+    sb.header("Settings")
+    options = [EXTRACTIVE] + ([LOCAL] if local_engine_available() else []) + [OTHER]
+    if st.session_state.get("engine") not in options:
+        st.session_state["engine"] = EXTRACTIVE
+    choice = sb.selectbox("Engine", options, key="engine", format_func=ENGINE_NAMES.get)
+    model = choice
+    api_base = api_key = None
+    if choice == OTHER:
+        model = sb.text_input("Model name", key="custom_model", placeholder="openai/gpt-4o-mini",
+                              help="Any litellm model string, e.g. openai/gpt-4o-mini, ollama/llama3.1, "
+                                   "or openai/NAME with an API base.").strip()
+        api_base = sb.text_input("API base (optional)", key="api_base", placeholder="http://127.0.0.1:8000/v1",
+                                 help="For an OpenAI-compatible server, e.g. a local one.").strip() or None
+        # No `key=`: the value never enters st.session_state, so no state dump can carry it.
+        api_key = sb.text_input("API key", type="password",
+                                help="Kept in this browser session's memory only: never logged, never written to disk."
+                                ) or None
+    k = sb.slider("Passages to draw on (k)", min_value=3, max_value=10, value=config.DEFAULT_K, key="k")
+    from coach.pipeline import is_remote_model
+
+    if model and is_remote_model(model):
+        sb.caption("This engine sends your situation and the passages to that model's server.")
+    else:
+        sb.caption("Your situation stays on this machine.")
+    return {"model": model, "api_base": api_base, "api_key": api_key, "k": int(k)}
+
+
+# -- running a reflection ------------------------------------------------------------------------
+def _redact(text: str, secret: str | None) -> str:
+    return text.replace(secret, "•••") if secret and len(secret) >= 4 else text
+
+
+def run_reflection(scenario: str, model: str, settings: dict, store) -> None:
+    """Stream the answer into a placeholder, then keep the Feedback in this session's history."""
+    from coach.engines import EngineOptions
+    from coach.pipeline import reflect
+
+    st.session_state.pop("error", None)
+    remote = model not in (EXTRACTIVE, LOCAL)
+    key = settings["api_key"] if remote else None
+    opts = EngineOptions(api_base=settings["api_base"] if remote else None, api_key=key, timeout=60.0, retries=2)
+    slot = st.empty()
+    parts: list[str] = []
+    last = [0.0]
+
+    def on_token(piece: str) -> None:
+        parts.append(piece)
+        now = time.monotonic()
+        if now - last[0] >= 0.05:
+            last[0] = now
+            slot.markdown(sanitize_markdown("".join(parts)) + " ▍")
+
+    try:
+        with st.spinner("Reading the passages and reflecting…"):
+            feedback = reflect(scenario, model=model, k=settings["k"], opts=opts, on_token=on_token, store=store)
+    except CoachError as e:
+        slot.empty()
+        st.session_state["error"] = {"message": _redact(str(e), key), "model": model, "scenario": scenario}
+        return
+    except Exception as e:  # never a traceback on the page; the server log gets it, key redacted
+        slot.empty()
+        log.error("reflection failed (%s): %s", type(e).__name__, _redact(traceback.format_exc(), key))
+        st.session_state["error"] = {"message": GENERIC_ERROR, "model": model, "scenario": scenario, "generic": True}
+        return
+    slot.empty()
+    history = st.session_state.setdefault("history", [])
+    history.append({"feedback": feedback, "at": datetime.now().strftime("%H:%M:%S")})
+    st.session_state["current"] = len(history) - 1
+
+
+# -- showing a reflection ------------------------------------------------------------------------
+def show_error(err: dict) -> None:
+    with st.container(key="model_error"):
+        if err.get("generic"):
+            st.error(err["message"])
+        else:
+            message = sanitize_markdown(err["message"].rstrip(". "))
+            st.error(f"**The {sanitize_markdown(err['model'])} engine could not answer:** {message}.")
+        if err.get("model") != EXTRACTIVE:
+            st.button("Use the built-in engine instead", key="fallback", icon=":material/replay:",
+                      on_click=_fallback_to_extractive)
+            st.caption("The built-in engine needs no model or key: it builds the feedback from the retrieved passages.")
+
+
+def show_lens(feedback) -> None:
+    import altair as alt
+
+    rows = lens_rows(feedback.lens)
+    st.subheader("Management or leadership?")
+    st.markdown(leaning_sentence(feedback.lens))
+    if not rows:
+        return
+    data = alt.Data(values=rows)
+    x = alt.X("position:Q", scale=alt.Scale(domain=[-1, 1]), title=None,
+              axis=alt.Axis(values=[-1, 0, 1], grid=False,
+                            labelExpr="datum.value < 0 ? '← management' : datum.value > 0 ? 'leadership →' : 'balanced'"))
+    bars = alt.Chart(data).mark_bar(cornerRadius=3, height=16).encode(
+        x=x, x2=alt.datum(0),
+        y=alt.Y("axis:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+        color=alt.Color("side:N", legend=None,
+                        scale=alt.Scale(domain=["management", "leadership"], range=["#5b7fa6", "#c4923f"])),
+        tooltip=[alt.Tooltip("axis:N", title="axis"),
+                 alt.Tooltip("management_label:N", title="management pole"),
+                 alt.Tooltip("management:Q", title="share", format=".0%"),
+                 alt.Tooltip("leadership_label:N", title="leadership pole"),
+                 alt.Tooltip("leadership:Q", title="share", format=".0%"),
+                 alt.Tooltip("source:N", title="backed by")],
+    )
+    rule = alt.Chart(data).mark_rule(color="#9aa0a6").encode(x=alt.datum(0))
+    chart = (rule + bars).properties(height=30 * len(rows) + 20)
+    st.altair_chart(chart, width="stretch")
+    with st.expander("Each axis in words"):
+        known = {s.id for s in feedback.sources}
+        lines = []
+        for r in rows:
+            stronger = r["leadership_label"] if r["position"] > 0 else r["management_label"]
+            share = max(r["leadership"], r["management"])
+            back = (f" — named in [{r['source']}](#{source_anchor(r['source'])})" if r["source"] in known else "")
+            lines.append(f"- **{sanitize_markdown(r['axis'])}**: {round(share * 100)}% "
+                         f"{sanitize_markdown(stronger)}{back}")
+        st.markdown("\n".join(lines))
+
+
+def show_checks(feedback) -> None:
+    summary = check_summary(feedback)
+    with st.container(key="checks"):
+        icon = "✓" if summary.clean else "⚠"
+        st.caption(f"{icon} What was checked: {summary.line()}")
+        with st.expander("How each sentence was checked"):
+            for s in feedback.checks.sentences:
+                checked = getattr(s, "checked", True)
+                mark = ("✓ supported" if s.supported else "⚠ unsupported") if checked else "· not a claim"
+                reason = getattr(s, "reason", "") or ""
+                extra = f" ({sanitize_markdown(reason)})" if reason and checked and not s.supported else ""
+                cites = f" · cites {', '.join(s.cites)}" if s.cites else ""
+                st.markdown(f"- **{mark}** · support {s.score:.2f}{cites}{extra}  \n  {sanitize_markdown(s.text)}")
+            for q in feedback.quotes:
+                who = sanitize_markdown(q.speaker or "unattributed")
+                badge = ":green-background[✓ verified in the corpus]" if q.verified else \
+                    f":orange-background[⚠ unverified quote] {sanitize_markdown(q.reason)}"
+                st.markdown(f"- “{sanitize_markdown(q.text)}” — {who} {badge}")
+
+
+def show_sources(feedback) -> None:
+    st.subheader("Sources")
+    with st.container(key="sources"):
+        for s in feedback.sources:
+            with st.container(border=True, key=f"card_{s.id}"):
+                st.subheader(f"{s.id} · {sanitize_markdown(s.title)}", anchor=source_anchor(s.id))
+                who = f"by {sanitize_markdown(s.author)} · " if s.author else ""
+                st.caption(f"{who}relevance {s.score:.2f}")
+                st.markdown(sanitize_markdown(s.text))
+
+
+def show_feedback(feedback, index: int) -> None:
+    with st.container(key="answer"):
+        st.subheader("Reflection")
+        for notice in feedback.notices:
+            st.info(sanitize_markdown(notice))
+        st.markdown(render_answer(feedback.answer_markdown, [s.id for s in feedback.sources]))
+    if feedback.in_scope:
+        show_checks(feedback)
+    cols = st.columns(2)
+    try:
+        markdown = feedback.to_markdown()
+    except Exception:  # a renderer problem must not cost the user their answer
+        log.error("markdown rendering failed: %s", traceback.format_exc())
+        markdown = feedback.answer_markdown
+    cols[0].download_button("Download as Markdown", data=markdown, file_name="reflection.md", mime="text/markdown",
+                            key=f"dl_md_{index}", on_click="ignore", icon=":material/download:")
+    cols[1].download_button("Download as JSON", data=feedback.to_json(), file_name="reflection.json",
+                            mime="application/json", key=f"dl_json_{index}", on_click="ignore",
+                            icon=":material/download:")
+    if feedback.in_scope:
+        show_lens(feedback)
+        show_sources(feedback)
+
+
+def show_history(history: list[dict], current: int) -> None:
+    st.divider()
+    st.subheader("Reflections in this session")
+    with st.container(key="history"):
+        for i in range(len(history) - 1, -1, -1):
+            entry = history[i]
+            fb = entry["feedback"]
+            here = " · showing above" if i == current else ""
+            with st.expander(f"{entry['at']} · {sanitize_markdown(fb.model)} · {plain_label(fb.scenario, 70)}{here}"):
+                st.markdown("> " + sanitize_markdown(fb.scenario).replace("\n", "\n> "))
+                summary = check_summary(fb)
+                st.caption(summary.line() if fb.in_scope else "outside what the coach can speak to")
+                if i != current:
+                    st.button("Show this reflection", key=f"show_{i}", on_click=_show, args=(i,))
+
+
+# -- the page ------------------------------------------------------------------------------------
+def main() -> None:
+    st.set_page_config(page_title="Reflection Coach", layout="centered")
+    st.html(_STYLE)
+    try:
+        page()
+    except Exception:  # st.stop/st.rerun are BaseExceptions and pass through; anything else is ours
+        log.error("the page failed: %s", traceback.format_exc())
+        st.error(PAGE_ERROR)
+
+
+def page() -> None:
+    settings = sidebar()
+    st.title("Reflection Coach")
+    st.caption("Describe a situation with your team in your own words. The coach answers only from a small "
+               "library of articles on management and leadership, and shows you every passage it used.")
+    try:
+        store = open_store()
+    except CoachError as e:
+        st.error(f"The library of articles could not be opened: {sanitize_markdown(str(e))}")
+        return
+
+    st.selectbox("Start from an example", list(EXAMPLES), index=None, key="example",
+                 placeholder="Choose an example situation…", on_change=_use_example)
+    st.text_area("What is happening?", key="scenario", height=160,
+                 placeholder="For example: my team hits every deadline, but I am not sure we are working on what matters…")
+    clicked = st.button("Reflect", type="primary", key="reflect", icon=":material/self_improvement:")
+
+    run = None
+    if clicked:
+        text = st.session_state.get("scenario") or ""
+        if not text.strip():
+            st.info("Describe the situation first: a few sentences about what is happening with your team.",
+                    icon=":material/edit_note:")
+        elif not settings["model"]:
+            st.info("Type a model name in the sidebar, or choose the built-in engine.", icon=":material/tune:")
+        else:
+            run = (text, settings["model"])
+    elif st.session_state.get("pending_run"):
+        pending = st.session_state.pop("pending_run")
+        run = (pending["scenario"], pending["model"])
+    if run:
+        run_reflection(run[0], run[1], settings, store)
+
+    if st.session_state.get("error"):
+        show_error(st.session_state["error"])
+    history = st.session_state.get("history") or []
+    if history:
+        current = min(st.session_state.get("current", len(history) - 1), len(history) - 1)
+        if not st.session_state.get("error"):
+            show_feedback(history[current]["feedback"], current)
+        show_history(history, current)
+
+
+main()
