@@ -444,7 +444,11 @@ class Gate:
     skip_reason: str | None = None
 
     def record(self) -> dict | None:
-        return {"found": self.found, "action": self.action} if self.found else None
+        """What goes into the result line. ``raw_text_kept`` says that results.jsonl holds the personal
+        data as written (the report and the page's downloads show placeholders unless --allow-pii)."""
+        if not self.found:
+            return None
+        return {"found": self.found, "action": self.action, "raw_text_kept": self.action in ("local", "allowed")}
 
 
 def privacy_gate(scenario: str, model: str, mode: str = "hold") -> Gate:
@@ -622,6 +626,12 @@ class BatchCounts:
     interrupted: str | None = None
     results_path: str = ""
     report_path: str = ""
+    # ``ok`` is the results file's status; of those, how many were answered and how many were declined
+    # as out of scope (not about managing or leading people): a coach reads "ok" as "answered".
+    answered: int = 0
+    out_of_scope: int = 0
+    pii_raw_kept: int = 0        # cases whose personal data results.jsonl holds as written
+    report_pii: str = ""         # "placeholders" (default) or "as written" (--allow-pii)
 
     @property
     def exit_code(self) -> int:
@@ -864,11 +874,19 @@ class _Runner:
 
     def tally(self) -> None:
         c = self.counts
-        c.ok = c.error = c.skipped = 0
+        c.ok = c.error = c.skipped = c.answered = c.out_of_scope = c.pii_raw_kept = 0
         for key in self.parsed.order:
-            status = (self.latest.get(key) or {}).get("status")
+            rec = self.latest.get(key) or {}
+            status = rec.get("status")
+            info = rec.get("pii") or {}
+            if info.get("found") and info.get("action") in ("local", "allowed") and rec.get("feedback"):
+                c.pii_raw_kept += 1
             if status == "ok":
                 c.ok += 1
+                if (rec.get("feedback") or {}).get("in_scope", True):
+                    c.answered += 1
+                else:
+                    c.out_of_scope += 1
             elif status == "skipped":
                 c.skipped += 1
             else:
@@ -876,17 +894,18 @@ class _Runner:
 
 
 def _check_engine(model: str, opts) -> None:
-    """A remote model without an API key fails here, once, instead of once per case after the embedding."""
+    """An unknown model, a missing API key or a refused --api-base fails here, once, instead of once per
+    case after the embedding."""
     from .pipeline import is_remote_model
 
     if not is_remote_model(model):
         return
     try:
-        from .engines.llm import check_key
+        from .engines.llm import preflight
     except ImportError:  # pragma: no cover - the engine module is part of the package
         return
     try:
-        check_key(model, opts)
+        preflight(model, opts)
     except CoachError as e:
         raise UsageError(str(e)) from None
 
@@ -997,7 +1016,8 @@ def run_batch(
         c.interrupted = interrupted
         c.results_path = str(results.path)
         if report:
-            c.report_path = str(write_report(out, parsed, latest, model))
+            c.report_path = str(write_report(out, parsed, latest, model, allow_pii=pii_mode == "allow"))
+            c.report_pii = "as written" if pii_mode == "allow" else "placeholders"
     finally:
         results.close()
     if interrupted:
@@ -1008,14 +1028,17 @@ def run_batch(
     return c
 
 
-def write_report(out: Path, parsed: ParsedInput, latest: dict[str, dict], model: str) -> Path:
-    """Render ``report.html`` from the newest result of every case of this input, atomically."""
+def write_report(out: Path, parsed: ParsedInput, latest: dict[str, dict], model: str,
+                 allow_pii: bool = False) -> Path:
+    """Render ``report.html`` from the newest result of every case of this input, atomically.
+
+    The report is for sharing: personal data in it becomes placeholders unless ``allow_pii``."""
     from .report import render_report
 
     records = [latest[k] for k in parsed.order if k in latest]
     missing = [k for k in parsed.order if k not in latest]
     html_text = render_report(records, title="Reflection Coach: batch report", input_name=parsed.name,
-                              model=model, not_run=missing)
+                              model=model, not_run=missing, allow_pii=allow_pii)
     path = out / REPORT_NAME
     tmp = out / (REPORT_NAME + ".tmp")
     tmp.write_text(html_text, encoding="utf-8")

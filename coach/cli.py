@@ -17,6 +17,7 @@ from .errors import CoachError
 COMMAND_MODULES = [
     "coach.commands.core",      # ingest, search, quotes
     "coach.commands.reflect",   # reflect, verify
+    "coach.commands.journal",   # journal list/show/export/delete
     "coach.commands.eval",      # eval
     "coach.commands.batch",     # batch
     "coach.commands.app",       # app

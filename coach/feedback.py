@@ -47,6 +47,9 @@ class SentenceCheck:
     cites: list[str] = field(default_factory=list)
     checked: bool = True
     reason: str = ""
+    start: int = -1          # character offsets of the sentence in the answer (-1: not known)
+    end: int = -1
+    against: str = ""        # what it was checked against: "passages" or "situation" (the manager's words)
 
 
 @dataclass
@@ -57,10 +60,12 @@ class Checks:
     on_corpus: float = 1.0
     sentences: list[SentenceCheck] = field(default_factory=list)
     support_threshold: float = 0.0
+    invented_facts: list[dict[str, Any]] = field(default_factory=list)  # facts about the situation the manager never wrote
 
     @property
     def clean(self) -> bool:
-        return not (self.invalid_citations or self.unverified_quotes or self.unsupported_sentences)
+        return not (self.invalid_citations or self.unverified_quotes or self.unsupported_sentences
+                    or self.invented_facts)
 
 
 @dataclass

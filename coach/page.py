@@ -166,11 +166,33 @@ class CheckSummary:
     quotes_verified: int
     quotes_unverified: int
     invalid_citations: int
+    copied: bool = False         # the built-in engine: sentences taken from the articles, not written
+
+    @property
+    def title(self) -> str:
+        """The heading of the line: a model's answer was checked; the built-in one says where it comes from."""
+        return "Where this comes from" if self.copied else "What was checked"
+
+    @property
+    def icon(self) -> str:
+        """A check mark only where something could have failed and did not (a model's clean answer)."""
+        if self.copied:
+            return "ⓘ" if self.clean else "⚠"
+        return "✓" if self.clean else "⚠"
 
     def line(self) -> str:
-        parts = [
-            f"{self.sentences_checked} sentence{'s' if self.sentences_checked != 1 else ''} checked",
-            f"{round(self.on_corpus * 100)}% on-corpus",
+        if self.copied:
+            own = self.sentences_checked - self.sentences_supported
+            parts = [f"{self.sentences_supported} sentence{'s' if self.sentences_supported != 1 else ''} "
+                     "taken from the articles (the built-in engine copies, it does not write advice)"]
+            if own:
+                parts.append(f"{own} not found in {'its' if own == 1 else 'their'} passage")
+        else:
+            parts = [
+                f"{self.sentences_checked} sentence{'s' if self.sentences_checked != 1 else ''} checked",
+                f"{round(self.on_corpus * 100)}% on-corpus",
+            ]
+        parts += [
             f"{self.quotes_verified} quote{'s' if self.quotes_verified != 1 else ''} verified",
             f"{self.quotes_unverified} unverified",
         ]
@@ -194,7 +216,19 @@ def check_summary(feedback: Any) -> CheckSummary:
         quotes_verified=sum(1 for q in feedback.quotes if q.verified),
         quotes_unverified=sum(1 for q in feedback.quotes if not q.verified),
         invalid_citations=len(checks.invalid_citations),
+        copied=copies_the_corpus(getattr(feedback, "model", None)),
     )
+
+
+def copies_the_corpus(model: str | None) -> bool:
+    from .render import copies_the_corpus as copies
+
+    return copies(model)
+
+
+COPIED_NOTE = ("The built-in engine picks sentences from the articles, so they match their passages by "
+               "construction: this shows where each point comes from, not that the advice fits your "
+               "situation. Answers written by a model have each sentence tested instead.")
 
 
 def lens_rows(lens: Any) -> list[dict[str, Any]]:
@@ -262,3 +296,20 @@ EXAMPLES: dict[str, str] = {
         "developed a successor before and do not know how to give her room without losing control."
     ),
 }
+
+
+# -- downloads -----------------------------------------------------------------------------------
+def shareable_downloads(feedback: Any) -> tuple[str, str, dict[str, int]]:
+    """The Markdown and JSON downloads, with personal data replaced by placeholders such as [EMAIL].
+
+    Why: a download is a file that leaves this machine (mailed to a coach, pasted in a ticket); the
+    page keeps the manager's words as typed on screen, but a file made from them should not carry an
+    address or a phone number the manager may not have noticed. Returns (markdown, json, kinds found)."""
+    import json
+
+    from . import pii
+
+    found: dict[str, int] = {}
+    data = pii.redact_deep(feedback.to_dict(), found)
+    markdown = pii.redact(feedback.to_markdown()).text
+    return markdown, json.dumps(data, indent=2, ensure_ascii=False), found

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 # kind -> placeholder. The order is the order of precedence when two detectors claim the same text
 # (a card number is also a long digit run that could look like a phone number).
@@ -232,6 +233,33 @@ def redact(text: str) -> Redaction:
     return Redaction("".join(out), {k: counts[k] for k in KINDS if k in counts})
 
 
+# Parts of a result that come from the corpus or the program, not from the user or a model: they are
+# left as they are, so a passage is quoted exactly and a content hash is never mistaken for a number.
+CORPUS_KEYS = frozenset({"sources", "lens", "passage_id", "scenario_sha", "finished_at", "schema_version"})
+
+
+def redact_deep(value: Any, counts: dict[str, int] | None = None, skip: frozenset[str] = CORPUS_KEYS) -> Any:
+    """A copy of ``value`` (dicts, lists, strings) with every identifier in every string replaced.
+
+    Why deep rather than field by field: a file that leaves the machine (the batch report, the page's
+    downloads) carries the user's text in many places (the situation, the answer that may echo it,
+    quotes, notices, carried-through fields, even ids), and a field-by-field list would miss the next
+    one somebody adds. ``counts`` (if given) is increased by what was replaced.
+    """
+    if isinstance(value, str):
+        red = redact(value)
+        if counts is not None:
+            for k, n in red.counts.items():
+                counts[k] = counts.get(k, 0) + n
+        return red.text
+    if isinstance(value, dict):
+        return {(redact_deep(k, counts, skip) if isinstance(k, str) else k): (v if k in skip else redact_deep(v, counts, skip))
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_deep(v, counts, skip) for v in value]
+    return value
+
+
 def describe(counts: dict[str, int]) -> str:
     """'2 e-mail addresses, 1 phone number': kinds and counts, never the values."""
     parts = []
@@ -242,4 +270,4 @@ def describe(counts: dict[str, int]) -> str:
     return ", ".join(parts)
 
 
-__all__ = ["Finding", "Redaction", "KINDS", "PLACEHOLDERS", "LABELS", "scan", "kinds_found", "redact", "describe"]
+__all__ = ["Finding", "Redaction", "KINDS", "PLACEHOLDERS", "LABELS", "scan", "kinds_found", "redact", "redact_deep", "describe"]

@@ -135,7 +135,11 @@ def reflect(
     opts: EngineOptions | None = None,
     on_token: OnToken | None = None,
     store=None,
+    reply: str | None = None,
+    history: list[tuple[str, str]] | None = None,
 ) -> Feedback:
+    """For a follow-up, ``scenario`` is the whole thread's text (see ``engines.Request``), ``reply``
+    the manager's newest words and ``history`` the earlier (manager, coach) pairs."""
     t0 = time.perf_counter()
     model = model or config.default_model()
     prep = prepare(scenario, k, store)
@@ -144,17 +148,20 @@ def reflect(
         if on_token:
             on_token(draft.text)
     else:
-        draft = compose(model, Request(prep.scenario, prep.sources, prep.lens), opts, on_token)
+        req = Request(prep.scenario, prep.sources, prep.lens, reply=reply, history=list(history or []))
+        draft = compose(model, req, opts, on_token)
     return finish(prep, draft, model, time.perf_counter() - t0)
 
 
-async def areflect(prep: Prepared, model: str, opts: EngineOptions | None = None) -> Feedback:
+async def areflect(prep: Prepared, model: str, opts: EngineOptions | None = None, reply: str | None = None,
+                   history: list[tuple[str, str]] | None = None) -> Feedback:
     """One prepared case through an engine, asynchronously (the batch runner's unit of work)."""
     t0 = time.perf_counter()
     if not prep.in_scope:
         draft = Draft(out_of_scope_answer(), model)
     else:
-        draft = await acompose(model, Request(prep.scenario, prep.sources, prep.lens), opts)
+        req = Request(prep.scenario, prep.sources, prep.lens, reply=reply, history=list(history or []))
+        draft = await acompose(model, req, opts)
     return finish(prep, draft, model, prep.prep_s + time.perf_counter() - t0)
 
 

@@ -238,7 +238,7 @@ def markdown_html(md: str | None) -> str:
 CSS = f"""
 :root {{ color-scheme: light; }}
 body {{ font-family: {FONT}; color: #1d1d1f; max-width: 980px; margin: 24px auto; padding: 0 20px;
-       line-height: 1.5; font-size: 15px; }}
+       line-height: 1.5; font-size: 15px; overflow-wrap: break-word; }}
 h1 {{ font-size: 26px; margin-bottom: 4px; }} h2 {{ font-size: 20px; border-bottom: 1px solid #ddd;
        padding-bottom: 4px; margin-top: 36px; }} h3 {{ font-size: 17px; margin: 0 0 6px; }}
 h4 {{ font-size: 14px; margin: 14px 0 4px; text-transform: uppercase; letter-spacing: .04em; color: #555; }}
@@ -246,7 +246,7 @@ h4 {{ font-size: 14px; margin: 14px 0 4px; text-transform: uppercase; letter-spa
 .cards {{ display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0; }}
 .card {{ border: 1px solid #ddd; border-radius: 8px; padding: 8px 14px; min-width: 110px; }}
 .card b {{ display: block; font-size: 22px; }} .card span {{ color: #666; font-size: 12px; }}
-.charts {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 18px; }}
+.charts {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(min(440px, 100%), 1fr)); gap: 18px; }}
 .charts figure {{ margin: 0; }} figcaption {{ font-weight: 600; font-size: 13px; margin-bottom: 4px; }}
 svg.chart {{ max-width: 100%; height: auto; font-family: {FONT}; }} svg.chart text {{ fill: #333; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 13px; }}
@@ -273,6 +273,15 @@ th {{ background: #f6f6f6; }}
 .passage {{ border-top: 1px solid #eee; padding: 8px 0; font-size: 13px; }}
 .passage p {{ white-space: pre-wrap; margin: 4px 0; }}
 a {{ color: #3b6ea5; }}
+td, code, .scenario, .src-text, .passage p {{ overflow-wrap: anywhere; }}
+/* a phone (390 px): nothing may be wider than the screen, so nothing scrolls sideways */
+@media (max-width: 640px) {{
+  body {{ margin: 12px auto; padding: 0 10px; font-size: 14px; }}
+  h1 {{ font-size: 21px; }} h2 {{ font-size: 18px; }}
+  .case {{ padding: 10px 10px; }} .card {{ min-width: 80px; padding: 6px 10px; }}
+  table {{ font-size: 12px; }} th, td {{ padding: 3px 4px; }}
+  .index-time {{ display: none; }}
+}}
 @media print {{ body {{ max-width: none; margin: 0; font-size: 11pt; }} a {{ color: inherit; text-decoration: none; }}
                .case {{ page-break-inside: avoid; }} h2 {{ page-break-after: avoid; }} }}
 """
@@ -297,13 +306,29 @@ def _slug(n: int) -> str:
     return f"case-{n}"
 
 
+def _copied(fb: dict, rec: dict | None = None) -> bool:
+    """Built by the built-in engine from the articles' own sentences: its on-corpus share is 100% by
+    construction, so it is shown as "copied", never as a score next to a model's tested answers."""
+    from .render import copies_the_corpus
+
+    return copies_the_corpus(fb.get("model") or (rec or {}).get("model"))
+
+
+def _on_corpus_text(fb: dict) -> str:
+    if not fb or not fb.get("in_scope", True):
+        return "—"
+    if _copied(fb):
+        return "copied from the articles"
+    return _pct((fb.get("checks") or {}).get("on_corpus"))
+
+
 def _leaning(fb: dict) -> str:
     if not fb.get("in_scope", True):
         return "out of scope"
     return (fb.get("lens") or {}).get("leaning") or "both"
 
 
-def case_flags(rec: dict) -> list[str]:
+def case_flags(rec: dict, allow_pii: bool = False) -> list[str]:
     """Plain-language flags for one result: what a coach should look at before sharing it."""
     flags: list[str] = []
     fb = rec.get("feedback") or {}
@@ -323,10 +348,12 @@ def case_flags(rec: dict) -> list[str]:
     if info.get("found"):
         what = pii.describe(info["found"])
         action = info.get("action")
+        here = ("shown as written in this report (--allow-pii)" if allow_pii
+                else "shown as placeholders such as [EMAIL] in this report")
         flags.append({"redacted": f"personal data replaced with placeholders before processing: {what}",
-                      "allowed": f"personal data sent as it was (--allow-pii): {what}",
-                      "local": f"personal data kept (the engine runs on this machine): {what}",
-                      "held": f"personal data found, case not sent: {what}"}.get(action, f"personal data: {what}"))
+                      "allowed": f"personal data sent as it was (--allow-pii): {what}; {here}",
+                      "local": f"personal data found: {what}; the engine ran on this machine; {here}",
+                      "held": f"personal data found, case not sent: {what}"}.get(action, f"personal data: {what}; {here}"))
     return flags
 
 
@@ -334,7 +361,9 @@ def _summary(records: Sequence[dict]) -> dict:
     status = Counter(r.get("status") for r in records)
     oks = [r.get("feedback") or {} for r in records if r.get("status") == "ok" and r.get("feedback")]
     in_scope = [fb for fb in oks if fb.get("in_scope", True)]
-    on_corpus = [float((fb.get("checks") or {}).get("on_corpus", 0.0)) for fb in in_scope]
+    # only answers a model wrote were really tested; the built-in engine's are copies (100% by construction)
+    written = [fb for fb in in_scope if not _copied(fb)]
+    on_corpus = [float((fb.get("checks") or {}).get("on_corpus", 0.0)) for fb in written]
     lean = Counter(_leaning(fb) for fb in oks)
     dims: dict[str, list[tuple[float, float]]] = {}
     for fb in in_scope:
@@ -353,7 +382,9 @@ def _summary(records: Sequence[dict]) -> dict:
         elapsed += float(r.get("elapsed_s") or 0)
     flagged = sum(1 for r in records if r.get("status") == "ok" and case_flags(r))
     return {"status": status, "oks": oks, "on_corpus": on_corpus, "lean": lean, "dims": dims, "tokens": tokens,
-            "cost": cost if cost_known else None, "elapsed": elapsed, "flagged": flagged}
+            "cost": cost if cost_known else None, "elapsed": elapsed, "flagged": flagged,
+            "answered": len(in_scope), "out_of_scope": len(oks) - len(in_scope),
+            "copied": len(in_scope) - len(written)}
 
 
 def _summary_html(records: Sequence[dict], s: dict, not_run: Sequence[str]) -> str:
@@ -361,25 +392,46 @@ def _summary_html(records: Sequence[dict], s: dict, not_run: Sequence[str]) -> s
     total = len(records) + len(not_run)
     mean = sum(s["on_corpus"]) / len(s["on_corpus"]) if s["on_corpus"] else None
     cost = "not known" if s["cost"] is None else f"${s['cost']:.4f}"
-    cards = [("cases", total), ("ok", st.get("ok", 0)), ("error", st.get("error", 0)),
-             ("skipped", st.get("skipped", 0))]
+    # "ok" in results.jsonl covers declined cases too; a coach reads it as "answered", so they are apart here
+    cards = [("cases", total), ("answered", s["answered"])]
+    if s["out_of_scope"]:
+        cards.append(("out of scope (declined)", s["out_of_scope"]))
+    cards += [("error", st.get("error", 0)), ("skipped", st.get("skipped", 0))]
     if not_run:
         cards.append(("not run yet", len(not_run)))
-    cards += [("mean on-corpus", _pct(mean)), ("answers with flags", s["flagged"]),
-              ("tokens", f"{s['tokens']['total']:,}"), ("cost", cost)]
+    if s["on_corpus"]:
+        cards.append(("mean on-corpus (model answers)", _pct(mean)))
+    cards.append(("answers with flags", s["flagged"]))
+    used_tokens = s["tokens"]["total"] > 0 or s["cost"] is not None
+    if used_tokens:  # the built-in and local engines use no paid tokens: no tiles that would read as 0 cost
+        cards += [("tokens", f"{s['tokens']['total']:,}"), ("cost", cost)]
     out = ['<section id="summary"><h2>Summary</h2><div class="cards">']
     for label, value in cards:
         out.append(f'<div class="card"><b>{esc(value)}</b><span>{esc(label)}</span></div>')
     out.append("</div>")
-    out.append(f'<p class="meta">Tokens: {s["tokens"]["prompt"]:,} prompt, {s["tokens"]["completion"]:,} completion. '
-               f'Cost: {esc(cost)} (as reported by the engine; unknown for local engines and unlisted models).</p>')
+    if s["out_of_scope"]:
+        out.append(f'<p class="meta">{s["out_of_scope"]} case(s) were not about managing or leading people: the '
+                   'coach declined them and they are not in the answer statistics.</p>')
+    if s["copied"]:
+        out.append(f'<p class="meta">{s["copied"]} answer(s) came from the built-in engine, which picks sentences '
+                   'from the articles: they match their passages by construction, so they have no on-corpus score. '
+                   'That shows where each point comes from, not that the advice fits the situation.</p>')
+    if used_tokens:
+        out.append(f'<p class="meta">Tokens: {s["tokens"]["prompt"]:,} prompt, {s["tokens"]["completion"]:,} completion. '
+                   f'Cost: {esc(cost)} (as reported by the engine; unknown for local engines and unlisted models).</p>')
+    else:
+        out.append('<p class="meta">No tokens or cost: no paid model was used (the built-in engine and local '
+                   'models run on this machine).</p>')
     charts = []
-    status_parts = [(k, st.get(k, 0), STATUS_COLORS[k]) for k in ("ok", "error", "skipped")]
+    status_parts = [("answered", s["answered"], STATUS_COLORS["ok"])]
+    if s["out_of_scope"]:
+        status_parts.append(("out of scope", s["out_of_scope"], LEAN_COLORS["out of scope"]))
+    status_parts += [(k, st.get(k, 0), STATUS_COLORS[k]) for k in ("error", "skipped")]
     if not_run:
         status_parts.append(("not run", len(not_run), "#bdbdbd"))
     charts.append(("Cases by status", svg_stacked_bar(status_parts, title="Cases by status")))
     if s["on_corpus"]:
-        charts.append(("On-corpus score of the answers (share of claim sentences supported by the passages)",
+        charts.append(("On-corpus score of the model-written answers (share of their sentences supported by the passages)",
                        svg_columns(histogram(s["on_corpus"]), title="On-corpus distribution")))
     if s["lean"]:
         order = ["management", "leadership", "both", "out of scope"]
@@ -400,16 +452,17 @@ def _summary_html(records: Sequence[dict], s: dict, not_run: Sequence[str]) -> s
 
 def _index_html(records: Sequence[dict]) -> str:
     out = ['<section id="index"><h2>Cases</h2><table><thead><tr><th>#</th><th>id</th><th>status</th>'
-           '<th>on-corpus</th><th>leaning</th><th>flags</th><th>time</th></tr></thead><tbody>']
+           '<th>on-corpus</th><th>leaning</th><th>flags</th><th class="index-time">time</th></tr></thead><tbody>']
     for n, r in enumerate(records, 1):
         fb = r.get("feedback") or {}
         status = r.get("status") or "error"
-        oc = _pct((fb.get("checks") or {}).get("on_corpus")) if fb and fb.get("in_scope", True) else "—"
+        oc = _on_corpus_text(fb)
         lean = _leaning(fb) if fb else "—"
         flags = len(case_flags(r)) if status == "ok" else "—"
         out.append(f'<tr><td><a href="#{_slug(n)}">{n}</a></td><td><a href="#{_slug(n)}">{esc(r.get("id"))}</a></td>'
                    f'<td><span class="badge {esc(status)}">{esc(status)}</span></td><td>{esc(oc)}</td>'
-                   f'<td>{esc(lean)}</td><td>{esc(flags)}</td><td>{float(r.get("elapsed_s") or 0):.1f} s</td></tr>')
+                   f'<td>{esc(lean)}</td><td>{esc(flags)}</td>'
+                   f'<td class="index-time">{float(r.get("elapsed_s") or 0):.1f} s</td></tr>')
     out.append("</tbody></table></section>")
     return "".join(out)
 
@@ -431,7 +484,7 @@ def _passage_anchor(src: dict, passages: dict[str, tuple[str, dict]]) -> str:
     return passages[key][0]
 
 
-def _case_html(n: int, r: dict, passages: dict[str, tuple[str, dict]]) -> str:
+def _case_html(n: int, r: dict, passages: dict[str, tuple[str, dict]], allow_pii: bool = False) -> str:
     status = r.get("status") or "error"
     fb = r.get("feedback") or {}
     out = [f'<section class="case" id="{_slug(n)}"><h3>{n}. {esc(r.get("id"))} '
@@ -439,7 +492,8 @@ def _case_html(n: int, r: dict, passages: dict[str, tuple[str, dict]]) -> str:
     meta = []
     if fb:
         if fb.get("in_scope", True):
-            meta.append(f"on-corpus {_pct((fb.get('checks') or {}).get('on_corpus'))}")
+            meta.append("sentences copied from the articles (built-in engine)" if _copied(fb)
+                        else f"on-corpus {_pct((fb.get('checks') or {}).get('on_corpus'))} (sentences tested)")
         meta.append(f"leaning: {_leaning(fb)}")
     meta.append(f"{float(r.get('elapsed_s') or 0):.1f} s")
     usage = r.get("usage") or fb.get("usage") or {}
@@ -451,7 +505,7 @@ def _case_html(n: int, r: dict, passages: dict[str, tuple[str, dict]]) -> str:
         meta.append(f"engine: {fb.get('model') or r.get('model')}")
     out.append(f'<p class="meta">{esc(" · ".join(meta))}</p>')
     out.append(_fields_html(r.get("fields") or {}))
-    flags = case_flags(r)
+    flags = case_flags(r, allow_pii)
     if status != "ok":
         out.append(f'<p class="reason"><b>{"Not sent" if status == "skipped" else "Failed"}:</b> '
                    f'{esc(r.get("error") or "no reason recorded")}</p>')
@@ -514,19 +568,42 @@ def _passages_html(passages: dict[str, tuple[str, dict]]) -> str:
     return "".join(out)
 
 
+def _privacy_note(found: dict[str, int], allow_pii: bool) -> str:
+    if allow_pii:
+        return ("<p class=\"sub privacy\">Made with <code>--allow-pii</code>: personal data in the cases is shown "
+                "as written. Check the report before you share it.</p>")
+    what = f" ({esc(pii.describe(found))} in this run)" if found else ""
+    return ("<p class=\"sub privacy\">Personal data the coach recognises (e-mail addresses, phone numbers, bank, "
+            f"card and id numbers, profile links){what} is shown as placeholders such as [EMAIL]; "
+            "<code>results.jsonl</code> keeps the cases as they were written. Names are not recognised: "
+            "anonymize them yourself.</p>")
+
+
 def render_report(records: Sequence[dict], *, title: str = "Reflection Coach: batch report", input_name: str = "",
-                  model: str = "", not_run: Sequence[str] = (), generated_at: str | None = None) -> str:
-    """The whole report for result ``records`` (the newest line per case, in input order)."""
+                  model: str = "", not_run: Sequence[str] = (), generated_at: str | None = None,
+                  allow_pii: bool = False) -> str:
+    """The whole report for result ``records`` (the newest line per case, in input order).
+
+    The report is made to be shared, so unless ``allow_pii`` (the user's ``--allow-pii``) every text
+    in it that came from a user or a model has what ``coach.pii`` finds replaced by placeholders."""
     when = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    found: dict[str, int] = {}
+    if not allow_pii:
+        records = [pii.redact_deep(r, found) for r in records]
+        not_run = [pii.redact_deep(str(x), found) for x in not_run]
+        input_name = pii.redact_deep(input_name, found)
     s = _summary(records)
     head = (f"<h1>{esc(title)}</h1><p class=\"sub\">{len(records) + len(not_run)} case(s)"
             + (f" from <code>{esc(input_name)}</code>" if input_name else "")
             + (f" · engine <code>{esc(model)}</code>" if model else "") + f" · generated {esc(when)}</p>"
             "<p class=\"sub\">Every answer was checked against the corpus: citations must name a given source, "
             "quotes must appear in the corpus as attributed, and each claim must be supported by its passages. "
-            "Flags show where an answer fell short. Cases held back for personal data show no text.</p>")
+            "A model's answer is really tested by that last check; the built-in engine copies its sentences from "
+            "the articles, so for it the check only shows where each point comes from, not that the advice is good. "
+            "Flags show where an answer fell short. Cases held back for personal data show no text.</p>"
+            + _privacy_note(found, allow_pii))
     passages: dict[str, tuple[str, dict]] = {}
-    cases = "".join(_case_html(n, r, passages) for n, r in enumerate(records, 1))
+    cases = "".join(_case_html(n, r, passages, allow_pii) for n, r in enumerate(records, 1))
     body = [head, _summary_html(records, s, not_run), _index_html(records)]
     if not_run:
         body.append(f'<p class="meta">Not run yet (the run was stopped before them): '

@@ -17,6 +17,7 @@ _QUOTE_MAP = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
+_LIST_NUMBER = re.compile(r"\s*\(?\d{1,3}[.)]")
 _BLOCK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+] |\d+[.)] |#|>))")
 
 
@@ -39,6 +40,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             last = before[-1].lower() if before else ""
             if last in _ABBREV or (len(last) == 1 and last.isalpha()):
                 continue
+            if _LIST_NUMBER.fullmatch(block[start:m.start()]):
+                continue  # "6. Once the grill is hot": a list number, not a sentence of its own
             _add(spans, block, pos, start, end)
             start = m.end()
         _add(spans, block, pos, start, len(block))
@@ -79,3 +82,69 @@ def word_key(text: str) -> str:
 
     Cached: every quote of every answer is tested against every corpus passage."""
     return " ".join(words(text))
+
+
+_KEEP_S = ("ss", "us", "is", "ous")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light suffix stripper, so "sprinkled", "sprinkles" and "sprinkle" meet on one key.
+
+    Porter-like but deliberately small: plural and tense endings and a final "e" go, a doubled last
+    consonant is undoubled ("running" -> "run"); irregular forms are left as they are.
+    """
+    w = word.lower()
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    for suf, rep in (("ational", "ate"), ("ization", "ize"), ("iness", "y"), ("ies", "y"), ("ied", "y"),
+                     ("ingly", ""), ("edly", ""), ("ing", ""), ("ed", ""), ("es", "e"), ("s", ""), ("ly", "")):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            if suf == "s" and w.endswith(_KEEP_S):
+                break
+            w = w[: -len(suf)] + rep
+            break
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        w = w[:-1]
+    return w
+
+
+_NUM_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_NUM_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+                   "hundred": 100, "thousand": 1000, "dozen": 12, "half": 0.5, "twice": 2, "double": 2, "triple": 3})
+_SCALE = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3, "m": 1e6, "bn": 1e9}
+_NUM_TOKEN = re.compile(
+    r"(?<![\w.])[-+]?\$?\s?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?:\s*(%|percent\b|per cent\b|"
+    r"hundred\b|thousand\b|million\b|billion\b|trillion\b|k\b|m\b|bn\b))?", re.I)
+_NUM_WORD_RE = re.compile(r"\b(" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\b(?:[\s-]+(million|billion|thousand|hundred)\b)?", re.I)
+
+
+def number_values(text: str) -> list[tuple[str, float]]:
+    """(as written, value) of every quantity in ``text``: "41 percent" and "41%" are both 41.0,
+    "$49,400" is 49400.0, "1.5 million" is 1500000.0, "four" is 4.0. Years are numbers too."""
+    out: list[tuple[str, float]] = []
+    for m in _NUM_TOKEN.finditer(text):
+        val = float(m.group(1).replace(",", ""))
+        unit = (m.group(2) or "").lower()
+        if unit in _SCALE:
+            val *= _SCALE[unit]
+        out.append((m.group(0).strip(), val))
+    for m in _NUM_WORD_RE.finditer(text):
+        w = m.group(1).lower()
+        if w in ("half", "double", "twice", "triple", "one"):  # too often not a quantity ("one of the ...")
+            continue
+        val = float(_NUM_WORDS[w]) * (_SCALE.get((m.group(2) or "").lower(), 1))
+        out.append((m.group(0), val))
+    return out
+
+
+def same_number(a: float, b: float) -> bool:
+    """Equal values, allowing the rounding an answer does ("23.70" vs "23.7", "49,400" vs "49.4 thousand")."""
+    if a == b:
+        return True
+    big = max(abs(a), abs(b))
+    return big > 0 and abs(a - b) / big < 0.005

@@ -238,13 +238,19 @@ def semantic_support(sentence: str, passages: list[str]) -> float:
     return float(max(float(np.asarray(v) @ s) for v in vecs[1:]))
 
 
-def hard_fail(sentence: str, passages: list[str], corpus_text: str) -> str | None:
-    """A reason the sentence cannot be supported whatever its score: numbers or authorities from nowhere."""
-    joined = normalize(" ".join(passages))
-    for m in _NUMBER_RE.finditer(sentence):
-        num = m.group(0).replace(" ", "")
-        if num.strip("%") and normalize(num) not in joined.replace(" %", "%"):
-            return f"the number {num} is not in the cited passages"
+def hard_fail(sentence: str, passages: list[str], corpus_text: str, scenario: str | None = None) -> str | None:
+    """A reason the sentence cannot be supported whatever its score: numbers or authorities from nowhere.
+
+    Numbers compare by value ("41 percent" = "41%", "four" = "4"); a number the manager wrote in the
+    situation is theirs, not an invented one."""
+    from .text import number_values, same_number
+
+    have = [v for p in passages for _, v in number_values(p)] + [v for _, v in number_values(scenario or "")]
+    for written, v in number_values(sentence):
+        if not any(ch.isdigit() for ch in written):
+            continue  # "two roles": number words are left to the support score, as before
+        if not any(same_number(v, x) for x in have):
+            return f"the number {written} is not in the cited passages"
     lowered = normalize(corpus_text)
     for w in words(sentence):
         if w in _AUTHORITY_WORDS and not re.search(rf"\b{w}\b", lowered):
@@ -252,6 +258,22 @@ def hard_fail(sentence: str, passages: list[str], corpus_text: str) -> str | Non
     for _, name in _names_in(sentence, []):
         if normalize(name) not in lowered and not any(normalize(p) in lowered for p in name.split()[-1:]):
             return f"names {name}, whom the corpus does not mention"
+    return None
+
+
+def contradiction(sentence: str, passages: list[str], features=None) -> str | None:
+    """A sentence that reuses a passage's words but reverses it: a negation the passage does not have
+    (or drops one it has), or the same words in swapped roles. Only when the overlap is high: a
+    sentence that shares little with the passage is the support score's business."""
+    if features is None:
+        from .support import features
+    feats, problems = features(sentence, passages)
+    if feats["local"] < 0.6:
+        return None
+    if feats["neg_mismatch"]:
+        return "negation: the closest passage says the opposite"
+    if feats["disorder"] >= 0.5 and feats["local"] >= 0.75:
+        return "the passage puts these words in the opposite roles"
     return None
 
 
@@ -305,19 +327,134 @@ def _load_corpus(folder: str, stamp: tuple) -> _Corpus:
     return _Corpus(corpus_statements(Path(folder)), passages)
 
 
-def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False) -> VerifyResult:
-    """Run every check on ``answer`` given ``sources`` (S1..Sk).
+# -- the second source of truth: the manager's own situation ----------------------------------------
+SITUATION, PASSAGES = "situation", "passages"
+_SAYS_YOU = re.compile(r"\b(?:you|the manager)\s+(?:(?:have|had)\s+)?(?:said|say|wrote|write|mention(?:ed|s)?|describe[ds]?|told|"
+                       r"note[ds]?|explain(?:ed|s)?|report(?:ed|s)?|share[ds]?)\b", re.I)
+_YOU = re.compile(r"\b(?:you|your|you're|yours|yourself|you've)\b", re.I)
+_ADVICE_MOOD = re.compile(
+    r"^\s*(?:consider|try|ask|start|set|hold|make|take|give|let|build|focus|think|schedule|talk|share|invite|write|"
+    r"reflect|keep|use|find|spend|agree|plan|name|clarify|define|begin|stop|review|check|list|meet|decide|"
+    r"pick|choose|look|see|tell|explain|involve|delegate|create|run|protect|remember|notice|compare|separate)\b"
+    r"|\byou\s+(?:could|should|might|may|can|will|would|need\s+to|want\s+to|must|have\s+to|get\s+to)\b"
+    r"|\b(?:it\s+may|it\s+might|could\s+help|it\s+helps|is\s+worth|what\s+if)\b", re.I)
+# words any answer about a manager's situation may use without inventing a fact
+_SITUATION_WORDS = set(
+    "situation team teams people person manager managers management leadership leader leaders role roles side "
+    "question questions problem problems need needs call calls describe described write wrote mention mentioned "
+    "work working sound sounds seem seems case point points issue issues lean leans both here".split())
+
+
+def _stems(text: str) -> set[str]:
+    from .support import _content
+
+    return set(_content(text))
+
+
+def situation_sentence(text: str, cites: list[str], scenario: str, passages: list[str]) -> bool:
+    """Is this sentence about the manager's own situation (checked against their words) or about
+    management (checked against the passages)? A cited sentence is about the passages it cites; an
+    explicit restatement ("you wrote that ...") or a statement about "you/your ..." that is not advice
+    is about the situation; otherwise whichever text shares more of its words."""
+    if cites:
+        return False
+    if _SAYS_YOU.search(text):
+        return True
+    if _YOU.search(text) and not _ADVICE_MOOD.search(text):
+        return True
+    cw = _stems(text)
+    if not cw:
+        return False
+    in_scn = len(cw & _stems(scenario)) / len(cw)
+    in_src = max((len(cw & _stems(p)) / len(cw) for p in passages), default=0.0)
+    return in_scn >= 0.6 and in_scn > in_src
+
+
+def situation_check(text: str, scenario: str, passages: list[str]) -> tuple[bool, float, str]:
+    """(supported, score, reason) of a sentence about the situation, against the manager's own words.
+
+    A fact is invented when it brings a number or a name the manager never wrote, or when at least
+    two of its content words are in neither the situation nor the passages and less than half of its
+    words come from the situation ("your return rate doubled after the May catalog launch")."""
+    from .support import features
+
+    feats, problems = features(text, [scenario])
+    known = _stems(scenario) | {w for p in passages for w in _stems(p)} | {_stem_key(w) for w in _SITUATION_WORDS}
+    cw = _stems(text)
+    from_scn = len(cw & _stems(scenario)) / len(cw) if cw else 1.0
+    unknown = sorted(cw - known)
+    if feats["num_novel"] or feats["name_novel"]:
+        why = next((p for p in problems if "number" in p or "names" in p), "a detail the situation does not contain")
+        return False, round(from_scn, 4), f"not in your situation: {why.replace('the passages', 'your situation')}"
+    if len(unknown) >= 2 and from_scn < 0.5:
+        return False, round(from_scn, 4), f"not in your situation: {', '.join(unknown[:4])}"
+    return True, round(max(from_scn, 0.5), 4), "restates your situation"
+
+
+def _stem_key(w: str) -> str:
+    from .text import stem
+
+    return stem(w)
+
+
+def _quote_from_situation(text: str, scenario: str | None) -> Quote | None:
+    if scenario and contains_words(scenario, text):
+        return Quote("the manager", text, None, True, "your own words, from your situation")
+    return None
+
+
+# -- the severity policy -------------------------------------------------------------------------
+def flag_reasons(checks: Checks, fail_on_unsupported: bool = False, min_on_corpus: float | None = None) -> list[str]:
+    """Why an answer fails as a gate (empty: it passes).
+
+    Invalid citations, unverified or misattributed quotes and invented facts about the situation
+    always fail: each is a false statement about where something came from. An unsupported sentence
+    is shown (marked ⚠) but fails only when asked: ``--fail-on unsupported`` or ``--min-on-corpus X``,
+    because plain advice and the author's framing are often not in any passage and are not false.
+    """
+    out = []
+    if checks.invalid_citations:
+        out.append(f"citations to sources that were not given: {', '.join(checks.invalid_citations)}")
+    if checks.unverified_quotes:
+        out.append(f"{len(checks.unverified_quotes)} unverified or misattributed quote(s)")
+    if checks.invented_facts:
+        out.append(f"{len(checks.invented_facts)} fact(s) about the situation that the manager never wrote")
+    if fail_on_unsupported and checks.unsupported_sentences:
+        out.append(f"{len(checks.unsupported_sentences)} unsupported sentence(s)")
+    if min_on_corpus is not None and checks.on_corpus < min_on_corpus:
+        out.append(f"on-corpus {checks.on_corpus:.2f} is below {min_on_corpus:.2f}")
+    return out
+
+
+def is_flagged(checks: Checks, fail_on_unsupported: bool = False, min_on_corpus: float | None = None) -> bool:
+    return bool(flag_reasons(checks, fail_on_unsupported, min_on_corpus))
+
+
+def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False, scenario: str | None = None,
+                  judge: str = "corpus") -> VerifyResult:
+    """Run every check on ``answer`` given ``sources`` (S1..Sk) and, when known, the manager's ``scenario``.
 
     ``whole_corpus=True`` is `coach verify`'s mode for answers from elsewhere: there are no given
     sources, so markers are not judged and each sentence is scored against every corpus passage.
+    ``judge="passages"`` is the mode for any RAG system's answer with its own passages (``coach verify
+    --jsonl`` / ``--passages``): sentences are judged by ``coach.support`` (trained on RAGTruth), and a
+    quotation found word for word in a given passage counts as verified. ``judge="corpus"`` (the
+    coach's own answers) scores against the curated passages as calibrated on ``evals/support.yaml``.
+    With a ``scenario``, sentences about the manager's situation are checked against it instead.
     """
+    from .support import features as support_features
+    from .support import judge as support_judge
+    from .support import meta_reason
+
     corpus = _corpus()
     if whole_corpus:
         sources = corpus.passages
+    scenario = scenario if scenario and scenario.strip() else None
     by_id = {s.id.upper(): s for s in sources}
     corpus_text = " ".join(p.text for p in corpus.passages)
     spans = sentence_spans(answer)
     known = sorted({s.speaker for s in corpus.statements})
+    external = judge == "passages"
 
     inserts: list[tuple[int, str]] = []
     # 1) citations
@@ -330,18 +467,29 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
                     invalid.append(c)
             if bad:
                 inserts.append((m.end() - 1, f" ⚠ no such source: {', '.join(bad)}"))
-    # 2) quotes
+    # 2) quotes: the manager's own words, then (for outside answers) the given passages, then the corpus
     quotes: list[Quote] = []
     for start, end, text, speaker in find_quotes(answer, spans, known):
-        q = _check_quote(text, speaker, corpus, sources)
+        q = _quote_from_situation(text, scenario)
+        if q is None and external and speaker is None:
+            src = next((s.id for s in sources if contains_words(s.text, text)), None)
+            if src:
+                q = Quote(None, text, src, True, f"exact words from {src}")
+        q = q or _check_quote(text, speaker, corpus, sources)
         quotes.append(q)
-        mark = " ✓ *verified in the corpus*" if q.verified else f" ⚠ *unverified quote: {q.reason}*"
+        if q.speaker == "the manager":
+            mark = " ✓ *your words*"
+        else:
+            mark = " ✓ *verified in the corpus*" if q.verified else f" ⚠ *unverified quote: {q.reason}*"
         inserts.append((end, mark))
     unverified = [{"speaker": q.speaker, "text": q.text, "reason": q.reason} for q in quotes if not q.verified]
     # 3) support, sentence by sentence (every text it will compare embedded in one batch first)
-    warm([claim_text(answer[s:e]) for s, e in spans] + [u for g in _passage_units([x.text for x in sources]) for u in g])
+    if not external:
+        warm([claim_text(answer[s:e]) for s, e in spans] + [u for g in _passage_units([x.text for x in sources]) for u in g])
     checks: list[SentenceCheck] = []
     unsupported: list[dict] = []
+    invented: list[dict] = []
+    all_texts = [src.text for src in sources]
     for s, e in spans:
         raw = answer[s:e]
         text = claim_text(raw)
@@ -349,17 +497,42 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
             continue
         if not is_claim(raw, text):
             checks.append(SentenceCheck(text=text, score=0.0, supported=False, cites=cited_ids(raw), checked=False,
-                                        reason="not a claim (heading, label or question)"))
+                                        reason="not a claim (heading, label or question)", start=s, end=e))
+            continue
+        meta = meta_reason(text)
+        if meta:
+            checks.append(SentenceCheck(text=text, score=0.0, supported=False, cites=cited_ids(raw), checked=False,
+                                        reason=meta, start=s, end=e))
             continue
         cites = [c for c in cited_ids(raw) if c in by_id] if not whole_corpus else []
-        passages = [by_id[c].text for c in cites] or [src.text for src in sources]
-        reason = hard_fail(text, passages, corpus_text)
-        score = 0.0 if reason else support_score(text, passages)
-        ok = reason is None and score >= SUPPORT_THRESHOLD
-        checks.append(SentenceCheck(text=text, score=score, supported=ok, cites=cites, reason=reason or ""))
+        passages = [by_id[c].text for c in cites] or all_texts
+        if scenario and situation_sentence(text, cites, scenario, all_texts if not whole_corpus else []):
+            ok, score, why = situation_check(text, scenario, [] if whole_corpus else passages)
+            checks.append(SentenceCheck(text=text, score=score, supported=ok, cites=cites, reason=why,
+                                        start=s, end=e, against=SITUATION))
+            if not ok:
+                invented.append({"text": text, "score": score, "reason": why, "start": s, "end": e})
+                inserts.append((e, " ⚠ *not in your situation*"))
+            continue
+        if external:
+            v = support_judge(text, passages)
+            if not v.checked:
+                checks.append(SentenceCheck(text=text, score=0.0, supported=False, cites=cites, checked=False,
+                                            reason=v.reason, start=s, end=e))
+                continue
+            ok, score, reason = v.supported, v.score, v.reason
+        else:
+            reason = hard_fail(text, passages, corpus_text, scenario)
+            if reason is None:
+                reason = contradiction(text, passages, support_features)
+            score = 0.0 if reason else support_score(text, passages)
+            ok = reason is None and score >= SUPPORT_THRESHOLD
+            if not ok and not reason:
+                reason = f"support {score:.2f} is below {SUPPORT_THRESHOLD:.2f}"
+        checks.append(SentenceCheck(text=text, score=score, supported=ok, cites=cites, reason="" if ok else reason,
+                                    start=s, end=e, against=PASSAGES))
         if not ok:
-            unsupported.append({"text": text, "score": score, "cites": cites,
-                                "reason": reason or f"support {score:.2f} is below {SUPPORT_THRESHOLD:.2f}"})
+            unsupported.append({"text": text, "score": score, "cites": cites, "reason": reason, "start": s, "end": e})
             inserts.append((e, " ⚠ *unsupported*"))
     claims = [c for c in checks if c.checked]
     on_corpus = round(sum(c.supported for c in claims) / len(claims), 4) if claims else 1.0
@@ -372,7 +545,8 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
         notices.append("No sentence in this answer makes a claim that could be checked against the corpus.")
     return VerifyResult(
         checks=Checks(invalid_citations=invalid, unverified_quotes=unverified, unsupported_sentences=unsupported,
-                      on_corpus=on_corpus, sentences=checks, support_threshold=SUPPORT_THRESHOLD),
+                      on_corpus=on_corpus, sentences=checks,
+                      support_threshold=0.5 if external else SUPPORT_THRESHOLD, invented_facts=invented),
         quotes=quotes, annotated=annotated, notices=notices,
     )
 

@@ -185,7 +185,7 @@ def test_personal_data_never_reaches_a_remote_model_without_a_flag(ingested, fak
     latest = read_results(out / "results.jsonl")
     assert latest["mail"]["feedback"]["scenario"].startswith("My direct report ([EMAIL]) keeps missing")
     assert latest["mail"]["feedback"]["in_scope"] and latest["tel"]["feedback"]["in_scope"]
-    assert latest["mail"]["pii"] == {"found": {"email": 1}, "action": "redacted"}
+    assert latest["mail"]["pii"] == {"found": {"email": 1}, "action": "redacted", "raw_text_kept": False}
     assert any("placeholders" in n for n in latest["mail"]["feedback"]["notices"])
     assert EMAIL not in (out / "report.html").read_text()
 
@@ -193,6 +193,37 @@ def test_personal_data_never_reaches_a_remote_model_without_a_flag(ingested, fak
     fake_openai.reset()
     allowed = run_batch(src, tmp_path / "allowed", MODEL, opts, pii_mode="allow", store=ingested, progress=False)
     assert allowed.ok == 3 and EMAIL in sent_text(fake_openai) and PHONE in sent_text(fake_openai)
+
+
+def test_the_shared_report_never_shows_personal_data_unless_allowed(ingested, tmp_path, capsys):
+    """Issue 17 item 1: the built-in engine runs locally, so the case is answered, but report.html is
+    made for sharing: the address is nowhere in its bytes; results.jsonl keeps it and says so."""
+    from coach.cli import main
+
+    src = tmp_path / "cases.csv"
+    src.write_text("id,scenario\n"
+                   f'mail,"My direct report {EMAIL} keeps missing the deadlines our team agreed on, and I redo the plan."\n'
+                   f'tel,"A person on my team calls me at {PHONE} every night to complain; how do I lead the team?"\n',
+                   encoding="utf-8")
+    out = tmp_path / "run1"
+    assert main(["batch", str(src), "--out", str(out), "--no-progress"]) == 0
+    said = capsys.readouterr().out
+    report = (out / "report.html").read_bytes()
+    assert EMAIL.encode() not in report and b"jane.doe" not in report and b"7946" not in report
+    assert b"[EMAIL]" in report and b"[PHONE]" in report
+    assert b"results.jsonl</code> keeps the cases as they were written" in report
+    recs = {r["id"]: r for r in lines_of(out)}
+    assert recs["mail"]["status"] == "ok" and EMAIL in recs["mail"]["feedback"]["scenario"]
+    assert recs["mail"]["pii"] == {"found": {"email": 1}, "action": "local", "raw_text_kept": True}
+    assert "results.jsonl keeps 2 case(s) with personal data as written" in said, said
+    assert "placeholders" in said
+
+    # --allow-pii: the user's explicit choice, said in the report and in the summary
+    allowed = tmp_path / "run2"
+    assert main(["batch", str(src), "--out", str(allowed), "--no-progress", "--allow-pii"]) == 0
+    said = capsys.readouterr().out
+    report = (allowed / "report.html").read_text(encoding="utf-8")
+    assert EMAIL in report and "--allow-pii" in report and "as written too (--allow-pii)" in said
 
 
 # ------------------------------------------------------------------------------------------------

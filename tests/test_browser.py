@@ -271,3 +271,48 @@ def test_unreachable_model_offers_the_builtin_engine_in_the_browser(streamlit_ur
     assert "verified in the corpus" in page.locator(".st-key-answer").inner_text()
     assert page.locator(".st-key-model_error").count() == 0
     assert watched.foreign() == [], watched.foreign()
+
+
+def test_batch_report_fits_a_390px_phone_screen(ingested, browser, tmp_path):
+    """Issue 17: report.html was 460 px wide on a 390 px phone. Every case kind is in it (answered,
+    out of scope, an input error, long ids and an unbroken long word), and nothing may scroll sideways."""
+    from coach.batch import run_batch
+
+    rows = [
+        {"id": "a-rather-long-case-identifier-from-the-coaching-spreadsheet-2026-q3",
+         "scenario": "My team hits every deadline but nobody knows why the work matters; morale is dropping. "
+                     "See https://intranet.example.invalid/very/long/path/to/a/document/without/any/breaks/at/all"},
+        {"id": "merger", "scenario": "Two departments merge next quarter and my people are anxious about the change."},
+        {"id": "recipe", "scenario": "What is a good recipe for banana bread with walnuts?"},
+        {"id": "empty", "scenario": "  "},
+    ]
+    out = tmp_path / "out"
+    import threading
+
+    # Playwright's sync API keeps an event loop on this thread; the batch runs its own on another
+    worker = threading.Thread(target=run_batch, args=(rows, out), kwargs={"store": ingested, "progress": False})
+    worker.start()
+    worker.join(300)
+    assert (out / "report.html").exists()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2)
+    fetched: list[str] = []
+    context.route("**/*", lambda route: (fetched.append(route.request.url), route.continue_()
+                                         if route.request.url.startswith("file:") else route.abort()))
+    try:
+        page = context.new_page()
+        page.goto((out / "report.html").as_uri())
+        page.locator("#cases").wait_for()
+        widths = page.evaluate("() => ({doc: document.documentElement.scrollWidth, body: document.body.scrollWidth,"
+                               " inner: window.innerWidth})")
+        wide = page.evaluate("() => [...document.querySelectorAll('body *')].filter(e => "
+                             "e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + "
+                             "e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 10)")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "06-report-390px.png"), full_page=True)
+    finally:
+        context.close()
+    assert widths["inner"] == 390, widths
+    assert widths["doc"] <= 390 and widths["body"] <= 390, (widths, wide)
+    assert wide == [], wide
+    assert all(u.startswith("file:") for u in fetched), fetched

@@ -74,8 +74,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
         extra = f" ({counts.already_ok} already ok before this run)" if counts.already_ok else ""
         cost = f", ${counts.cost_usd:.4f}" if counts.cost_usd is not None else ""
         tokens = counts.prompt_tokens + counts.completion_tokens
-        print(f"{counts.total} cases: {counts.ok} ok, {counts.error} error, {counts.skipped} skipped{extra}; "
+        scope = f" ({counts.answered} answered, {counts.out_of_scope} out of scope)" if counts.out_of_scope else ""
+        print(f"{counts.total} cases: {counts.ok} ok{scope}, {counts.error} error, {counts.skipped} skipped{extra}; "
               f"{counts.ran} finished in {counts.elapsed_s:.1f} s" + (f", {tokens:,} tokens{cost}" if tokens else ""))
+        if counts.out_of_scope:
+            print(f"out of scope: {counts.out_of_scope} case(s) not about managing or leading people; "
+                  "the coach declined them")
         print(f"results: {counts.results_path}")
         print(f"report:  {counts.report_path}")
+        if counts.pii_raw_kept:
+            shown = ("as written too (--allow-pii)" if counts.report_pii == "as written"
+                     else "with placeholders such as [EMAIL]")
+            print(f"personal data: results.jsonl keeps {counts.pii_raw_kept} case(s) with personal data as written "
+                  f"(keep it on this machine); the report shows them {shown}")
     return counts.exit_code

@@ -62,7 +62,9 @@ def cmd_search(args) -> int:
         raise UsageError("the query is empty")
     if not 1 <= args.k <= 50:
         raise UsageError("-k must be between 1 and 50")
-    hits = retrieve(query, args.k)
+    # retrieval picks for diversity (MMR), which is not the order of the score shown: a reader scanning
+    # the list expects the best match first, so the list is sorted by the score it shows
+    hits = sorted(retrieve(query, args.k), key=lambda h: -h.score)
     if args.json:
         print_json([h.to_dict() for h in hits])
         return 0

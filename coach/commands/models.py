@@ -1,8 +1,9 @@
 """`coach models`: which engines a user can pick right now, and what each one needs.
 
-It answers "what can I pass to --model?" without trying anything expensive: no litellm, no
-llama.cpp, no model load (the local engine is checked by reading its file header). Provider keys are
-reported as set or not set; their values are never read into the output.
+It answers "what can I pass to --model?" without trying anything expensive: no litellm and no network.
+The local engine is checked by reading its file header and then, once per build and CPU, by a tiny
+generation in its own child process (a present file says nothing about a build that dies with SIGILL
+here). Provider keys are reported as set or not set; their values are never read into the output.
 """
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def register(sub) -> None:
     p = sub.add_parser("models", help="list the engines you can use now and what each one needs",
                        description="List the engines for --model: the built-in extractive engine, the offline "
                        "local model (with the `local` extra), and the usual providers with whether their API key "
-                       "is set (values are never shown). Fast: nothing is loaded or called.")
+                       "is set (values are never shown). Nothing is called over the network; the local model is tried once "
+                       "(a few tokens in its own process) and the answer remembered for this build and CPU.")
     p.add_argument("--json", action="store_true", help="print the list as JSON")
     p.set_defaults(func=cmd_models)
 
@@ -52,18 +54,33 @@ def _key_set(name: str) -> bool:
 
 
 def _local() -> EngineInfo:
+    """The local model: installed, file sound, and — the question that matters — does it run here?
+
+    The last one is a tiny generation in the model's own child process (a build that dies with SIGILL on
+    this CPU cannot take this command down), remembered per build, model file and CPU (``probe.py``), so
+    only the first look after an install costs a second or two."""
     from ..engines import local
 
     st = local.status()
-    if st.available:
-        status = "ready (offline)"
-    elif not st.extra_installed:
+    details = st.to_dict()
+    ready = st.available
+    if not st.extra_installed:
         status = "not installed"
-    else:
+    elif not st.available:
         status = "model file problem"
-    help_ = ("SmolLM2-135M running in this process, no network; small and weak, so read the verifier's flags"
-             if st.available else (st.problem or local.INSTALL_HINT))
-    return EngineInfo(local.MODEL, "local", st.available, status, help_, [local.ENV_MODEL_PATH], st.to_dict())
+    else:
+        probe = local.runs_here()
+        details.update({"runs_here": probe["runs"], "probe_error": probe["error"], "probe_cached": probe["cached"]})
+        ready = bool(probe["runs"])
+        status = "ready (offline; generation checked on this machine)" if ready else f"does not run here: {probe['error']}"
+    if ready:
+        help_ = "SmolLM2-135M running on this machine in its own process, no network; small and weak, so read the verifier's flags"
+    elif st.available:
+        help_ = "the model file is fine but generation failed on this machine; use the built-in engine (--model extractive)"
+    else:
+        help_ = st.problem or local.INSTALL_HINT
+    details.setdefault("runs_here", False)
+    return EngineInfo(local.MODEL, "local", ready, status, help_, [local.ENV_MODEL_PATH], details)
 
 
 def _loopback_port_open(url: str, timeout: float = 0.25) -> bool | None:

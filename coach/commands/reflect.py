@@ -36,6 +36,16 @@ def register(sub) -> None:
     add_model_args(p)
     p.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
     p.add_argument("--json", action="store_true", help="print the Feedback JSON")
+    p.add_argument("--follow-up", type=int, default=None, metavar="THREAD_ID",
+                   help="continue a thread of your journal: SCENARIO is your answer to the coach or what happened "
+                   "next; the coach reads the whole thread again (see `coach journal list`)")
+    p.add_argument("--no-save", action="store_true",
+                   help="do not keep this turn in the journal (a SQLite file under COACH_DATA_DIR)")
+    pii = p.add_mutually_exclusive_group()
+    pii.add_argument("--redact-pii", action="store_true",
+                     help="replace e-mail addresses, phone numbers, ... with placeholders before a remote model sees them")
+    pii.add_argument("--allow-pii", action="store_true",
+                     help="send personal data to a remote model as it is (by default such a turn is held back)")
     p.set_defaults(func=cmd_reflect)
 
     p = sub.add_parser("verify", help="check any answer's quotes and claims against the whole corpus",
@@ -47,33 +57,70 @@ def register(sub) -> None:
 
 
 def cmd_reflect(args) -> int:
-    from ..errors import UsageError
+    from .. import followup
+    from ..errors import CoachError, UsageError
+    from ..journal import Journal
     from ..pipeline import check_scenario, reflect
 
     if not 1 <= args.k <= 20:
         raise UsageError("-k must be between 1 and 20")
-    text, _ = check_scenario(read_text_arg(args.scenario, "situation"))
+    text, _ = check_scenario(read_text_arg(args.scenario, "reply" if args.follow_up is not None else "situation"))
     model = args.model or os.environ.get("COACH_MODEL") or "extractive"
     streaming = not args.json and model != "extractive"
+    if model != "extractive":  # unknown model, missing key, refused server: one line now, before any loading
+        from ..engines.llm import preflight
+
+        preflight(model, engine_options(args))
+    journal = Journal()
+    if args.follow_up is not None:
+        turn = followup.from_thread(journal.thread(args.follow_up), text)
+    else:
+        turn = followup.first_turn(text)
+    try:
+        turn = followup.guard(turn, model, "redact" if args.redact_pii else "allow" if args.allow_pii else "hold")
+    except followup.HeldBack as e:
+        raise CoachError(f"{e} (--redact-pii, --allow-pii)") from None
 
     def on_token(piece: str) -> None:
         sys.stdout.write(piece)
         sys.stdout.flush()
 
-    fb = reflect(text, model=model, k=args.k, opts=engine_options(args), on_token=on_token if streaming else None)
+    fb = reflect(turn.scenario, model=model, k=args.k, opts=engine_options(args),
+                 on_token=on_token if streaming else None, reply=turn.reply, history=turn.history)
+    fb.notices = turn.notices + fb.notices
+    saved, failure = None, None
+    if not args.no_save:
+        # the answer is already here: a journal that cannot be written costs a notice, never the answer
+        try:
+            if args.follow_up is not None:
+                saved = (args.follow_up, journal.add(args.follow_up, text, fb))
+            else:
+                saved = (journal.start(text, fb), 1)
+        except CoachError as e:
+            failure = f"not saved: {e}"
+            fb.notices.append(f"This reflection was not saved to your journal: {e}.")
     if args.json:
-        print_json(fb.to_dict())
-        return 0
-    if streaming:
-        sys.stdout.write("\n\n--- checked ---\n\n")
-    md = fb.to_markdown()
-    if is_tty():
-        from rich.console import Console
-        from rich.markdown import Markdown
-
-        Console().print(Markdown(md, hyperlinks=False))
+        out = fb.to_dict()
+        out["journal"] = ({"thread_id": saved[0], "turn": saved[1], "path": str(journal.path)} if saved else None)
+        print_json(out)
     else:
-        sys.stdout.write(md + "\n")
+        if streaming:
+            sys.stdout.write("\n\n--- checked ---\n\n")
+        md = fb.to_markdown()
+        if is_tty():
+            from rich.console import Console
+            from rich.markdown import Markdown
+
+            Console().print(Markdown(md, hyperlinks=False))
+        else:
+            sys.stdout.write(md + "\n")
+        sys.stdout.flush()
+    if saved:
+        print(f"coach: saved to your journal as thread {saved[0]}, turn {saved[1]} "
+              f"(continue with: coach reflect --follow-up {saved[0]} \"...\")", file=sys.stderr)
+    if failure:
+        print(f"coach: error: {failure}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -7,6 +7,7 @@ leaked instructions before anything else sees it (a leak is cut and noticed).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import random
 import secrets
@@ -104,10 +105,117 @@ KEY_VARIABLES = {
 }
 
 
+# Providers common enough to pass without asking litellm (whose import costs seconds).
+_KNOWN_PREFIXES = {"local", "ollama", "ollama_chat", "azure", "azure_ai", "bedrock", "vertex_ai", "hosted_vllm",
+                   "lm_studio", "huggingface", "xai", "perplexity", "fireworks_ai", "text-completion-openai"}
+MODELS_HINT = "`coach models` lists the engines you can use"
+
+
+@functools.lru_cache(maxsize=1)
+def _bare_model_names() -> frozenset[str] | None:
+    """Model names litellm accepts without a provider prefix, read from its bundled price list (no import)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("litellm")
+    if not spec or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "model_prices_and_context_window_backup.json"
+    try:
+        return frozenset(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
+def check_model(model: str) -> None:
+    """An unknown model or provider is named as such, before any key check or request.
+
+    Why: litellm reads a bare unknown name as an OpenAI model, so "nonsense-model" used to end in
+    "set OPENAI_API_KEY", which sends the user after a key they do not need."""
+    name = model.strip()
+    if "/" in name:
+        prefix = name.split("/", 1)[0].lower()
+        if prefix in KEY_VARIABLES or prefix in _KNOWN_PREFIXES:
+            return
+        if prefix not in _litellm().provider_list:
+            raise EngineError(f"unknown model provider {prefix!r} in {model!r}: {MODELS_HINT}")
+        return
+    if name.startswith("ft:"):  # fine-tuned OpenAI models
+        return
+    known = _bare_model_names()
+    if known is None:  # no price list to read: ask litellm itself
+        try:
+            _litellm().get_llm_provider(name)
+            return
+        except Exception:
+            known = frozenset()
+    if name not in known:
+        raise EngineError(f"unknown model {model!r}: not a model name litellm knows, and no provider prefix "
+                          f"(openai/NAME with --api-base, ollama/NAME, anthropic/NAME, ...); {MODELS_HINT}")
+
+
+def _connect_failure(e: BaseException) -> str | None:
+    """'connection refused' / 'host not found' when ``e`` (or what caused it) is one: retrying those
+    only makes the user wait (litellm reports a refused connection as a retryable 500)."""
+    import socket
+
+    seen = 0
+    while e is not None and seen < 12:
+        if isinstance(e, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(e, socket.gaierror):
+            return "host not found"
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return None
+
+
+def check_reachable(opts: EngineOptions) -> None:
+    """With --api-base, one TCP connect before anything else: a refused port fails at once, in one line.
+
+    A connect that is merely slow is left to the request and its timeout (a busy server is not a dead one)."""
+    if not opts.api_base:
+        return
+    import socket
+    from urllib.parse import urlparse
+
+    try:
+        u = urlparse(opts.api_base)
+        host, port = u.hostname, u.port or (443 if u.scheme == "https" else 80)
+    except ValueError:
+        raise EngineError(f"--api-base {opts.api_base!r} is not a URL (e.g. http://127.0.0.1:8000/v1)") from None
+    if not host or u.scheme not in ("http", "https"):
+        raise EngineError(f"--api-base {opts.api_base!r} is not an http(s) URL (e.g. http://127.0.0.1:8000/v1)")
+    try:
+        with socket.create_connection((host, port), timeout=min(3.0, max(0.1, float(opts.timeout)))):
+            return
+    except ConnectionRefusedError:
+        raise EngineError(f"cannot reach the model server at {opts.api_base}: connection refused "
+                          "(is the server running on that port?)") from None
+    except socket.gaierror:
+        raise EngineError(f"cannot reach the model server at {opts.api_base}: host {host!r} not found") from None
+    except OSError:
+        return
+
+
+def preflight(model: str, opts: EngineOptions) -> None:
+    """Everything that can be known wrong before loading models or sending a case: the model name,
+    the key and, for an --api-base, whether anything listens there. Fronts call it first."""
+    from . import is_extractive
+
+    if is_extractive(model):
+        return
+    check_model(model)
+    check_key(model, opts)
+    check_reachable(opts)
+
+
 def check_key(model: str, opts: EngineOptions) -> None:
     """Fail before any request when the provider's key is missing or empty, naming the variable."""
     if opts.api_key or opts.api_base or model.lower().startswith(("local/", "ollama/", "ollama_chat/")):
         return
+    check_model(model)
     provider = model.split("/", 1)[0].lower() if "/" in model else "openai"
     var = KEY_VARIABLES.get(provider)
     if var:
@@ -134,6 +242,9 @@ def _explain(e: Exception, model: str, opts: EngineOptions) -> EngineError:
     if model.lower().startswith("local/") and name not in ("Timeout", "APITimeoutError"):
         first = msg.strip().splitlines()[0][:200] if msg.strip() else name
         return EngineError(f"{model} failed in this process: {first}")
+    refused = _connect_failure(e)
+    if refused:
+        return EngineError(f"cannot reach the model server at {where} for {model}: {refused}")
     if name == "AuthenticationError":
         return EngineError(f"the model server at {where} rejected the API key for {model}")
     if name in ("Timeout", "APITimeoutError") or "timed out" in msg.lower():
@@ -154,6 +265,8 @@ def _explain(e: Exception, model: str, opts: EngineOptions) -> EngineError:
 
 
 def _retryable(e: Exception) -> bool:
+    if _connect_failure(e):
+        return False
     name = type(e).__name__
     if name in _RETRYABLE:
         return True

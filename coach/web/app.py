@@ -26,12 +26,14 @@ import streamlit as st
 from coach import config
 from coach.errors import CoachError
 from coach.page import (
+    COPIED_NOTE,
     EXAMPLES,
     check_summary,
     leaning_sentence,
     lens_rows,
     plain_label,
     render_answer,
+    shareable_downloads,
     sanitize_markdown,
     source_anchor,
 )
@@ -162,6 +164,10 @@ def run_reflection(scenario: str, model: str, settings: dict, store) -> None:
 
     try:
         with st.spinner("Reading the passages and reflecting…"):
+            if remote:  # an unknown model or a refused server: one message at once, no retries
+                from coach.engines.llm import preflight
+
+                preflight(model, opts)
             feedback = reflect(scenario, model=model, k=settings["k"], opts=opts, on_token=on_token, store=store)
     except CoachError as e:
         slot.empty()
@@ -234,12 +240,14 @@ def show_lens(feedback) -> None:
 def show_checks(feedback) -> None:
     summary = check_summary(feedback)
     with st.container(key="checks"):
-        icon = "✓" if summary.clean else "⚠"
-        st.caption(f"{icon} What was checked: {summary.line()}")
-        with st.expander("How each sentence was checked"):
+        st.caption(f"{summary.icon} {summary.title}: {summary.line()}")
+        if summary.copied:  # a copied sentence matches its passage by construction: say so, in words
+            st.caption(COPIED_NOTE)
+        with st.expander("Where each sentence comes from" if summary.copied else "How each sentence was checked"):
             for s in feedback.checks.sentences:
                 checked = getattr(s, "checked", True)
-                mark = ("✓ supported" if s.supported else "⚠ unsupported") if checked else "· not a claim"
+                good = "· from the passage" if summary.copied else "✓ supported"
+                mark = (good if s.supported else "⚠ unsupported") if checked else "· not a claim"
                 reason = getattr(s, "reason", "") or ""
                 extra = f" ({sanitize_markdown(reason)})" if reason and checked and not s.supported else ""
                 cites = f" · cites {', '.join(s.cites)}" if s.cites else ""
@@ -271,16 +279,23 @@ def show_feedback(feedback, index: int) -> None:
     if feedback.in_scope:
         show_checks(feedback)
     cols = st.columns(2)
-    try:
-        markdown = feedback.to_markdown()
+    try:  # downloads leave the machine: personal data in them becomes placeholders
+        markdown, data, found = shareable_downloads(feedback)
     except Exception:  # a renderer problem must not cost the user their answer
         log.error("markdown rendering failed: %s", traceback.format_exc())
-        markdown = feedback.answer_markdown
+        from coach import pii
+
+        markdown, data, found = pii.redact(feedback.answer_markdown).text, "{}", {}
     cols[0].download_button("Download as Markdown", data=markdown, file_name="reflection.md", mime="text/markdown",
                             key=f"dl_md_{index}", on_click="ignore", icon=":material/download:")
-    cols[1].download_button("Download as JSON", data=feedback.to_json(), file_name="reflection.json",
+    cols[1].download_button("Download as JSON", data=data, file_name="reflection.json",
                             mime="application/json", key=f"dl_json_{index}", on_click="ignore",
                             icon=":material/download:")
+    if found:
+        from coach import pii
+
+        st.caption(f"Personal data in this reflection ({pii.describe(found)}) is replaced with placeholders "
+                   "such as [EMAIL] in the downloads.")
     if feedback.in_scope:
         show_lens(feedback)
         show_sources(feedback)

@@ -1,0 +1,284 @@
+"""The support judge measured on human-labelled hallucinations (RAGTruth's format), and trained on them.
+
+File format (``../shared/data/README.md``): ``{"kind": "source", "source_id", "question", "passages"}``
+lines, then ``{"kind": "response", "id", "source_id", "model", "response", "labels": [{"start", "end"}]}``.
+RAGTruth's rule: a response is hallucinated when it has any labelled span; a sentence is unsupported
+when a span overlaps it. The verifier's sentences (``text.sentence_spans``) are labelled that way.
+
+    python -m coach.ragtruth report FILE            # the numbers, with the model in coach/support_model.json
+    python -m coach.ragtruth train FILE [--folds 5] # group k-fold CV by source, then fit on all and write the JSON
+    coach eval --ragtruth FILE                      # the same report from the CLI
+
+A response counts as flagged when any checked sentence is unsupported: that is
+``coach verify --fail-on unsupported``; by default unsupported sentences are shown, not failed.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UsageError
+from .support import FEATURES, MODEL_PATH, features, load_model, meta_reason, probability_unsupported
+from .text import sentence_spans
+
+
+@dataclass
+class Item:
+    id: str
+    source_id: str
+    model: str
+    passages: list[str]
+    response: str
+    labels: list[tuple[int, int]]
+
+
+def load(path: Path) -> list[Item]:
+    """Responses joined to their passages; one clear error for an unreadable or foreign file."""
+    sources: dict[str, list[str]] = {}
+    rows = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: cannot read ({getattr(e, 'strerror', None) or e})") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if obj.get("kind") == "source":
+                sources[str(obj["source_id"])] = list(obj["passages"])
+            elif obj.get("kind") == "response":
+                rows.append((n, obj))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            raise UsageError(f"{path}:{n}: not a RAGTruth line (kind source/response)") from None
+    items = []
+    for n, obj in rows:
+        sid = str(obj.get("source_id"))
+        if sid not in sources:
+            raise UsageError(f"{path}:{n}: response for unknown source_id {sid}")
+        items.append(Item(str(obj.get("id", n)), sid, str(obj.get("model", "?")), sources[sid], obj["response"],
+                          [(int(lb["start"]), int(lb["end"])) for lb in obj.get("labels") or []]))
+    if not items:
+        raise UsageError(f"{path}: no responses in this file")
+    return items
+
+
+@dataclass
+class Row:
+    item: int          # index into the items
+    text: str
+    checked: bool
+    label: bool        # True = unsupported by the human labels
+    feats: dict
+
+
+def sentence_rows(items: list[Item]) -> list[Row]:
+    rows = []
+    for i, it in enumerate(items):
+        for a, b in sentence_spans(it.response):
+            text = it.response[a:b]
+            label = any(s < b and e > a for s, e in it.labels)
+            if meta_reason(text):
+                rows.append(Row(i, text, False, label, {}))
+            else:
+                rows.append(Row(i, text, True, label, features(text, it.passages)[0]))
+    return rows
+
+
+def _matrix(rows: list[Row]):
+    import numpy as np
+
+    return np.array([[r.feats[f] for f in FEATURES] for r in rows], dtype=float)
+
+
+def metrics(items: list[Item], rows: list[Row], unsupported: list[bool]) -> dict:
+    """Response-level P/R/F1, sentence-level balanced accuracy, flagged share per model."""
+    flagged = [False] * len(items)
+    for r, u in zip(rows, unsupported):
+        if u:
+            flagged[r.item] = True
+    truth = [bool(it.labels) for it in items]
+    tp = sum(f and t for f, t in zip(flagged, truth))
+    fp = sum(f and not t for f, t in zip(flagged, truth))
+    fn = sum(t and not f for f, t in zip(flagged, truth))
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    pos = [u for row, u in zip(rows, unsupported) if row.label]
+    neg = [u for row, u in zip(rows, unsupported) if not row.label]
+    tpr = sum(pos) / len(pos) if pos else 0.0
+    tnr = 1 - sum(neg) / len(neg) if neg else 0.0
+    per_model: dict[str, dict] = {}
+    for it, f in zip(items, flagged):
+        m = per_model.setdefault(it.model, {"responses": 0, "flagged": 0, "hallucinated": 0})
+        m["responses"] += 1
+        m["flagged"] += f
+        m["hallucinated"] += bool(it.labels)
+    for m in per_model.values():
+        m["flagged_share"] = round(m["flagged"] / m["responses"], 4)
+        m["hallucinated_share"] = round(m["hallucinated"] / m["responses"], 4)
+    gpt4 = [v for k, v in per_model.items() if "gpt-4" in k.lower()]
+    return {
+        "responses": len(items), "sentences": len(rows), "checked_sentences": sum(r.checked for r in rows),
+        "response_precision": round(p, 4), "response_recall": round(r, 4),
+        "response_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+        "sentence_balanced_accuracy": round((tpr + tnr) / 2, 4), "sentence_tpr": round(tpr, 4),
+        "sentence_tnr": round(tnr, 4),
+        "gpt4_flagged_share": (round(sum(v["flagged"] for v in gpt4) / sum(v["responses"] for v in gpt4), 4)
+                               if gpt4 else None),
+        "per_model": dict(sorted(per_model.items())),
+    }
+
+
+def report(path: Path, model_path: Path = MODEL_PATH) -> dict:
+    """The judge, as shipped, on any file in this format; with the time it takes per sentence."""
+    items = load(path)
+    model = load_model(str(model_path))
+    from .support import judge
+
+    t0 = time.perf_counter()
+    verdicts = []
+    rows = []
+    for i, it in enumerate(items):
+        for a, b in sentence_spans(it.response):
+            text = it.response[a:b]
+            v = judge(text, it.passages, model)
+            verdicts.append(v.checked and not v.supported)
+            rows.append(Row(i, text, v.checked, any(s < b and e > a for s, e in it.labels), {}))
+    elapsed = time.perf_counter() - t0
+    out = metrics(items, rows, verdicts)
+    out["ms_per_sentence"] = round(1000 * elapsed / max(len(rows), 1), 3)
+    out["file"] = str(path)
+    out["model_file"] = str(model_path)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# training
+# ------------------------------------------------------------------------------------------------
+def _fit(X, y):
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+    clf.fit((X - mean) / scale, y)
+    return {"features": list(FEATURES), "coef": [round(float(c), 6) for c in clf.coef_[0]],
+            "intercept": round(float(clf.intercept_[0]), 6), "mean": [round(float(m), 6) for m in mean],
+            "scale": [round(float(s), 6) for s in np.asarray(scale)]}
+
+
+def _predict(model: dict, rows: list[Row]) -> list[float]:
+    return [probability_unsupported(r.feats, model) if r.checked else 0.0 for r in rows]
+
+
+def _pick_threshold(items, rows, probs, gpt4_cap: float = 0.10) -> float:
+    """The cut with the best response F1 whose GPT-4 flagged share stays within the cap."""
+    best = (-1.0, 0.5)
+    for t in [i / 100 for i in range(30, 100)]:
+        m = metrics(items, rows, [p >= t for p in probs])
+        if m["gpt4_flagged_share"] is not None and m["gpt4_flagged_share"] > gpt4_cap:
+            continue
+        score = m["response_f1"] + 0.25 * m["sentence_balanced_accuracy"]
+        if score > best[0]:
+            best = (score, t)
+    return best[1]
+
+
+def hand_rule(row: Row) -> bool:
+    """The baseline the learned model must beat: fixed thresholds on the same signals."""
+    f = row.feats
+    return bool(f["num_novel"] or f["name_novel"] or f["neg_mismatch"] or f["recall"] < 0.6)
+
+
+def train(path: Path, folds: int = 5, out: Path = MODEL_PATH) -> dict:
+    """Group k-fold by source (no source's answers in both train and test), then fit on all of it."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    items = load(path)
+    rows = sentence_rows(items)
+    checked = [r for r in rows if r.checked]
+    X = _matrix(checked)
+    y = np.array([r.label for r in checked], dtype=int)
+    groups = np.array([items[r.item].source_id for r in checked])
+    cv_probs = [0.0] * len(rows)
+    idx_of = [k for k, r in enumerate(rows) if r.checked]
+    fold_thresholds = []
+    for tr, te in GroupKFold(n_splits=folds).split(X, y, groups):
+        m = _fit(X[tr], y[tr])
+        tr_rows = [checked[k] for k in tr]
+        tr_items = sorted({r.item for r in tr_rows})
+        # the threshold is chosen on the training folds only: sentences of the training sources
+        tr_set = set(tr_items)
+        sub_items = [items[i] for i in tr_items]
+        remap = {i: n for n, i in enumerate(tr_items)}
+        sub_rows = [Row(remap[r.item], r.text, r.checked, r.label, r.feats) for r in rows if r.item in tr_set]
+        t = _pick_threshold(sub_items, sub_rows, _predict(m, sub_rows))
+        fold_thresholds.append(t)
+        for k in te:
+            p = probability_unsupported(checked[k].feats, m)
+            cv_probs[idx_of[k]] = p - t + 0.5  # shift so that 0.5 is this fold's cut
+    cv = metrics(items, rows, [p >= 0.5 for p in cv_probs])
+    hand = metrics(items, rows, [r.checked and hand_rule(r) for r in rows])
+    final = _fit(X, y)
+    final["threshold"] = _pick_threshold(items, rows, _predict(final, rows))
+    insample = metrics(items, rows, [p >= final["threshold"] for p in _predict(final, rows)])
+    final["trained_on"] = {"file": Path(path).name, "responses": len(items), "checked_sentences": len(checked),
+                           "command": f"python -m coach.ragtruth train {Path(path).name} --folds {folds}"}
+    final["cross_validated"] = {k: v for k, v in cv.items() if k != "per_model"}
+    final["cross_validated"]["fold_thresholds"] = fold_thresholds
+    final["in_sample"] = {k: v for k, v in insample.items() if k != "per_model"}
+    final["hand_rule_same_file"] = {k: v for k, v in hand.items() if k != "per_model"}
+    Path(out).write_text(json.dumps(final, indent=1) + "\n", encoding="utf-8")
+    load_model.cache_clear()
+    return {"cross_validated": cv, "in_sample": insample, "hand_rule": hand, "threshold": final["threshold"]}
+
+
+def format_report(rep: dict) -> str:
+    lines = [f"RAGTruth-format file: {rep.get('file', '')}  ({rep['responses']} responses, {rep['sentences']} sentences, "
+             f"{rep['checked_sentences']} checked)",
+             f"  response level   P {rep['response_precision']:.3f}  R {rep['response_recall']:.3f}  "
+             f"F1 {rep['response_f1']:.3f}",
+             f"  sentence level   balanced accuracy {rep['sentence_balanced_accuracy']:.3f}  "
+             f"(TPR {rep['sentence_tpr']:.3f}, TNR {rep['sentence_tnr']:.3f})"]
+    if "ms_per_sentence" in rep:
+        lines.append(f"  speed            {rep['ms_per_sentence']:.2f} ms per sentence")
+    lines.append("  flagged per model (people found hallucinated):")
+    for name, m in rep["per_model"].items():
+        lines.append(f"    {name:24s} {m['flagged_share']:6.1%} flagged  ({m['hallucinated_share']:.1%})  "
+                     f"of {m['responses']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m coach.ragtruth")
+    ap.add_argument("action", choices=["report", "train"])
+    ap.add_argument("file", type=Path)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    if args.action == "train":
+        res = train(args.file, args.folds)
+        for name in ("cross_validated", "in_sample", "hand_rule"):
+            print(f"== {name}")
+            print(format_report(res[name]))
+        print("threshold", res["threshold"], "written to", MODEL_PATH)
+        return 0
+    rep = report(args.file)
+    print(json.dumps(rep, indent=1) if args.json else format_report(rep))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,269 @@
+"""Is a sentence supported by the passages it was written from? A judge for answers of any RAG system.
+
+Measured on human-labelled LLM answers (RAGTruth QA, ``../shared/data/ragtruth-qa-dev.jsonl``), the
+old verifier's false alarms were mostly sentences that talk *about* the passages ("Unable to answer
+based on the given passages", "Passage 2 says ...") and surface mismatches ("41 percent" vs "41%",
+"sprinkled" vs "sprinkle"), while contradictions slipped through. So the judge:
+
+1. strips the framing ("Based on the given passages,", "According to passage 2,", "(Passage 3)") and
+   sets aside what is left only when it states what the passages lack or refuses: that is no claim
+   about the world (``meta_reason``);
+2. compares words by stem (``text.stem``) and quantities by value (``text.number_values``);
+3. looks for the passage window that best matches the sentence and asks whether the names and
+   numbers the sentence puts together are together there, in the same order, with the same polarity
+   (role swaps, negations, changed quantities);
+4. turns these signals into a probability of "unsupported" with a logistic regression whose
+   coefficients live in ``coach/support_model.json`` (plain numbers, no pickle), trained by
+   ``python -m coach.ragtruth train ../shared/data/ragtruth-qa-dev.jsonl`` with group k-fold
+   cross-validation by source (see ``coach/ragtruth.py``).
+
+Everything here is lexical and cached per passage: well under a millisecond per sentence, no model
+to load. The coach's own answers are judged by ``coach.verify`` against its curated corpus, which adds
+embedding similarity calibrated on ``evals/support.yaml``; this judge's contradiction signals are
+added there as hard failures.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .text import number_values, same_number, sentence_spans, stem, words
+
+MODEL_PATH = Path(__file__).with_name("support_model.json")
+
+_STOP = set(
+    "a an the and or but if of to in on at for with from by about as is are was were be been being it its this "
+    "that these those they them their there here we our you your i me my he she his her so do does did "
+    "have has had can could would should will may might must also just than then what who how when why which "
+    "each every all any both more most very such into onto over under up down out off only own same too "
+    "other some many much well however therefore additionally furthermore overall generally typically usually "
+    "include includes including like one used use using based given provided passage passages mentioned according "
+    "state states stated says say said note noted mention mentions".split()
+)
+_NEG = re.compile(r"\b(?:not|no|never|none|nor|without|cannot|neither|n't|unable|fails?\s+to|lack(?:s|ing)?)\b|n't\b", re.I)
+_PASSAGE_LABEL = re.compile(r"^\s*passage\s*\d+\s*:\s*", re.I)
+
+# framing that attributes the sentence to the passages: removed before judging what is left
+_FRAME = [
+    re.compile(r"^\s*(?:so|thus|therefore|overall|in summary|in conclusion|however|additionally|also|finally|"
+               r"a|answer)\s*[:,]?\s+", re.I),
+    re.compile(r"^\s*(?:based|drawing)\s+(?:solely\s+|only\s+)?(?:on|upon)\s+(?:the\s+)?(?:information\s+(?:in|from)\s+"
+               r"(?:the\s+)?)?(?:given|provided|above|available|three|these|those|retrieved)?\s*(?:passages?|context|"
+               r"information|sources?|texts?)(?:\s+provided|\s+given|\s+above)?\s*[,:]?\s*", re.I),
+    re.compile(r"^\s*(?:according\s+to|as\s+(?:stated|mentioned|described|noted|explained)\s+in|per|from|in)\s+"
+               r"(?:the\s+)?(?:given\s+|provided\s+|first\s+|second\s+|third\s+)?passages?\s*(?:\d+(?:\s*(?:and|&|,)\s*\d+)*)?"
+               r"\s*[,:]?\s*(?:it\s+(?:is\s+)?(?:says|states|mentions|notes|explains)\s+(?:that\s+)?)?", re.I),
+    re.compile(r"^\s*(?:the\s+)?(?:first|second|third|\d+(?:st|nd|rd|th))?\s*passages?\s*\d*(?:\s*(?:and|&)\s*\d+)?\s*"
+               r"(?:also\s+|further\s+|specifically\s+|clearly\s+)?(?:states?|says?|mentions?|notes?|explains?|suggests?|"
+               r"indicates?|describes?|defines?|highlights?|emphasi[sz]es?|recommends?|adds?|provides?|"
+               r"discuss(?:es)?|focus(?:es)?\s+on|expands?\s+on)\s*(?:that\s*)?[:,]?\s*", re.I),
+    re.compile(r"^\s*passages?\s*\d+\s*:\s*", re.I),
+    re.compile(r"^\s*(?:it\s+)?(?:appears|seems)\s+that\s+", re.I),
+]
+_TRAIL = re.compile(r"\s*\(\s*(?:as\s+)?(?:mentioned|stated|described|noted|see|source|from)?\s*(?:in\s+)?"
+                    r"(?:the\s+)?passages?\s*[\d,&\sand]*\)\s*", re.I)
+_ABSENCE = re.compile(
+    r"\b(?:unable\s+to\s+(?:answer|determine|find|provide)|(?:cannot|can't|could\s+not|couldn't|not\s+possible\s+to)"
+    r"\s+(?:be\s+)?(?:answer|determine|find|provide|say|tell|confirm)|"
+    r"(?:do|does|did)\s+not\s+(?:explicitly\s+|specifically\s+|directly\s+)?(?:provide|mention|contain|include|specify|"
+    r"say|state|give|offer|address|discuss|list|answer|indicate|describe|explain|cover)|"
+    r"(?:is|are|was|were)\s+not\s+(?:explicitly\s+|specifically\s+|directly\s+|clearly\s+)?(?:mentioned|provided|specified|"
+    r"stated|given|listed|available|included|addressed|discussed|described|found)|"
+    r"no\s+(?:specific\s+|further\s+|additional\s+|direct\s+)?(?:information|mention|details?|data|answer|indication)|"
+    r"(?:insufficient|not\s+enough)\s+(?:information|context))\b", re.I)
+_PASSAGE_WORD = re.compile(r"\b(?:passages?|context|information provided|sources?)\b", re.I)
+_ADVICE = re.compile(r"\b(?:important|recommend(?:ed)?|consult|should|make sure|ensure|always|never|tips?|"
+                     r"consider|may|might|can|help|best|enjoy|remember)\b", re.I)
+_LIST = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+
+FEATURES = ("recall", "novel", "local", "bigram", "num_novel", "num_elsewhere", "name_novel", "name_elsewhere",
+            "neg_mismatch", "disorder", "length", "advice", "list_item", "framed")
+
+
+def core_claim(sentence: str) -> tuple[str, bool]:
+    """The sentence without its framing ("Based on the passages, ..."), and whether it had any."""
+    s = sentence.strip()
+    before = s
+    s = _TRAIL.sub(" ", s)
+    s = _LIST.sub("", s)
+    for _ in range(3):
+        for rx in _FRAME:
+            s = rx.sub("", s, count=1)
+    s = " ".join(s.split()).strip(" ,;:-")
+    return s, s != " ".join(_LIST.sub("", before).split()).strip(" ,;:-")
+
+
+def meta_reason(sentence: str) -> str | None:
+    """Why a sentence makes no claim about the world, or None when it does.
+
+    Refusals and statements of what the passages lack ("Unable to answer based on the given
+    passages", "The passages do not mention the price") describe the sources, not the world; a bare
+    pointer ("(Passage 3)") or an introduction ("Here are the steps based on the passages:") neither.
+    """
+    core, framed = core_claim(sentence)
+    if len(words(core)) < 3:
+        return "no claim of its own (a pointer to a passage or a heading)"
+    if sentence.rstrip().endswith(":") and (framed or re.match(r"^\s*(?:here|sure|the following|below)", core, re.I)):
+        return "an introduction, not a claim"
+    if _ABSENCE.search(sentence) and (_PASSAGE_WORD.search(sentence) or framed or len(words(core)) <= 8):
+        return "says what the passages do not contain: not a claim about the world"
+    return None
+
+
+def _content(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w not in _STOP and (len(w) > 2 or w.isdigit())]
+
+
+def _names(text: str) -> set[str]:
+    """Capitalised words not at the start of a sentence or list item: names, places, products."""
+    out = set()
+    for m in re.finditer(r"(?<![.!?:\n]\s)(?<!^)\b([A-Z][a-zA-Z]+|[A-Z]{2,})\b", text.strip()):
+        w = m.group(1).lower()
+        if w not in _STOP and len(w) > 1:
+            out.add(stem(w))
+    return out
+
+
+@dataclass
+class _Window:
+    stems: list[str]
+    stem_set: frozenset
+    values: list[float]
+    negated: bool
+
+
+@dataclass
+class _Passages:
+    windows: list[_Window]
+    union: frozenset
+    bigrams: frozenset
+    values: list[float]
+
+
+@lru_cache(maxsize=512)
+def _prepare(passages: tuple[str, ...]) -> _Passages:
+    """Each passage cut into windows of two neighbouring sentences, with stems, numbers and polarity."""
+    windows: list[_Window] = []
+    bigrams: set = set()
+    for p in passages:
+        p = _PASSAGE_LABEL.sub("", p)
+        sents = [p[a:b] for a, b in sentence_spans(p)] or [p]
+        for i in range(len(sents)):
+            text = " ".join(sents[i:i + 2])
+            st = _content(text)
+            windows.append(_Window(st, frozenset(st), [v for _, v in number_values(text)], bool(_NEG.search(text))))
+        st = _content(p)
+        for j in range(len(st) - 1):
+            bigrams.add((st[j], st[j + 1]))
+            if j + 2 < len(st):
+                bigrams.add((st[j], st[j + 2]))
+    union = frozenset(s for w in windows for s in w.stems)
+    values = [v for p in passages for _, v in number_values(_PASSAGE_LABEL.sub("", p))]
+    return _Passages(windows, union, frozenset(bigrams), values)
+
+
+def _discordance(order_s: list[str], window: list[str]) -> float:
+    """Share of word pairs the window puts in the opposite order: "A manages B" against "B manages A"."""
+    pos = {}
+    for i, w in enumerate(window):
+        pos.setdefault(w, i)
+    seq = [pos[w] for w in dict.fromkeys(order_s) if w in pos]
+    pairs = bad = 0
+    for i in range(len(seq)):
+        for j in range(i + 1, len(seq)):
+            pairs += 1
+            bad += seq[i] > seq[j]
+    return bad / pairs if pairs else 0.0
+
+
+def features(sentence: str, passages: list[str]) -> tuple[dict[str, float], list[str]]:
+    """The signals the judge weighs, and the concrete problems found (for the user-facing reason)."""
+    core, framed = core_claim(sentence)
+    prep = _prepare(tuple(passages))
+    cw = _content(core)
+    cset = set(cw)
+    problems: list[str] = []
+    n = max(len(cset), 1)
+    recall = len(cset & prep.union) / n
+    novel = sorted(cset - prep.union)
+    best, best_local = None, -1.0
+    for w in prep.windows:
+        loc = len(cset & w.stem_set) / n
+        if loc > best_local:
+            best, best_local = w, loc
+    big = [(cw[i], cw[i + 1]) for i in range(len(cw) - 1)]
+    bigram = sum(b in prep.bigrams for b in big) / len(big) if big else 1.0
+    num_novel = num_elsewhere = 0
+    for written, v in number_values(core):
+        if not any(same_number(v, x) for x in prep.values):
+            num_novel += 1
+            problems.append(f"the number {written} is not in the passages")
+        elif best is not None and not any(same_number(v, x) for x in best.values):
+            num_elsewhere += 1
+            problems.append(f"{written} appears in the passages, but not with what this sentence says")
+    names = _names(core)
+    name_novel = sorted(names - prep.union)
+    name_elsewhere = sorted((names & prep.union) - (best.stem_set if best else frozenset()))
+    if name_novel:
+        problems.append(f"names {', '.join(name_novel[:3])}, which the passages do not mention")
+    if name_elsewhere:
+        problems.append(f"puts {', '.join(name_elsewhere[:3])} with claims the passages make about something else")
+    neg_mismatch = 0.0
+    if best is not None and best_local >= 0.5 and bool(_NEG.search(core)) != best.negated:
+        neg_mismatch = 1.0
+        problems.append("negation: the closest passage says the opposite")
+    disorder = _discordance(cw, best.stems) if best is not None and best_local >= 0.5 else 0.0
+    if disorder >= 0.5 and len(cset & best.stem_set) >= 3:
+        problems.append("the passage puts these words in the opposite roles")
+    if novel and not problems and recall < 0.7:
+        problems.append(f"words not in the passages: {', '.join(novel[:4])}")
+    feats = {
+        "recall": recall, "novel": math.log1p(len(novel)), "local": max(best_local, 0.0), "bigram": bigram,
+        "num_novel": float(min(num_novel, 3)), "num_elsewhere": float(min(num_elsewhere, 3)),
+        "name_novel": float(min(len(name_novel), 3)), "name_elsewhere": float(min(len(name_elsewhere), 3)),
+        "neg_mismatch": neg_mismatch, "disorder": disorder, "length": math.log1p(len(cset)),
+        "advice": float(len(_ADVICE.findall(core)) > 0), "list_item": float(bool(_LIST.match(sentence))),
+        "framed": float(framed),
+    }
+    return feats, problems
+
+
+@dataclass
+class Verdict:
+    checked: bool
+    supported: bool
+    score: float   # probability that the sentence is supported, 0..1
+    reason: str
+
+
+@lru_cache(maxsize=2)
+def load_model(path: str = str(MODEL_PATH)) -> dict:
+    with open(path, encoding="utf-8") as f:
+        model = json.load(f)
+    if list(model["features"]) != list(FEATURES):
+        raise ValueError(f"{path}: trained on other features; retrain with python -m coach.ragtruth train")
+    return model
+
+
+def probability_unsupported(feats: dict[str, float], model: dict) -> float:
+    z = model["intercept"]
+    for name, coef, mean, scale in zip(model["features"], model["coef"], model["mean"], model["scale"]):
+        z += coef * (feats[name] - mean) / (scale or 1.0)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def judge(sentence: str, passages: list[str], model: dict | None = None) -> Verdict:
+    """One sentence against its passages: not checked (no claim), supported, or unsupported and why."""
+    why = meta_reason(sentence)
+    if why:
+        return Verdict(False, True, 1.0, why)
+    model = model or load_model()
+    feats, problems = features(sentence, passages)
+    p = probability_unsupported(feats, model)
+    ok = p < model["threshold"]
+    reason = "" if ok else ("; ".join(problems) or f"weak support ({1 - p:.2f}) in the passages")
+    return Verdict(True, ok, round(1 - p, 4), reason)
