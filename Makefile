@@ -2,28 +2,53 @@
 PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed
+PORT    ?= 8501
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run app test bench chromium clean
+# One stamp per set of extras, inside the venv (deleting the venv deletes its stamps). A stamp newer
+# than pyproject.toml means that set is installed: make runs no pip at all. The runtime set is what
+# the page and the CLI need; the dev set adds the test tools and the local model on top of it.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP     := $(VENV)/.installed-dev
+# Measured (benchmarks/first_run_bench.py): a cold runtime install took 264 s on 2 cores shared with
+# other work (load ~11); about 1 min of CPU time, so an idle machine is quicker. Rounded to say 4.
+INSTALL_MINUTES ?= 4
 
-install: $(STAMP)
+.PHONY: install install-dev run app test bench chromium clean
 
-# torch is pinned to the CPU wheel that lies on this machine's disk; an unpinned torch pulls a CUDA build.
-# The `local` extra builds llama-cpp-python from source the first time (~6 min on 2 cores), then pip caches it.
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev,local]'
-	touch $(STAMP)
+install: $(RUNTIME_STAMP)
+install-dev: $(DEV_STAMP)
 
-run: install
+# $(call pip_install,WHAT,EXTRAS,MESSAGE): the one install step both stamps use. torch==2.13.0 is pinned in
+# pyproject.toml (the CPU wheel on this machine's disk; an unpinned torch pulls a CUDA build). pip runs -qq
+# (its per-file index warnings are noise to a manager); errors still print. --no-compile: Python compiles
+# the modules it actually imports on first use instead of pip compiling all of torch up front.
+define pip_install
+	@test -x $(BIN)/python || { echo "coach: creating the virtual environment $(VENV)"; $(PY) -m venv $(VENV); }
+	@echo "coach: $(3)"
+	@start=$$(date +%s); \
+	$(BIN)/python -m pip install -qq --no-compile -e '.$(2)' && \
+	echo "coach: $(1) installed in $$(( $$(date +%s) - start )) s"
+endef
+
+$(RUNTIME_STAMP): pyproject.toml
+	$(call pip_install,requirements,,installing the coach's requirements (about $(INSTALL_MINUTES) minutes the first time)…)
+	@touch $@
+
+# `make test` also needs what it tests: the dev tools, and the local model, which the lead's script builds
+# with portable flags (never through the `local` extra, whose default llama-cpp-python build can SIGILL).
+$(DEV_STAMP): $(RUNTIME_STAMP) pyproject.toml
+	$(call pip_install,test tools,[dev],installing the test tools (pytest and Playwright)…)
+	@if test -f scripts/install-local.sh; then bash scripts/install-local.sh $(BIN)/python; \
+	else echo "coach: scripts/install-local.sh is not there yet: the local model is not installed"; fi
+	@touch $@
+
+run: $(RUNTIME_STAMP)
 	$(BIN)/coach ingest
-	$(BIN)/coach app
+	$(BIN)/coach app --port $(PORT)
 
 app: run
 
@@ -33,10 +58,10 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/dev/null; }
 
-test: install chromium
+test: $(DEV_STAMP) chromium
 	$(BIN)/python -m pytest -q
 
-bench: install
+bench: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -21,7 +21,7 @@ from pathlib import Path
 from .common import RESULTS, ROOT, Params, machine_facts, rnd, setup_env
 from .report import HEADLINE, table, verdicts
 
-SECTIONS = ("ingest", "retrieve", "batch", "cli", "local")
+SECTIONS = ("ingest", "retrieve", "batch", "cli", "local", "first_run")
 PROFILE_DIR = ROOT / "benchmarks" / "out"
 
 
@@ -94,9 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         embed.encode(["load the embedding model"])
         details["model_load_s"] = rnd(time.perf_counter() - t0)
-        import torch
-
-        facts["torch_threads"] = torch.get_num_threads()
+        facts["embed_backend_query"] = embed.backend_for(1)  # the numpy forward pass: torch stays unloaded
         t0 = time.perf_counter()
         rep = ingest(ROOT / "corpus", Store())  # the real corpus: what retrieve, batch and the CLI use
         if rep.errors:
@@ -127,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
             from . import local_bench
 
             _section("local", lambda: local_bench.run(params), results, details, errors, "local" in prof)
+        if "first_run" in wanted:  # minutes: a fresh clone's `make run` and a plain pip install (skipped by --quick)
+            from . import first_run_bench
+
+            _section("first_run", lambda: first_run_bench.run(params, tmp), results, details, errors,
+                     "first_run" in prof)
     except Exception as e:
         errors["setup"] = f"{type(e).__name__}: {e}"
         traceback.print_exc()

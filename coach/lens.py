@@ -123,7 +123,7 @@ def _pole_vectors():
         hit = next((p for p in passages if normalize(ax.anchor) in normalize(p.text)), None)
         backing[ax.name] = hit.id if hit else ""
     texts = [t for ax in AXES for t in ax.management + ax.leadership]
-    vecs = embed.encode_array(texts)
+    vecs = embed.encode_cached(texts)  # constant texts: read from disk after the first run
     out, i = [], 0
     for ax in AXES:
         m = vecs[i:i + len(ax.management)].mean(axis=0)
@@ -163,10 +163,32 @@ def lens_for(scenario_vec, source_ids: dict[str, str] | None = None, temp: float
     return Lens(leaning=leaning, dimensions=[dims[i] for i in order], score=round(score, 4))
 
 
+def need_vector(reading, scenario_vec):
+    """Where the unmet needs point: the mean embedding of the going-wrong clauses (the whole text
+    when none was read)."""
+    import numpy as np
+
+    vs = [c.vec for c in reading.problems if c.vec is not None]
+    if not vs:
+        return np.asarray(scenario_vec, dtype="float32")
+    m = np.mean(np.asarray(vs, dtype="float32"), axis=0)
+    return m / (np.linalg.norm(m) or 1.0)
+
+
+def lens_for_reading(reading, scenario_vec, source_ids: dict[str, str] | None = None) -> Lens:
+    """The lens of a read situation: the axes its needs are about, and the leaning of the needs.
+
+    The axes are ordered by how close the *needs* (not the whole text, which also says what works)
+    are to them; the leaning is the reading's (``coach.situation``), not the vocabulary's."""
+    base = lens_for(need_vector(reading, scenario_vec), source_ids)
+    return Lens(leaning=reading.leaning, dimensions=base.dimensions, score=reading.score)
+
+
 def lens(scenario: str, source_ids: dict[str, str] | None = None) -> Lens:
     from . import embed
+    from .situation import read
 
-    return lens_for(embed.encode_array([scenario])[0], source_ids)
+    return lens_for_reading(read(scenario), embed.encode_array([scenario])[0], source_ids)
 
 
 def labelled_situations(path: str = "evals/cases.yaml") -> list[tuple[str, str]]:

@@ -176,8 +176,8 @@ class CheckSummary:
     @property
     def icon(self) -> str:
         """A check mark only where something could have failed and did not (a model's clean answer)."""
-        if self.copied:
-            return "ⓘ" if self.clean else "⚠"
+        if self.copied:  # Streamlit's own icon font: a plain "ⓘ" is missing from many system fonts
+            return ":material/info:" if self.clean else "⚠"
         return "✓" if self.clean else "⚠"
 
     def line(self) -> str:

@@ -64,42 +64,74 @@ def _sources(hits: list[Hit]) -> list[Source]:
 
 
 def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None) -> list[Prepared]:
-    """Validate, embed (once, for all), retrieve, and place every scenario on the lens."""
+    """Validate, read each situation for its needs, retrieve for the text and each need, place it on the lens.
+
+    Everything that embeds does so once for the whole batch: the scenarios, then their clauses."""
+    import numpy as np
+
     from . import embed
-    from .lens import lens_for
-    from .retrieve import passage_index, retrieve_many
+    from .lens import lens_for_reading
+    from .retrieve import passage_index, retrieve_situations
     from .scope import assess_scope
+    from .situation import needed_passages, passage_key, read_many
 
     t0 = time.perf_counter()
     store = store or Store()
     checked = [check_scenario(s) for s in scenarios]
     texts = [c[0] for c in checked]
-    vecs = embed.encode(texts)
-    all_hits = retrieve_many(texts, k, store=store, vectors=vecs)
+    vecs = embed.encode_array(texts)
+    readings = read_many(texts)
+    needs = [r.needs() if len(r.clauses) > 1 else [] for r in readings]
+    need_vecs = [c.vec for ns in needs for c in ns]
+    all_hits = retrieve_situations(texts, k, store=store, vectors=vecs, needs=[[c.text for c in ns] for ns in needs],
+                                   need_vectors=np.asarray(need_vecs) if need_vecs else None)
     scopes = [assess_scope(t, v, h) for t, v, h in zip(texts, vecs, all_hits)]
-    # the passages that back each in-scope case's two strongest lens axes join its sources, so the
-    # lens is citable by any engine; fetched for the whole batch at once
-    first = [lens_for(v, {}) if sc.in_scope else None for v, sc in zip(vecs, scopes)]
+    # the passages that back each in-scope case's strongest lens axes join its sources (when they speak
+    # to its needs), so the lens is citable by any engine; fetched for the whole batch at once
+    first = [lens_for_reading(r, v, {}) if sc.in_scope else None for r, v, sc in zip(readings, vecs, scopes)]
     backing = {d.passage_id for ln in first if ln for d in ln.dimensions[:LENS_SOURCES] if d.passage_id}
     index = passage_index(store)
     extra = {pid: index.passages[index.pos[pid]] for pid in backing if pid in index.pos}
+    by_key = {passage_key(p.text): p for p in index.passages}
     out = []
-    for (text, notices), vec, hits, scope, ln in zip(checked, vecs, all_hits, scopes, first):
+    for (text, notices), vec, hits, scope, ln, rd in zip(checked, vecs, all_hits, scopes, first, readings):
         notices = notices + scope.notices
         if not scope.in_scope:
             out.append(Prepared(text, [], Lens(), False, notices, hits))
             continue
         have = {h.id for h in hits}
-        added = [extra[d.passage_id] for d in ln.dimensions[:LENS_SOURCES]
-                 if d.passage_id in extra and d.passage_id not in have]
-        lens_hits = [_as_hit(p, vec) for p in {p.id: p for p in added}.values()]
+        need_vec = _need_vector(rd, vec)
+        # the framework passages this situation's needs call for (a model learned from labelled
+        # situations), then the passages backing the lens's strongest axes: at most LENS_SOURCES more
+        wanted = [by_key[key] for key, _ in needed_passages(vec, rd, LENS_SOURCES) if key in by_key]
+        wanted += [extra[d.passage_id] for d in ln.dimensions[:LENS_SOURCES] if d.passage_id in extra and _backs(d, ln.leaning)]
+        # shown with its relevance to the needs (or the text): one that relates to neither is left out
+        cand = [max((_as_hit(p, need_vec), _as_hit(p, vec)), key=lambda h: h.cosine)
+                for p in {p.id: p for p in wanted if p.id not in have}.values()]
+        lens_hits = [h for h in cand if h.cosine >= BACKING_MIN][:LENS_SOURCES]
         sources = _sources(hits + lens_hits)
         ids = {s.passage_id: s.id for s in sources}
-        out.append(Prepared(text, sources, lens_for(vec, ids), True, notices, hits))
+        out.append(Prepared(text, sources, lens_for_reading(rd, vec, ids), True, notices, hits))
     per = (time.perf_counter() - t0) / max(1, len(out))
     for p in out:
         p.prep_s = per
     return out
+
+
+BACKING_MIN = 0.15  # an added passage less related than this to the needs and to the text is not shown
+
+
+def _need_vector(reading, vec):
+    from .lens import need_vector
+
+    return need_vector(reading, vec)
+
+
+def _backs(dim, leaning: str) -> bool:
+    """Does this axis point the way the headline does? (a passage shown under a headline supports it)"""
+    if leaning == "both":
+        return True
+    return (dim.leadership > dim.management) == (leaning == "leadership")
 
 
 def prepare(scenario: str, k: int = config.DEFAULT_K, store=None) -> Prepared:
@@ -120,7 +152,10 @@ def finish(prep: Prepared, draft: Draft, model: str, elapsed_s: float = 0.0) -> 
         return Feedback(scenario=prep.scenario, model=model, answer_markdown=draft.text, raw_answer=draft.text,
                         in_scope=False, notices=prep.notices + draft.notices, usage=draft.usage,
                         elapsed_s=round(elapsed_s, 3))
-    result = verify_answer(draft.text, prep.sources)
+    try:  # the manager's own words are the second source of truth for sentences about the situation
+        result = verify_answer(draft.text, prep.sources, scenario=prep.scenario)
+    except TypeError:  # a verifier without that parameter yet
+        result = verify_answer(draft.text, prep.sources)
     return Feedback(
         scenario=prep.scenario, model=model, answer_markdown=result.annotated, raw_answer=draft.text,
         sources=prep.sources, quotes=result.quotes, checks=result.checks, lens=prep.lens, in_scope=True,

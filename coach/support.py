@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .text import number_values, same_number, sentence_spans, stem, words
+from .text import normalize, number_values, same_number, sentence_spans, stem, words
 
 MODEL_PATH = Path(__file__).with_name("support_model.json")
 
@@ -44,7 +44,7 @@ _STOP = set(
     "include includes including like one used use using based given provided passage passages mentioned according "
     "state states stated says say said note noted mention mentions".split()
 )
-_NEG = re.compile(r"\b(?:not|no|never|none|nor|without|cannot|neither|n't|unable|fails?\s+to|lack(?:s|ing)?)\b|n't\b", re.I)
+_NEG = re.compile(r"\b(?:not(?!\s+(?:only|just|merely|simply)\b)|no|never|none|nor|without|cannot|neither|n't|unable|fails?\s+to|lack(?:s|ing)?)\b|n't\b", re.I)
 _PASSAGE_LABEL = re.compile(r"^\s*passage\s*\d+\s*:\s*", re.I)
 
 # framing that attributes the sentence to the passages: removed before judging what is left
@@ -81,7 +81,15 @@ _ADVICE = re.compile(r"\b(?:important|recommend(?:ed)?|consult|should|make sure|
 _LIST = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 FEATURES = ("recall", "novel", "local", "bigram", "num_novel", "num_elsewhere", "name_novel", "name_elsewhere",
-            "neg_mismatch", "disorder", "length", "advice", "list_item", "framed")
+            "neg_mismatch", "disorder", "length", "advice", "list_item", "framed", "long_novel",
+            "swap", "changed", "neg_added")
+
+
+_LABEL = re.compile(r"^\s*(?:step\s*\d+\s*[:.-]\s*|[^:.!?]{1,40}:\s+(?=\S))", re.I)
+_INNER_FRAME = re.compile(
+    r",?\s*\b(?:(?:as\s+)?(?:stated|mentioned|described|noted|explained|shown|suggested)\s+in|according\s+to|"
+    r"as\s+per)\s+(?:the\s+)?(?:given\s+|provided\s+|first\s+|second\s+|third\s+)?passages?\s*"
+    r"(?:\d+(?:\s*(?:and|&|,)\s*(?:passage\s*)?\d+)*)?\s*,?", re.I)
 
 
 def core_claim(sentence: str) -> tuple[str, bool]:
@@ -90,6 +98,8 @@ def core_claim(sentence: str) -> tuple[str, bool]:
     before = s
     s = _TRAIL.sub(" ", s)
     s = _LIST.sub("", s)
+    s = _LABEL.sub("", s, count=1)
+    s = _INNER_FRAME.sub(" ", s)
     for _ in range(3):
         for rx in _FRAME:
             s = rx.sub("", s, count=1)
@@ -107,6 +117,10 @@ def meta_reason(sentence: str) -> str | None:
     core, framed = core_claim(sentence)
     if len(words(core)) < 3:
         return "no claim of its own (a pointer to a passage or a heading)"
+    if sentence.rstrip(" *_").endswith("?"):
+        return "a question, not a claim"
+    if sentence.rstrip(" *_").endswith(":") and len(words(sentence)) <= 8:
+        return "a heading or label, not a claim"
     if sentence.rstrip().endswith(":") and (framed or re.match(r"^\s*(?:here|sure|the following|below)", core, re.I)):
         return "an introduction, not a claim"
     if _ABSENCE.search(sentence) and (_PASSAGE_WORD.search(sentence) or framed or len(words(core)) <= 8):
@@ -121,7 +135,11 @@ def _content(text: str) -> list[str]:
 def _names(text: str) -> set[str]:
     """Capitalised words not at the start of a sentence or list item: names, places, products."""
     out = set()
-    for m in re.finditer(r"(?<![.!?:\n]\s)(?<!^)\b([A-Z][a-zA-Z]+|[A-Z]{2,})\b", text.strip()):
+    text = text.strip()
+    first = re.match(r"[\W_]*([A-Z]{2,}|[A-Z][a-z]+[A-Z]\w*)\b", text)  # an acronym opening the sentence
+    if first:
+        out.add(stem(first.group(1).lower()))
+    for m in re.finditer(r"(?<![.!?:\n]\s)(?<!^)\b([A-Z][a-zA-Z]+|[A-Z]{2,})\b", text):
         w = m.group(1).lower()
         if w not in _STOP and len(w) > 1:
             out.add(stem(w))
@@ -134,12 +152,15 @@ class _Window:
     stem_set: frozenset
     values: list[float]
     negated: bool
+    names: frozenset = frozenset()
 
 
 @dataclass
 class _Passages:
     windows: list[_Window]
+    singles: list[_Window]
     union: frozenset
+    every_word: frozenset  # short words and stop words included: "QA", "US" are names too
     bigrams: frozenset
     values: list[float]
 
@@ -148,14 +169,17 @@ class _Passages:
 def _prepare(passages: tuple[str, ...]) -> _Passages:
     """Each passage cut into windows of two neighbouring sentences, with stems, numbers and polarity."""
     windows: list[_Window] = []
+    singles: list[_Window] = []
     bigrams: set = set()
     for p in passages:
         p = _PASSAGE_LABEL.sub("", p)
         sents = [p[a:b] for a, b in sentence_spans(p)] or [p]
         for i in range(len(sents)):
-            text = " ".join(sents[i:i + 2])
-            st = _content(text)
-            windows.append(_Window(st, frozenset(st), [v for _, v in number_values(text)], bool(_NEG.search(text))))
+            for size, into in ((2, windows), (1, singles)):
+                text = " ".join(sents[i:i + size])
+                st = _content(text)
+                into.append(_Window(st, frozenset(st), [v for _, v in number_values(text)],
+                                   bool(_NEG.search(normalize(text))), frozenset(_names(text))))
         st = _content(p)
         for j in range(len(st) - 1):
             bigrams.add((st[j], st[j + 1]))
@@ -163,7 +187,8 @@ def _prepare(passages: tuple[str, ...]) -> _Passages:
                 bigrams.add((st[j], st[j + 2]))
     union = frozenset(s for w in windows for s in w.stems)
     values = [v for p in passages for _, v in number_values(_PASSAGE_LABEL.sub("", p))]
-    return _Passages(windows, union, frozenset(bigrams), values)
+    every = frozenset(stem(w) for p in passages for w in words(p))
+    return _Passages(windows, singles, union, every, frozenset(bigrams), values)
 
 
 def _discordance(order_s: list[str], window: list[str]) -> float:
@@ -180,8 +205,18 @@ def _discordance(order_s: list[str], window: list[str]) -> float:
     return bad / pairs if pairs else 0.0
 
 
-def features(sentence: str, passages: list[str]) -> tuple[dict[str, float], list[str]]:
-    """The signals the judge weighs, and the concrete problems found (for the user-facing reason)."""
+def _main_clause(text: str) -> str:
+    """The text without contrastive tails (", not bowel movements") and conditions ("If you don't ..."),
+    whose negations do not deny the claim itself."""
+    t = normalize(text)
+    t = re.sub(r",\s*(?:but\s+)?not\b[^,.;]*", " ", t)
+    t = re.sub(r"^(?:if|unless|when|while|whether)\b[^,]*,", " ", t)
+    return t
+
+
+def features(sentence: str, passages: list[str], raw: str | None = None) -> tuple[dict[str, float], list[str]]:
+    """The signals the judge weighs, and the concrete problems found (for the user-facing reason).
+    ``raw`` is the sentence as written (with its list number or bullet), when ``sentence`` is cleaned."""
     core, framed = core_claim(sentence)
     prep = _prepare(tuple(passages))
     cw = _content(core)
@@ -195,6 +230,11 @@ def features(sentence: str, passages: list[str]) -> tuple[dict[str, float], list
         loc = len(cset & w.stem_set) / n
         if loc > best_local:
             best, best_local = w, loc
+    one, one_local = None, -1.0
+    for w in prep.singles:
+        loc = len(cset & w.stem_set) / n
+        if loc > one_local:
+            one, one_local = w, loc
     big = [(cw[i], cw[i + 1]) for i in range(len(cw) - 1)]
     bigram = sum(b in prep.bigrams for b in big) / len(big) if big else 1.0
     num_novel = num_elsewhere = 0
@@ -206,16 +246,30 @@ def features(sentence: str, passages: list[str]) -> tuple[dict[str, float], list
             num_elsewhere += 1
             problems.append(f"{written} appears in the passages, but not with what this sentence says")
     names = _names(core)
-    name_novel = sorted(names - prep.union)
-    name_elsewhere = sorted((names & prep.union) - (best.stem_set if best else frozenset()))
+    name_novel = sorted(names - prep.union - prep.every_word)
+    name_elsewhere = sorted((names & prep.union) - (one.stem_set if one else frozenset()))
     if name_novel:
         problems.append(f"names {', '.join(name_novel[:3])}, which the passages do not mention")
+    # a swap: the closest sentence says the same of another name ("the ADA" -> "FEHA")
+    swapped = (bool(name_elsewhere) and one_local >= 0.7 and len(cset - one.stem_set) <= len(name_elsewhere) + 1
+               and bool(one.names - names))
     if name_elsewhere:
-        problems.append(f"puts {', '.join(name_elsewhere[:3])} with claims the passages make about something else")
+        problems.append(f"puts {', '.join(name_elsewhere[:3])} with what the passages say of something else")
+    changed = 0.0
+    sent_values = [v for _, v in number_values(core)]
+    if (num_novel and one is not None and one_local >= 0.7
+            and any(not any(same_number(x, v) for v in sent_values) for x in one.values)):
+        changed = 1.0
+        problems.append("changed quantity: the closest passage sentence gives another number")
     neg_mismatch = 0.0
-    if best is not None and best_local >= 0.5 and bool(_NEG.search(core)) != best.negated:
+    if one is not None and one_local >= 0.8 and _NEG.search(_main_clause(core)) and not one.negated:
         neg_mismatch = 1.0
         problems.append("negation: the closest passage says the opposite")
+    # a negation the passages never make, on a sentence that otherwise matches one of theirs
+    neg_added = float(one is not None and one_local >= 0.8 and bool(_NEG.search(_main_clause(core)))
+                      and not any(w.negated for w in prep.singles))
+    if neg_added:
+        problems.append("negation: the passages never say this with a “not”")
     disorder = _discordance(cw, best.stems) if best is not None and best_local >= 0.5 else 0.0
     if disorder >= 0.5 and len(cset & best.stem_set) >= 3:
         problems.append("the passage puts these words in the opposite roles")
@@ -226,8 +280,9 @@ def features(sentence: str, passages: list[str]) -> tuple[dict[str, float], list
         "num_novel": float(min(num_novel, 3)), "num_elsewhere": float(min(num_elsewhere, 3)),
         "name_novel": float(min(len(name_novel), 3)), "name_elsewhere": float(min(len(name_elsewhere), 3)),
         "neg_mismatch": neg_mismatch, "disorder": disorder, "length": math.log1p(len(cset)),
-        "advice": float(len(_ADVICE.findall(core)) > 0), "list_item": float(bool(_LIST.match(sentence))),
-        "framed": float(framed),
+        "advice": float(len(_ADVICE.findall(core)) > 0), "list_item": float(bool(_LIST.match(raw if raw is not None else sentence))),
+        "framed": float(framed), "long_novel": math.log1p(sum(len(w) >= 7 for w in novel)),
+        "swap": float(swapped), "changed": changed, "neg_added": neg_added,
     }
     return feats, problems
 
@@ -256,14 +311,55 @@ def probability_unsupported(feats: dict[str, float], model: dict) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def judge(sentence: str, passages: list[str], model: dict | None = None) -> Verdict:
+def hard_rule(feats: dict[str, float], model: dict) -> bool:
+    """Contradictions fail whatever the score: a name moved onto another's claim, a quantity changed
+    in a sentence that otherwise matches, a negation added or dropped. Which of them apply is part of
+    the trained model file (``rules``), chosen by cross-validation."""
+    return any(feats.get(r, 0.0) >= 1.0 for r in model.get("rules", []))
+
+
+def judge(sentence: str, passages: list[str], model: dict | None = None, raw: str | None = None) -> Verdict:
     """One sentence against its passages: not checked (no claim), supported, or unsupported and why."""
     why = meta_reason(sentence)
     if why:
         return Verdict(False, True, 1.0, why)
     model = model or load_model()
-    feats, problems = features(sentence, passages)
+    feats, problems = features(sentence, passages, raw)
     p = probability_unsupported(feats, model)
-    ok = p < model["threshold"]
+    ok = p < model["threshold"] and not hard_rule(feats, model)
     reason = "" if ok else ("; ".join(problems) or f"weak support ({1 - p:.2f}) in the passages")
     return Verdict(True, ok, round(1 - p, 4), reason)
+
+
+def _roles(text: str) -> dict[str, str]:
+    """Each content word mapped to the role or name that governs it: the nearest one before it
+    ("managers are maintainers ... leaders are innovators": maintain -> manag, innovator -> lead)."""
+    out: dict[str, str] = {}
+    role = None
+    for w in words(text):
+        if w in _STOP:
+            continue
+        s = stem(w)
+        if s.startswith("manag"):  # noqa: SIM114
+            role = "manage"
+            continue
+        if s.startswith("lead"):
+            role = "lead"
+            continue
+        if role and len(w) > 2:
+            out.setdefault(s, role)
+    return out
+
+
+def role_swap(sentence: str, passage: str) -> bool:
+    """Does the sentence give the passage's predicates to the other role ("leaders are maintainers"
+    where the passage says "managers are maintainers")? Needs both roles in both texts and at least
+    two shared predicates, most of them switched."""
+    a, b = _roles(sentence), _roles(passage)
+    if set(a.values()) != {"manage", "lead"} or set(b.values()) != {"manage", "lead"}:
+        return False
+    shared = [w for w in a if w in b]
+    if len(shared) < 2:
+        return False
+    switched = sum(a[w] != b[w] for w in shared)
+    return switched / len(shared) > 0.6

@@ -29,6 +29,9 @@ KEYS_OUT = {"id", "split", "scenario", "in_scope", "tags", "industry"}
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SHORT_WORDS, LONG_WORDS = 35, 60       # word counts that make a scenario "short" / "long" in the summary
 SHINGLE = 8                            # shared 8-word runs with evals/cases.yaml count as copying
+# A "terse" case exists to catch a topic classifier that keys on role words, so it may not use them.
+ROLE_WORDS = re.compile(r"\b(teams?|manag\w*|lead\w*|staff|boss\w*|employee\w*|supervis\w*|"
+                        r"reports?|subordinat\w*|colleagues?|workers?)\b", re.IGNORECASE)
 
 
 def split_for(case_id: str) -> str:
@@ -103,6 +106,8 @@ def check_case(case, lines, old, problems) -> None:
     tags = case.get("tags", [])
     if not isinstance(tags, list) or any(t not in TAGS for t in tags):
         problems.append(f"{cid}: tags must be a list drawn from {TAGS}")
+    elif "terse" in tags and ROLE_WORDS.search(scenario):
+        problems.append(f"{cid}: a terse case may not use the role word {ROLE_WORDS.search(scenario).group(0)!r}")
     in_scope = case.get("in_scope")
     if not isinstance(in_scope, bool):
         problems.append(f"{cid}: in_scope must be true or false")
@@ -140,6 +145,19 @@ def mismatch(case) -> bool:
     return pair in {("management", "leadership"), ("leadership", "management")}
 
 
+def baselines(inside) -> str:
+    """Rules that read nothing but a label: a lens is only informative if it clearly beats them."""
+    n = max(len(inside), 1)
+    lean = Counter(c.get("leaning") for c in inside)
+    same = {"management": "management", "leadership": "leadership", "neutral": "both"}
+    flip = {"management": "leadership", "leadership": "management", "neutral": "both"}
+    follow = sum(same.get(c.get("vocabulary")) == c.get("leaning") for c in inside)
+    invert = sum(flip.get(c.get("vocabulary")) == c.get("leaning") for c in inside)
+    top = max(LEANINGS, key=lambda k: lean[k])
+    return (f"always {top} {100 * lean[top] / n:.0f}%, leaning = vocabulary (neutral -> both) "
+            f"{100 * follow / n:.0f}%, opposite of vocabulary (neutral -> both) {100 * invert / n:.0f}%")
+
+
 def summarize(cases, problems, final: bool) -> list[str]:
     inside = [c for c in cases if isinstance(c, dict) and c.get("in_scope") is True]
     outside = [c for c in cases if isinstance(c, dict) and c.get("in_scope") is False]
@@ -171,6 +189,7 @@ def summarize(cases, problems, final: bool) -> list[str]:
         f"long (>= {LONG_WORDS} words) {sum(w >= LONG_WORDS for w in words)}; tagged terse {terse}, clumsy {clumsy}",
         f"industries: {len(industries)}; team sizes: {min(sizes, default=0)}-{max(sizes, default=0)} "
         f"({len(sizes)} given)",
+        "trivial baselines (leaning accuracy a lens must clearly beat): " + baselines(inside),
     ]
     if final:
         if len(valid) < 150:

@@ -155,7 +155,7 @@ def test_plain_label_is_one_inert_line():
 def test_summary_and_lens_words_from_a_feedback():
     from coach.feedback import Checks, Feedback, Lens, LensDimension, Quote, SentenceCheck
 
-    fb = Feedback(scenario="s", model="extractive", answer_markdown="a",
+    fb = Feedback(scenario="s", model="openai/gpt-4o-mini", answer_markdown="a",
                   quotes=[Quote("Peter Drucker", "q", "S1", True), Quote("X", "y", None, False, "not found")],
                   checks=Checks(on_corpus=0.75, invalid_citations=["S9"],
                                 sentences=[SentenceCheck("a", 0.9, True), SentenceCheck("b", 0.1, False),
@@ -165,7 +165,15 @@ def test_summary_and_lens_words_from_a_feedback():
     s = check_summary(fb)
     assert s == CheckSummary(4, 3, 0, 0.75, 1, 1, 1)
     assert s.line() == "4 sentences checked · 75% on-corpus · 1 quote verified · 1 unverified · 1 citation to no source"
-    assert not s.clean
+    assert not s.clean and s.title == "What was checked" and s.icon == "⚠"
+    # the same checks on the built-in engine's answer: copied sentences are not a score (issue 17)
+    fb.model = "extractive"
+    s = check_summary(fb)
+    assert s.copied and s.title == "Where this comes from"
+    assert s.line() == ("3 sentences taken from the articles (the built-in engine copies, it does not write advice) · "
+                        "1 not found in its passage · 1 quote verified · 1 unverified · 1 citation to no source")
+    assert "on-corpus" not in s.line()
+    fb.model = "openai/gpt-4o-mini"
     rows = lens_rows(fb.lens)
     assert [r["position"] for r in rows] == [0.6, -0.4] and rows[0]["side"] == "leadership"
     words = rendered(leaning_sentence(fb.lens))
@@ -263,13 +271,14 @@ def test_reflect_shows_streamed_answer_sources_marks_lens_and_history(ingested, 
     assert all(sanitize_markdown(src.text) in markdown_values(at) for src in fb.sources)
     # what was checked
     summary = check_summary(fb)
-    assert any(f"What was checked: {summary.line()}" in c for c in captions)
-    assert f"{summary.sentences_checked} sentences checked" in summary.line()
+    # the built-in engine's answer says where it comes from, not a score (issue 17)
+    assert any(f"{summary.title}: {summary.line()}" in c for c in captions)
+    assert summary.title == "Where this comes from" and "taken from the articles" in summary.line()
     # every unsupported sentence is flagged in place
     flags = answer.count("⚠ unsupported")
     assert flags == len(fb.checks.unsupported_sentences), (flags, fb.checks.unsupported_sentences)
     # the lens: a Vega-Lite chart and the leaning in words
-    charts = at.get("vega_lite_chart")
+    charts = at.main.get("vega_lite_chart")  # the sidebar may also draw the journal's chart
     assert len(charts) == 1
     spec = json.loads(charts[0].proto.spec)
     assert "layer" in spec
@@ -313,7 +322,7 @@ def test_sidebar_offers_the_engines_that_exist(ingested):
     engine = at.sidebar.selectbox(key="engine")
     assert engine.value == "extractive"
     local = importlib.util.find_spec("coach.engines.local") is not None
-    names = ["(extractive)"] + (["(local/smollm2)"] if local else []) + ["(litellm name)"]
+    names = ["Built-in"] + (["(smollm2)"] if local else []) + ["Another model"]
     assert len(engine.options) == len(names)
     assert all(n in label for n, label in zip(names, engine.options)), engine.options
     # the API fields only appear for a model that can use them
@@ -371,7 +380,7 @@ def test_out_of_scope_text_gets_the_calm_refusal(ingested):
     fb = at.session_state["history"][-1]["feedback"]
     assert not fb.in_scope
     assert any("reflects on situations about managing and leading people" in v for v in markdown_values(at))
-    assert not at.get("vega_lite_chart")
+    assert not at.main.get("vega_lite_chart")
 
 
 def test_unreachable_model_shows_message_and_offers_the_builtin_engine(ingested):
@@ -481,7 +490,8 @@ def test_coach_app_command_line():
     assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(APP)
     pairs = dict(zip(cmd[5::2], cmd[6::2]))
     assert pairs == {"--server.address": "127.0.0.1", "--server.headless": "true",
-                     "--browser.gatherUsageStats": "false", "--server.port": "8765"}
+                     "--browser.gatherUsageStats": "false", "--server.fileWatcherType": "none",
+                     "--server.port": "8765"}
     assert "--server.port" not in streamlit_command(None)
 
 
@@ -523,3 +533,182 @@ def test_coach_app_serves_the_page_on_localhost(ingested):
                 assert s.connect_ex((addr, port)) != 0, f"the page also listens on {addr}"
     finally:
         stop(proc)
+
+
+# --------------------------------------------------------------------------------------------------
+# Follow-ups and the journal on the page (issue 16)
+# --------------------------------------------------------------------------------------------------
+JOURNAL_SITUATION = ("My team hits every deadline, but people seem demotivated and nobody proposes new ideas "
+                     "any more. I run the weekly status meeting and track every task.")
+JOURNAL_REPLY = ("I asked them in one-on-ones. Two engineers said they want to own the roadmap for the billing "
+                 "migration, and the designer wants to mentor the new hires.")
+
+
+@pytest.fixture
+def journal_home(tmp_path, monkeypatch):
+    """A fresh data directory for the journal; the session's store is linked into it, not copied."""
+    home = tmp_path / "data"
+    home.mkdir()
+    (home / "chroma").symlink_to(Path(os.environ["COACH_DATA_DIR"]).resolve() / "chroma", target_is_directory=True)
+    monkeypatch.setenv("COACH_DATA_DIR", str(home))
+    return home
+
+
+def test_follow_up_journal_reopen_and_delete_on_the_page(ingested, journal_home):
+    from coach.journal import Journal
+
+    at = new_app()
+    assert at.sidebar.toggle(key="journal_save").value is True
+    where = str(journal_home / "journal.sqlite3")
+    assert any(where in c.value and "this machine only" in c.value for c in at.sidebar.caption)
+
+    reflect(at, JOURNAL_SITUATION)
+    [saved] = Journal().threads()
+    assert saved.turns == 1 and saved.first_line.startswith("My team hits every deadline")
+    assert at.button(key=f"reopen_{saved.id}")       # the sidebar lists it at once
+
+    at.button(key="follow_btn_0").click().run()      # an empty follow-up is a hint, not a turn
+    assert any("Write your answer" in i.value for i in at.info)
+    at.text_area(key="follow_0").input(JOURNAL_REPLY)
+    at.button(key="follow_btn_0").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    thread = Journal().thread(saved.id)
+    assert [t.kind for t in thread.turns] == ["scenario", "reply"] and thread.turns[1].text == JOURNAL_REPLY
+    second = thread.turns[1].feedback
+    assert JOURNAL_SITUATION in second["scenario"] and JOURNAL_REPLY in second["scenario"]
+    assert "sentences" in second["checks"]                                  # verified like the first turn
+    assert any(c.value.startswith("Lens across this thread:") and "→" in c.value for c in at.caption)
+    assert at.text_area(key="follow_1").value in ("", None)                  # a fresh box under the new turn
+
+    # another session (a new tab, a week later) reopens the thread from the sidebar and deletes it
+    at2 = new_app()
+    at2.button(key=f"reopen_{saved.id}").click().run()
+    assert not at2.exception, [e.message for e in at2.exception]
+    assert len(at2.session_state["history"]) == 2
+    assert any(JOURNAL_REPLY[:40] in m for m in markdown_values(at2) + [e.label for e in at2.expander])
+    at2.button(key="delete_thread_1").click().run()
+    assert any("deleted from your journal" in s.value for s in at2.success)
+    assert Journal().threads() == []
+    data = b"".join(p.read_bytes() for p in journal_home.glob("journal.sqlite3*"))
+    assert b"billing" not in data and b"demotivated" not in data
+
+
+def test_saving_off_keeps_nothing_and_a_damaged_journal_keeps_the_answer(ingested, journal_home):
+    at = new_app()
+    at.sidebar.toggle(key="journal_save").set_value(False).run()
+    assert any("Not saving" in c.value for c in at.sidebar.caption)
+    reflect(at, JOURNAL_SITUATION)
+    assert not (journal_home / "journal.sqlite3").exists()
+    assert "#source-" in answer_markdown(at)
+
+    (journal_home / "journal.sqlite3").write_bytes(b"not a database " * 400)
+    at = new_app()
+    assert any("damaged" in w.value for w in at.sidebar.warning)            # one line, the page still works
+    reflect(at, JOURNAL_SITUATION)
+    assert "#source-" in answer_markdown(at)                                # the answer is on screen
+    assert any("not saved to your journal" in i.value for i in at.info)
+
+
+# --------------------------------------------------------------------------------------------------
+# Issue 17: private downloads, honest trust signals, rough edges
+# --------------------------------------------------------------------------------------------------
+EMAIL = "jane.doe@example.com"
+
+
+def test_downloads_carry_placeholders_not_personal_data(ingested, monkeypatch):
+    """A download leaves the machine: the address the manager typed is not in the Markdown or JSON file."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    saved: list[bytes] = []
+    real = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        if isinstance(path_or_data, (bytes, str)) and filename:
+            saved.append(path_or_data if isinstance(path_or_data, bytes) else path_or_data.encode())
+        return real(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    at = new_app()
+    reflect(at, f"My direct report {EMAIL} keeps missing the deadlines our team agreed on; I redo the plan myself.")
+    fb = at.session_state["history"][-1]["feedback"]
+    assert EMAIL in fb.scenario  # on screen and in memory, the manager's words as typed
+    files = {name: data for name, data in zip(("md", "json"), saved[-2:])}
+    assert len(saved) >= 2 and all(files.values())
+    for data in files.values():
+        assert EMAIL.encode() not in data and b"jane.doe" not in data and b"[EMAIL]" in data
+    assert json.loads(files["json"])["scenario"].startswith("My direct report [EMAIL] keeps missing")
+    assert any("replaced with placeholders such as [EMAIL] in the downloads" in c.value for c in at.caption)
+
+
+def test_builtin_answer_says_where_it_comes_from_not_a_score(ingested, fake_openai):
+    """The built-in engine copies sentences: no "✓ 100% on-corpus", but words a manager understands;
+    a model's answer keeps its tested "What was checked" line with the on-corpus share."""
+    at = new_app()
+    reflect(at, DRUCKER_SCENARIO)
+    captions = [c.value for c in at.caption]
+    line = [c for c in captions if "Where this comes from" in c]
+    assert len(line) == 1 and line[0].startswith(":material/info: Where this comes from"), captions
+    assert "taken from the articles" in line[0] and "on-corpus" not in line[0] and "✓" not in line[0]
+    assert any("not that the advice fits your situation" in c for c in captions)
+    assert not any("What was checked" in c for c in captions)
+
+    use_model(at, "openai/fake-model", api_base=fake_openai.url)
+    reflect(at, DRUCKER_SCENARIO)
+    captions = [c.value for c in at.caption]
+    tested = [c for c in captions if "What was checked" in c]
+    assert len(tested) == 1 and "% on-corpus" in tested[0] and "sentences checked" in tested[0], captions
+    assert not any("not that the advice fits your situation" in c for c in captions)
+
+
+def test_history_after_a_failed_engine_does_not_claim_to_show_anything(ingested):
+    at = new_app()
+    reflect(at, DRUCKER_SCENARIO)
+    assert any("showing above" in e.label for e in at.expander)
+    use_model(at, "openai/fake-model", api_base=f"http://127.0.0.1:{free_port()}/v1")
+    t0 = time.perf_counter()
+    reflect(at, "Our department merges with another next quarter; my people are anxious about the change.")
+    failed_s = time.perf_counter() - t0
+    assert len(at.error) == 1 and "connection refused" in at.error[0].value, at.error[0].value
+    assert failed_s < 4, f"{failed_s:.1f} s: a refused connection fails at once on the page"
+    assert not [e for e in at.expander if "showing above" in e.label], [e.label for e in at.expander]
+    at.button(key="show_0").click().run()  # the earlier reflection can be brought back
+    assert not at.error and "Management is doing things right" in answer_markdown(at)
+    assert any("showing above" in e.label for e in at.expander)
+
+
+def test_k_is_explained_and_engine_names_are_short(ingested):
+    at = new_app()
+    sidebar_captions = [c.value for c in at.sidebar.caption]
+    assert "k passages, plus up to 2 that back the lens" in sidebar_captions
+    engine = at.sidebar.selectbox(key="engine")
+    labels = engine.options
+    assert labels and all(len(x) <= 22 for x in labels), labels  # the sidebar cut longer names off
+    assert any("extractive" in c for c in sidebar_captions)  # the long form is still said, below the box
+    reflect(at, DRUCKER_SCENARIO)
+    fb = at.session_state["history"][-1]["feedback"]
+    assert any(c.value.startswith(f"{len(fb.sources)} passages: the k retrieved") for c in at.caption)
+
+
+def test_streamlit_file_watcher_is_off():
+    """Hundreds of "Inotify queue overflowed" lines in the log: the page needs no file watcher."""
+    import tomllib
+
+    conf = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert conf["server"]["fileWatcherType"] == "none"
+
+
+def test_a_follow_up_with_personal_data_is_held_back_from_a_remote_model(ingested, journal_home, fake_openai):
+    at = new_app()
+    use_model(at, "openai/fake-model", api_base=fake_openai.url, key="sk-test-journal")
+    reflect(at, JOURNAL_SITUATION)
+    sent = fake_openai.count
+    assert sent >= 1
+    at.text_area(key="follow_0").input(JOURNAL_REPLY + " Her number is +44 20 7946 0958.")
+    at.button(key="follow_btn_0").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("personal data found" in e.value and "phone number" in e.value and "7946" not in e.value
+               for e in at.error), [e.value for e in at.error]
+    assert fake_openai.count == sent                                        # nothing more left the machine
+    from coach.journal import Journal
+
+    assert [s.turns for s in Journal().threads()] == [1]

@@ -400,6 +400,56 @@ def test_cli_csv_file_with_a_failure_exits_1(ingested, tmp_path, capsys):
     assert "2 cases: 1 ok, 1 error, 0 skipped" in text
 
 
+def test_forgiving_csv_headers_and_out_of_scope_cases_counted_apart(ingested, tmp_path, capsys):
+    """Issue 17: "ID"/"Situation" headers (the page's word) work; a declined, out-of-scope case is not
+    counted as an answer; the built-in engine's report has no token/cost tiles and no on-corpus score."""
+    from coach.cli import main
+
+    src = tmp_path / "cases.csv"
+    src.write_text("\ufeff ID ,Situation,Team\n"
+                   'c1,"My team misses deadlines, again; I redo the plan myself.",ops\n'
+                   "c2,Two departments merge next quarter and my people are anxious about the change.,sales\n"
+                   "c3,What is a good recipe for banana bread with walnuts?,ops\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "--out", str(out), "--no-progress", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["ok"], printed["answered"], printed["out_of_scope"], printed["error"]) == (3, 2, 1, 0), printed
+    recs = {r["id"]: r for r in lines_of(out)}
+    assert recs["c1"]["fields"] == {"Team": "ops"} and "redo the plan" in recs["c1"]["feedback"]["scenario"]
+
+    assert main(["batch", str(src), "--out", str(out), "--no-progress"]) == 0  # resumed: nothing runs again
+    said = capsys.readouterr().out
+    assert "3 cases: 3 ok (2 answered, 1 out of scope), 0 error, 0 skipped" in said, said
+    assert "out of scope: 1 case(s) not about managing or leading people" in said
+
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<span>answered</span>" in html and "<span>out of scope (declined)</span>" in html
+    assert "<span>ok</span>" not in html
+    assert "<span>tokens</span>" not in html and "<span>cost</span>" not in html  # no paid model was used
+    assert "No tokens or cost: no paid model was used" in html
+    assert "on-corpus 100%" not in html and "mean on-corpus" not in html
+    assert "copied from the articles" in html and "not that the advice fits the situation" in html
+
+
+def test_csv_header_error_says_what_was_found(tmp_path):
+    from coach.batch import read_input
+    from coach.errors import UsageError
+
+    src = tmp_path / "bad.csv"
+    src.write_text("Name,Text,Notes\na,b,c\n", encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        read_input(src)
+    msg = str(info.value)
+    assert "'situation' works for 'scenario'" in msg and "'id' and 'scenario' not found" in msg, msg
+    assert "'Name', 'Text', 'Notes'" in msg
+    (tmp_path / "half.csv").write_text("id,text\n1,b\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"'scenario' not found in the header: 'id', 'text'"):
+        read_input(tmp_path / "half.csv")
+    (tmp_path / "keys.jsonl").write_text('{"ID": 7, "Situation": "My team misses deadlines."}\n', encoding="utf-8")
+    parsed = read_input(tmp_path / "keys.jsonl")
+    assert [(c.id, c.scenario) for c in parsed.cases] == [(7, "My team misses deadlines.")] and not parsed.problems
+
+
 @pytest.mark.parametrize("argv,needle", [
     (["batch", "{dir}/missing.jsonl", "--out", "{dir}/o"], "no such file"),
     (["batch", "{dir}/cases.jsonl"], "--out"),

@@ -184,8 +184,9 @@ def test_answer_sources_verified_marks_and_chart_in_the_browser(streamlit_url, w
     mark = answer.get_by_text("✓ verified in the corpus").first
     assert mark.is_visible()
     # what was checked
-    checks = page.locator(".st-key-checks")
-    assert "sentences checked" in checks.inner_text() and "on-corpus" in checks.inner_text()
+    checks = page.locator(".st-key-checks")  # the built-in engine: where it comes from, not a score
+    assert "Where this comes from" in checks.inner_text() and "taken from the articles" in checks.inner_text()
+    assert "on-corpus" not in checks.inner_text()
     # source cards with titles, scores and passage text, each with an anchor the citations point at
     cards = page.locator(".st-key-sources [data-testid='stVerticalBlockBorderWrapper'], .st-key-sources [class*='st-key-card_']")
     assert cards.count() >= 3
@@ -219,7 +220,7 @@ def test_hostile_scenario_and_model_output_stay_inert(streamlit_url, watched):
     page = watched.page
     with FakeOpenAI(script=[{"content": HOSTILE_REPLY}], chunk_delay=0.12) as srv:
         open_page(page, streamlit_url)
-        choose_engine(page, "Another model (litellm name)")
+        choose_engine(page, "Another model")
         sidebar = page.locator('[data-testid="stSidebar"]')
         sidebar.get_by_role("textbox", name="Model name", exact=True).fill("openai/fake-model")
         sidebar.get_by_role("textbox", name="Model name", exact=True).press("Enter")
@@ -254,7 +255,7 @@ def test_hostile_scenario_and_model_output_stay_inert(streamlit_url, watched):
 def test_unreachable_model_offers_the_builtin_engine_in_the_browser(streamlit_url, watched):
     page = watched.page
     open_page(page, streamlit_url)
-    choose_engine(page, "Another model (litellm name)")
+    choose_engine(page, "Another model")
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_role("textbox", name="Model name", exact=True).fill("openai/fake-model")
     sidebar.get_by_role("textbox", name="Model name", exact=True).press("Enter")
@@ -270,6 +271,26 @@ def test_unreachable_model_offers_the_builtin_engine_in_the_browser(streamlit_ur
     wait_for_answer(page)
     assert "verified in the corpus" in page.locator(".st-key-answer").inner_text()
     assert page.locator(".st-key-model_error").count() == 0
+    assert watched.foreign() == [], watched.foreign()
+
+
+def test_engine_names_are_not_cut_off_in_the_sidebar(streamlit_url, watched):
+    """Issue 17: "Built-in (extractive): no model, works offline" was cut off in the sidebar's select box."""
+    page = watched.page
+    open_page(page, streamlit_url)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    box = sidebar.locator('[data-testid="stSelectbox"]').first
+    box.click()
+    options = [o.inner_text().strip() for o in page.get_by_role("option").all()]
+    page.keyboard.press("Escape")
+    assert len(options) >= 2, options
+    shown = box.locator("input").first  # the chosen name is the value of the combobox's input
+    for label in options:
+        choose_engine(page, label)
+        page.wait_for_function("([el, v]) => el.value === v", arg=[shown.element_handle(), label], timeout=30_000)
+        scroll, client = shown.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert scroll <= client, f"{label!r} is cut off: {scroll} px of text in a {client} px box"
+    shot(page, "07-engine-names.png")
     assert watched.foreign() == [], watched.foreign()
 
 
@@ -316,3 +337,74 @@ def test_batch_report_fits_a_390px_phone_screen(ingested, browser, tmp_path):
     assert widths["doc"] <= 390 and widths["body"] <= 390, (widths, wide)
     assert wide == [], wide
     assert all(u.startswith("file:") for u in fetched), fetched
+
+
+# --------------------------------------------------------------------------------------------------
+# A thread in the browser: reflect, follow up, reopen from the journal, delete (issue 16)
+# --------------------------------------------------------------------------------------------------
+THREAD_MARKER = f"Quokkaville-{os.getpid()}-{int(time.time()) % 100000}"  # unique to this run: searched for on disk
+THREAD_SITUATION = (f"My team at {THREAD_MARKER} hits every deadline, but people seem demotivated and nobody "
+                    "proposes new ideas any more. I run the weekly status meeting and track every task.")
+THREAD_REPLY = ("I asked them in one-on-ones. Two engineers said they want to own the roadmap for the billing "
+                f"migration ({THREAD_MARKER}-next), and the designer wants to mentor the new hires.")
+
+
+def journal_bytes() -> bytes:
+    base = Path(os.environ["COACH_DATA_DIR"]) / "journal.sqlite3"
+    return b"".join(Path(str(base) + s).read_bytes() for s in ("", "-wal", "-shm") if Path(str(base) + s).exists())
+
+
+def test_follow_up_journal_and_delete_in_the_browser(streamlit_url, browser, watched):
+    from coach.journal import Journal
+    from coach.verify import content_words
+
+    for old in Journal().threads():  # what an earlier, failed run of this test left behind
+        if "Quokkaville-" in old.first_line:
+            Journal().delete(old.id)
+    page = watched.page
+    open_page(page, streamlit_url)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("kept on this machine only", exact=False).wait_for()
+    assert sidebar.locator(".st-key-journal_save input").is_checked()
+
+    reflect(page, THREAD_SITUATION)
+    wait_for_answer(page)
+    box = page.get_by_label("Answer the coach, or add what happened next")
+    box.fill(THREAD_REPLY)
+    box.press("Control+Enter")
+    page.get_by_role("button", name="Continue this thread").click()
+    wait_for_answer(page, 2)
+    page.get_by_text("Lens across this thread:", exact=False).first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    journal = Journal()
+    [tid] = [s.id for s in journal.threads() if THREAD_MARKER in s.first_line]
+    thread = journal.thread(tid)
+    assert [t.kind for t in thread.turns] == ["scenario", "reply"]
+    first_answer, second = thread.turns[0].feedback["raw_answer"], thread.turns[1].feedback
+    shot(page, "07-follow-up.png")
+
+    # a new tab reopens the thread from the sidebar; the chart of leanings over time is drawn there
+    other = Watched(browser)
+    try:
+        p2 = other.page
+        open_page(p2, streamlit_url)
+        p2.locator(f".st-key-reopen_{tid} button").first.click()
+        wait_for_answer(p2, 2)
+        p2.locator(".st-key-leaning_chart canvas, .st-key-leaning_chart svg").first.wait_for(
+            state="visible", timeout=60_000)
+        p2.get_by_text("Lens across this thread:", exact=False).first.wait_for()
+        shot(p2, "08-journal-reopened.png")
+        assert THREAD_MARKER.encode() in journal_bytes()
+        p2.get_by_role("button", name="Delete this thread").click()
+        p2.get_by_text(f"Thread {tid} was deleted from your journal.").wait_for(timeout=60_000)
+        assert other.foreign() == []
+    finally:
+        other.close()
+    assert tid not in [s.id for s in Journal().threads()]
+    on_disk = journal_bytes()
+    assert THREAD_MARKER.encode() not in on_disk
+    assert watched.foreign() == []
+
+    # the second answer speaks to the reply: facts only the reply holds (not the first turn, not a passage)
+    passages = " ".join(s["text"] for s in second["sources"])
+    facts = set(content_words(THREAD_REPLY)) - set(content_words(" ".join([THREAD_SITUATION, first_answer, passages])))
+    assert len(facts & set(content_words(second["raw_answer"]))) >= 2, second["raw_answer"]

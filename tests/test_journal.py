@@ -221,15 +221,6 @@ def test_reflect_list_follow_up_show_export_delete(ingested, data_home, coach_cl
     r = coach_cli("journal", "show", "1")
     assert "Lens across turns:" in r.stdout and "Your reply" in r.stdout
 
-    # the second answer speaks to the reply: it uses the reply's own facts, words that neither the
-    # first turn nor any passage it was given holds (so copying the corpus cannot pass this)
-    second_fb = shown["turns"][1]["feedback"]
-    passages = " ".join(s["text"] for s in second_fb["sources"])
-    facts = new_words(REPLY, situation, first_answer, passages)
-    assert {"roadmap", "migration"} <= facts
-    engaged = facts & set(content_words(second_fb["raw_answer"]))
-    assert len(engaged) >= 2, f"the follow-up answer does not engage the reply {sorted(facts)}:\n{second_fb['raw_answer']}"
-
     # exports leave the machine: personal data is replaced unless asked otherwise
     out = data_home.parent / "export.md"
     r = coach_cli("journal", "export", "--format", "md", "1", "-o", str(out))
@@ -245,6 +236,15 @@ def test_reflect_list_follow_up_show_export_delete(ingested, data_home, coach_cl
     assert MARKER.lower().encode() not in disk_bytes(path)
     assert b"billing" not in disk_bytes(path) and b"demotivated" not in disk_bytes(path)
     assert json.loads(coach_cli("journal", "list", "--json").stdout) == []
+
+    # the second answer speaks to the reply: it uses the reply's own facts, words that neither the
+    # first turn nor any passage it was given holds (so copying the corpus cannot pass this)
+    second_fb = shown["turns"][1]["feedback"]
+    passages = " ".join(s["text"] for s in second_fb["sources"])
+    facts = new_words(REPLY, situation, first_answer, passages)
+    assert {"roadmap", "migration"} <= facts
+    engaged = facts & set(content_words(second_fb["raw_answer"]))
+    assert len(engaged) >= 2, f"the follow-up answer does not engage the reply {sorted(facts)}:\n{second_fb['raw_answer']}"
 
 
 def test_no_save_and_journal_usage_errors(ingested, data_home, coach_cli):
@@ -303,6 +303,12 @@ def test_follow_up_through_an_openai_compatible_server(ingested, data_home, fake
     sent = json.dumps(fake_openai.last_request)
     assert "billing migration" in sent and "demotivated" in sent       # the reply and the situation
     assert "ana@example.com" not in sent and "[EMAIL]" in sent        # the guard applies to follow-ups
+    user = fake_openai.last_request["messages"][-1]["content"]
+    newest = re.search(r"-REPLY>\n(.*?)\n</", user, re.S).group(1)    # the newest words, marked as such
+    assert newest.startswith("I asked them in one-on-ones") and newest.endswith("Mail me: [EMAIL]")
+    earlier = re.search(r"-EARLIER>\n(.*?)\n</", user, re.S).group(1)  # and what the coach said before
+    first_words = re.sub(r" ?\[S\d+\]", "", first.raw_answer).strip()[:60]
+    assert first_words and first_words in earlier
     assert second.checks.invalid_citations == [] and second.checks.sentences  # verified like the first
     assert second.in_scope and second.sources
     assert [t.kind for t in j.thread(tid).turns] == ["scenario", "reply"]

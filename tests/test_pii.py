@@ -80,11 +80,12 @@ def test_gate_holds_only_for_remote_models_unless_the_user_chose():
     assert held.skip_reason and "1 e-mail address" in held.skip_reason
     assert "sam@example.org" not in held.skip_reason
     assert "--redact-pii" in held.skip_reason and "--allow-pii" in held.skip_reason
-    assert held.record() == {"found": {"email": 1}, "action": "held"}
+    assert held.record() == {"found": {"email": 1}, "action": "held", "raw_text_kept": False}
 
     for local in ("extractive", "local/smollm2"):
         g = privacy_gate(text, local, "hold")
         assert g.skip_reason is None and g.text == text and g.action == "local"
+        assert g.record()["raw_text_kept"] is True  # results.jsonl says it holds the text as written
 
     red = privacy_gate(text, "openai/gpt-4o-mini", "redact")
     assert red.skip_reason is None and red.text == "My report emails me at [EMAIL] at night; what should I do?"
@@ -95,3 +96,30 @@ def test_gate_holds_only_for_remote_models_unless_the_user_chose():
 
     clean = privacy_gate("My team misses deadlines.", "openai/gpt-4o-mini", "hold")
     assert clean.skip_reason is None and clean.record() is None
+
+
+def test_redact_deep_reaches_every_user_text_and_leaves_the_corpus_alone():
+    """What the batch report and the page's downloads rely on (issue 17): every string a user or a
+    model wrote, however deep, loses its identifiers; corpus passages and program fields stay exact."""
+    passage = "Management is doing things right; leadership is doing the right things. Call 0612345678."
+    rec = {
+        "id": "jane.doe@example.com",
+        "fields": {"manager email": "boss@example.org", "n": 3},
+        "error": None,
+        "feedback": {"scenario": "Write to jane.doe@example.com or +44 20 7946 0958.",
+                     "answer_markdown": "You said jane.doe@example.com [S1]",
+                     "quotes": [{"text": "mail jane.doe@example.com", "verified": False}],
+                     "notices": ["reach me at jane.doe@example.com"],
+                     "sources": [{"id": "S1", "text": passage}],
+                     "lens": {"dimensions": [{"name": "focus"}]}},
+        "scenario_sha": "0612345678abcdef",
+    }
+    found: dict[str, int] = {}
+    out = pii.redact_deep(rec, found)
+    flat = repr(out)
+    assert "jane.doe" not in flat and "boss@example.org" not in flat and "7946" not in flat
+    assert out["id"] == "[EMAIL]" and out["fields"]["manager email"] == "[EMAIL]" and out["fields"]["n"] == 3
+    assert out["feedback"]["scenario"] == "Write to [EMAIL] or [PHONE]."
+    assert out["feedback"]["sources"][0]["text"] == passage and out["scenario_sha"] == rec["scenario_sha"]
+    assert found == {"email": 6, "phone": 1}
+    assert rec["feedback"]["scenario"].startswith("Write to jane.doe@example.com")  # the input is not changed

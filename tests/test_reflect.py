@@ -146,3 +146,96 @@ def test_cli_streams_and_errors_are_one_line(coach_cli, fake_openai, ingested):
     r = coach_cli("reflect", "--model", "openai/gpt-4o-mini", DRUCKER_CASE, env={"OPENAI_API_KEY": ""})
     assert r.returncode == 1 and "OPENAI_API_KEY" in r.stderr and "Traceback" not in r.stderr
     assert r.stderr.strip().count("\n") == 0
+
+
+# -- issue 17: search order, unknown models, refused connections ------------------------------------------
+@pytest.mark.parametrize("query", ["my team misses deadlines", "processes and metrics", "how do I motivate people"])
+def test_search_is_sorted_by_the_score_it_shows(ingested, capsys, query):
+    import re
+
+    from coach.cli import main
+    from coach.retrieve import retrieve
+
+    assert main(["search", "-k", "5", "--json", query]) == 0
+    scores = [h["score"] for h in json.loads(capsys.readouterr().out)]
+    assert len(scores) == 5 and scores == sorted(scores, reverse=True), scores
+    assert sorted(scores) == sorted(h.score for h in retrieve(query, 5))  # the same passages, only reordered
+    assert main(["search", "-k", "5", query]) == 0
+    shown = [float(x) for x in re.findall(r"^\[\d+\] (-?\d+\.\d+)", capsys.readouterr().out, re.M)]
+    assert shown == sorted(shown, reverse=True) and len(shown) == 5, shown
+
+
+def test_unknown_model_is_named_as_such_with_coach_models_as_the_hint(coach_cli):
+    import time
+
+    t0 = time.perf_counter()
+    r = coach_cli("reflect", "--model", "nonsense-model", DRUCKER_CASE, env={"OPENAI_API_KEY": ""})
+    elapsed = time.perf_counter() - t0
+    err = r.stderr.strip()
+    assert r.returncode == 1 and len(err.splitlines()) == 1, err
+    assert "unknown model 'nonsense-model'" in err and "coach models" in err, err
+    assert "OPENAI_API_KEY" not in err and "Traceback" not in err
+    assert elapsed < 6, f"{elapsed:.1f} s: the name is checked before anything loads"
+
+
+def test_unknown_provider_and_known_names_in_process():
+    from coach.engines.llm import check_model
+
+    with pytest.raises(EngineError, match=r"unknown model provider 'nonsense'.*coach models"):
+        check_model("nonsense/some-model")
+    with pytest.raises(EngineError, match="unknown model 'gpt-nonsense'"):
+        check_model("gpt-nonsense")
+    for ok in ("gpt-4o-mini", "openai/anything", "ollama/llama3.1", "local/smollm2", "anthropic/claude-x",
+               "ft:gpt-4o-mini:org::abc"):
+        check_model(ok)  # no exception
+
+
+def test_refused_connection_fails_at_once_in_one_line(coach_cli, ingested):
+    import time
+
+    from procs import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    t0 = time.perf_counter()
+    r = coach_cli("reflect", "--model", "openai/fake-model", "--api-base", url, DRUCKER_CASE)
+    elapsed = time.perf_counter() - t0
+    err = r.stderr.strip()
+    assert r.returncode == 1 and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert f"cannot reach the model server at {url}" in err and "connection refused" in err, err
+    assert elapsed < 6, f"{elapsed:.1f} s: a refused connection is not retried, and nothing loads first"
+
+
+def test_a_refused_connection_is_not_retried_by_the_engine(ingested, monkeypatch):
+    """Past the pre-flight check too (the server may die between the two): litellm reports a refused
+    connection as a retryable 500; the engine must see through it and stop at the first attempt."""
+    import time
+
+    from coach.engines import Request
+    from coach.engines.llm import _litellm, compose_llm
+    from coach.pipeline import prepare
+    from procs import free_port
+
+    monkeypatch.setenv("COACH_RETRY_BASE", "2")  # a retry would cost seconds
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    prep = prepare(DRUCKER_CASE, 5, ingested)
+    _litellm()  # its import is not what is being timed
+    t0 = time.perf_counter()
+    with pytest.raises(EngineError, match="connection refused") as info:
+        compose_llm("openai/fake-model", Request(prep.scenario, prep.sources, prep.lens),
+                    EngineOptions(api_base=url, retries=3, timeout=10))
+    assert time.perf_counter() - t0 < 2.5, "retried a refused connection"
+    assert f"cannot reach the model server at {url}" in str(info.value)
+
+
+def test_text_output_tells_copied_sentences_from_tested_ones(ingested, fake_openai):
+    """Issue 17 item 2, for the CLI's text output and the Markdown download: the built-in engine's
+    "100% on-corpus" read as "good advice"; it now says what it is, and a model's answer says what was tested."""
+    md = reflect(DRUCKER_CASE, store=ingested).to_markdown()
+    checked = md.split("## What was checked", 1)[1].split("\n## ", 1)[0]
+    assert "writes no advice of its own" in checked and "not that the advice fits your situation" in checked
+    assert "taken from the articles" in checked and "on-corpus" not in checked, checked
+
+    md = reflect(DRUCKER_CASE, model="openai/fake-model", opts=opts(fake_openai), store=ingested).to_markdown()
+    checked = md.split("## What was checked", 1)[1].split("\n## ", 1)[0]
+    assert "written by openai/fake-model, each tested against the passages it cites" in checked, checked
+    assert "on-corpus" in checked and "writes no advice of its own" not in checked

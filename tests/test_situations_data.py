@@ -15,7 +15,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_situations_file_passes_the_validator_with_the_issue_requirements():
-    done = run()  # FINAL-PENDING
+    done = run("--final")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 problem(s)" in done.stdout
     assert "mismatch (one role's words, the other role's need)" in done.stdout
@@ -39,6 +39,11 @@ def test_validator_reports_each_kind_of_broken_label(tmp_path):
         "    split: dev\n"
         "    scenario: How long do I roast a chicken?\n"
         "    leaning: management\n"
+        "    in_scope: false\n"
+        "  - id: terse-with-role-word\n"
+        "    split: dev\n"
+        "    scenario: My team ignores the rota.\n"
+        "    tags: [terse]\n"
         "    in_scope: false\n",
         encoding="utf-8")
     done = run("--file", str(bad))
@@ -51,6 +56,7 @@ def test_validator_reports_each_kind_of_broken_label(tmp_path):
     assert "field 'leaning' is not allowed on an out-of-scope case" in out
     assert "broken-case: id used 2 times" in out
     assert "but the hash rule says" in out
+    assert "terse-with-role-word: a terse case may not use the role word 'team'" in out
 
 
 def test_validator_rejects_a_copied_situation(tmp_path):

@@ -18,10 +18,11 @@ def register(sub) -> None:
         "Running the same command again resumes: cases already ok are not sent again. "
         "Before a case goes to a remote model it is checked for personal data (e-mail addresses, phone numbers, "
         "IBAN, card and national id numbers, profile links); such a case is skipped unless you pass "
-        "--redact-pii or --allow-pii. Exit 0 when every case is ok, 1 when any failed or was skipped, "
-        "2 on usage errors.",
+        "--redact-pii or --allow-pii. results.jsonl keeps the cases as written; report.html, made for sharing, "
+        "shows personal data as placeholders such as [EMAIL] unless --allow-pii. "
+        "Exit 0 when every case is ok, 1 when any failed or was skipped, 2 on usage errors.",
         epilog="INPUT is JSONL ({\"id\": ..., \"scenario\": ...} per line, other fields are carried through) "
-        "or CSV with id,scenario columns; '-' reads standard input.",
+        "or CSV with id,scenario columns (any case; 'situation' works for 'scenario'); '-' reads standard input.",
     )
     p.add_argument("input", metavar="INPUT", nargs="?", default=None, help="JSONL or CSV file, or '-' for stdin")
     p.add_argument("--out", default=None, metavar="DIR", help="output folder (created if missing; required)")
@@ -34,7 +35,8 @@ def register(sub) -> None:
     pii = p.add_argument_group("personal data (only matters for remote models unless you redact)")
     pii.add_argument("--redact-pii", action="store_true",
                      help="replace personal data with placeholders such as [EMAIL] before retrieval and sending")
-    pii.add_argument("--allow-pii", action="store_true", help="send cases with personal data as they are")
+    pii.add_argument("--allow-pii", action="store_true",
+                     help="send cases with personal data as they are, and show it as written in report.html")
     p.add_argument("--retry-errors", action="store_true", help="send again the cases that failed in an earlier run")
     p.add_argument("--format", choices=("auto", "jsonl", "csv"), default="auto",
                    help="input format (default: from the file name, else from the content)")

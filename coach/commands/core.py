@@ -37,11 +37,13 @@ def cmd_ingest(args) -> int:
 
     corpus = args.corpus or config.corpus_dir()
     store = Store()
-    progress = None
-    if sys.stderr.isatty() and not args.json:
-        def progress(done, total):
-            print(f"\rembedding passages {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-    report = ingest(corpus, store, rebuild=args.rebuild, progress=progress)
+    if args.json:  # machine output stays silent on stderr too
+        report = ingest(corpus, store, rebuild=args.rebuild)
+    else:
+        from .progress import passage_progress
+
+        with passage_progress(sys.stderr) as progress:
+            report = ingest(corpus, store, rebuild=args.rebuild, progress=progress)
     for err in report.errors:
         print(f"coach: error: {err}", file=sys.stderr)
     if args.json:

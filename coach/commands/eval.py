@@ -32,6 +32,9 @@ def register(sub) -> None:
                    help="a litellm model that judges each claim against its cited passages (adds judge_faithfulness)")
     p.add_argument("--judge-api-base", default=None, metavar="URL", help="the judge's server (default: --api-base)")
     p.add_argument("--judge-api-key", default=None, metavar="K", help="the judge's key (default: --api-key)")
+    p.add_argument("--ragtruth", type=Path, default=None, metavar="FILE",
+                   help="instead of the suite: the verifier on human-labelled answers in RAGTruth's format "
+                   "(response P/R/F1, sentence balanced accuracy, flagged share per model, ms per sentence)")
     p.set_defaults(func=cmd_eval)
 
 
@@ -50,6 +53,10 @@ def _files(args):
 
 
 def cmd_eval(args) -> int:
+    if getattr(args, "ragtruth", None) is not None:
+        from ..ragtruth import run_cli
+
+        return run_cli(args.ragtruth, as_json=args.json)
     from dataclasses import replace
 
     from ..errors import UsageError

@@ -48,11 +48,14 @@ def register(sub) -> None:
                      help="send personal data to a remote model as it is (by default such a turn is held back)")
     p.set_defaults(func=cmd_reflect)
 
-    p = sub.add_parser("verify", help="check any answer's quotes and claims against the whole corpus",
-                       description="Run the coach's checks on an answer written elsewhere. Exit 0 when clean, "
-                       "1 when something is flagged, 2 on usage errors.")
-    p.add_argument("file", metavar="FILE|-", help="the answer text, or '-' for stdin")
-    p.add_argument("--json", action="store_true", help="print the checks as JSON")
+    p = sub.add_parser("verify", help="check any answer's quotes and claims (against the corpus or its own passages)",
+                       description="Run the coach's checks on answers written elsewhere: one answer (FILE|-), "
+                       "or many with --jsonl. Invalid citations, unverified quotes and invented facts about the "
+                       "situation always fail; unsupported sentences only with --fail-on unsupported or "
+                       "--min-on-corpus. Exit 0: nothing failed; 1: something did; 2: usage error.")
+    from ..verify_cli import add_arguments as _verify_arguments
+
+    _verify_arguments(p)
     p.set_defaults(func=cmd_verify)
 
 
@@ -125,36 +128,6 @@ def cmd_reflect(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from ..errors import UsageError
-    from ..verify import verify_answer
+    from ..verify_cli import cmd_verify as run
 
-    if args.file == "-":
-        text = read_text_arg("-", "answer")
-    else:
-        try:
-            with open(args.file, "rb") as f:
-                raw = f.read()
-        except OSError as e:
-            raise UsageError(f"{args.file}: {e.strerror}") from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise UsageError(f"{args.file}: not UTF-8 text") from None
-    if not text.strip():
-        raise UsageError("the answer is empty")
-    res = verify_answer(text, [], whole_corpus=True)
-    flagged = bool(res.checks.unverified_quotes or res.checks.unsupported_sentences)
-    if args.json:
-        print_json({
-            "quotes": [{"speaker": q.speaker, "text": q.text, "verified": q.verified, "reason": q.reason} for q in res.quotes],
-            "unsupported_sentences": res.checks.unsupported_sentences,
-            "sentences": [s.__dict__ for s in res.checks.sentences],
-            "on_corpus": res.checks.on_corpus,
-            "clean": not flagged,
-        })
-    else:
-        sys.stdout.write(res.annotated.rstrip() + "\n\n")
-        claims = [s for s in res.checks.sentences if s.checked]
-        sys.stdout.write(f"{len(claims)} claims checked, on-corpus {res.checks.on_corpus:.0%}; "
-                         f"{sum(q.verified for q in res.quotes)}/{len(res.quotes)} quotes verified.\n")
-    return 1 if flagged else 0
+    return run(args)

@@ -1,10 +1,12 @@
-"""The built-in engine: feedback assembled from the retrieved passages themselves, no model at all.
+"""The built-in engine: feedback written for this manager from the retrieved passages, no model at all.
 
-Every sentence is either the corpus's own words with their marker, or framing written for this
-project (labels and reflective questions), which the verifier lists as "not a claim". It picks
-what to say by meaning: sentences of the given sources ranked by similarity to the scenario, the
-lens's strongest axes in the corpus's words, a Drucker or Maxwell line only when a given source
-holds it, and next steps from the sources' own descriptions of practice.
+It reads the situation (``coach.situation``: what works, what is going wrong, where the needs sit),
+then, for each need, mirrors the manager's own words back ("You wrote that “…”.": their text, so the
+verifier checks it against the situation) and pairs it with the sentence of the sources that speaks
+to that need, cited. Questions name the manager's own problem; next steps are the sources' own
+descriptions of practice, chosen for each need. A sentence that points back ("This is why…", "Or
+perhaps…") is only ever used together with the sentence before it, and nothing is said unless it is
+close enough to one of this situation's needs: no stock sentence fills every answer.
 """
 from __future__ import annotations
 
@@ -59,23 +61,23 @@ _ENUM = re.compile(r"^(?:[-*+]\s*|\d+[.)]\s+)")
 _DIRECT = re.compile(r"[“\"]|\bsaid\b|\bsays\b|\bclaimed\b")
 
 
-_PRONOUN_START = re.compile(r"^(?:They|It|This|These|That|He|She|Their|Its)\b")
+from ..fragments import DEPENDENT_START as _PRONOUN_START  # noqa: E402  (one definition for engine and eval)
 
 
 def passage_sentences(text: str) -> list[str]:
     """A passage's sentences as a reader needs them: headings apart, enumerations off, and a sentence
     that opens with a pronoun ("They have a playbook…") joined to the one before it."""
     out: list[str] = []
-    joined = False
+    joined = 0
     for line in text.splitlines():
         for sent in split_sentences(line):
             sent = _ENUM.sub("", sent).strip()
-            if out and not joined and _PRONOUN_START.match(sent) and not out[-1].endswith((":", "?")):
+            if out and joined < 2 and _PRONOUN_START.match(sent) and not out[-1].endswith((":", "?")):
                 out[-1] = f"{out[-1]} {sent}"
-                joined = True
+                joined += 1
             else:
                 out.append(sent)
-                joined = False
+                joined = 0
     return out
 
 
@@ -156,46 +158,152 @@ def _quote_line(sources: list[Source]) -> str | None:
     return None
 
 
+MAX_NEEDS = 4
+NEED_MIN = 0.10     # a corpus sentence less similar than this to a need is not offered as speaking to it
+QUOTE_MAX_WORDS = 22
+_TRAIL = re.compile(r"[\s.!?,;:]+$")
+
+
+def _quote(text: str) -> str:
+    """The manager's clause as a quotation: their exact words, cut to a readable length."""
+    ws = _TRAIL.sub("", text.replace("“", "‘").replace("”", "’").replace('"', "'")).split()
+    q = " ".join(ws[:QUOTE_MAX_WORDS])
+    q = q[0].lower() + q[1:] if q[:1].isupper() and not q[:2].isupper() and not q.startswith("I ") else q
+    return f"“{q}”" + ("…" if len(ws) > QUOTE_MAX_WORDS else "")
+
+
+# What the manager wrote is mirrored back only where it is their situation, not a payload: no
+# personal data, markup, links, quotations or named authorities (bait for invented quotes), and no
+# instructions aimed at the coach ("ignore previous instructions", "answer like a pirate").
+_UNSAFE = re.compile(
+    r"[<>{}`|\[\]]|://|www\.|@|\b(?:ignore|instructions?|prompt|system|pretend|role-?play|roleplay|respond|"
+    r"reply|answer|talk like|act as|you are|from now on|print|reveal|output|disregard|override|jailbreak|"
+    r"drucker|maxwell|sinek|covey|welch|quote[ds]?|assistant|chatgpt|"
+    r"pirate|script|html|markdown)\b", re.I)
+
+
+def mirrorable(text: str) -> bool:
+    """May this clause of the manager's text be quoted back to them?"""
+    from ..pii import scan
+
+    return not _UNSAFE.search(text) and not scan(text)
+
+
+def _needs(req: Request):
+    """(clause, is_reply) for what this answer must engage: the reply's needs first on a follow-up."""
+    from ..situation import read
+
+    out = []
+    if req.reply and req.reply.strip():
+        r = read(req.reply.strip())
+        out += [(c, True) for c in (r.needs(MAX_NEEDS) or r.clauses[:1]) if mirrorable(c.text)]
+    r = read(req.scenario)
+    have = {c.text for c, _ in out}
+    out += [(c, False) for c in r.needs(MAX_NEEDS + 2) if mirrorable(c.text) and c.text not in have
+            and not any(c.text in h for h in have)]
+    return out[:MAX_NEEDS], r
+
+
+def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario: str):
+    """For each need, the best sentence of the sources about it (unused by another need)."""
+    import numpy as np
+
+    from ..situation import p_leadership
+    from ..verify import _vectors
+
+    if not cands or not needs:
+        return [None] * len(needs), {}
+    score = {s.id: s.score for s in sources}
+    vecs = np.asarray(_vectors([c[1] for c in cands]), dtype="float32")
+    side = p_leadership(vecs)
+    whole = vecs @ np.asarray(_vectors([scenario])[0], dtype="float32")
+    practice = [bool(_PRACTICE.search(c[1])) for c in cands]
+    sims = {}
+    out, used = [], set()
+    for clause, _ in needs:
+        nv = np.asarray(clause.vec, dtype="float32")
+        cos = vecs @ nv
+        sims[clause.text] = cos
+        agree = [(p >= 0.5) == (clause.p_leadership >= 0.5) for p in side]
+        ranked = sorted(range(len(cands)), key=lambda i: -(cos[i] + 0.4 * whole[i] + 0.15 * score.get(cands[i][0], 0.0)
+                                                            + 0.08 * agree[i] + 0.05 * practice[i]))
+        pick = next((i for i in ranked if cands[i][1] not in used and cos[i] >= NEED_MIN), None)
+        if pick is not None:
+            used.add(cands[pick][1])
+        out.append(pick)
+    return out, sims
+
+
+def _question(clause) -> str | None:
+    from ..lens import lens_for
+
+    dims = lens_for(clause.vec).dimensions
+    for d in dims[:2]:
+        pair = QUESTIONS.get(d.name)
+        if pair:
+            return pair[1] if clause.p_leadership >= 0.5 else pair[0]
+    return None
+
+
 def compose_extractive(req: Request) -> Draft:
     sources = req.sources
-    ranked = _rank(req.scenario, _sentences(sources), sources)
-    lens_lines = _lens_lines(req.lens, sources)
-    used = {ln.split(" [")[0][2:] for ln in lens_lines}
-
-    says, per_source = [], {}
-    for _, sid, sent in ranked:
-        if sent in used or per_source.get(sid, 0) >= 1:
-            continue
-        says.append(f"{sent} [{sid}]")
-        used.add(sent)
-        per_source[sid] = per_source.get(sid, 0) + 1
-        if len(says) == MAX_SAYS:
-            break
-    steps = []
-    for _, sid, sent in ranked:
-        if sent in used or not _PRACTICE.search(sent):
-            continue
-        steps.append(f"- {sent} [{sid}]")
-        used.add(sent)
-        if len(steps) == MAX_STEPS:
-            break
+    needs, reading = _needs(req)
+    cands = _sentences(sources)
+    picks, sims = _pairs(needs, cands, sources, req.scenario)
 
     parts = [f"**Where your situation sits: {LEANING_PHRASE.get(req.lens.leaning, LEANING_PHRASE['both'])}.**"]
-    if lens_lines:
-        parts.append("\n".join(lens_lines))
-    parts.append("**What the corpus says about situations like yours.**")
-    quote = _quote_line(sources)
-    body = " ".join(says[:2])
+    mirror: list[str] = []
+    works = [c for c in reading.works if len(words(c.text)) >= 3 and mirrorable(c.text)][:1]
+    if works and not req.reply:
+        # what works (a strength is not a need), or the setting the manager starts from
+        tail = "" if works[0].neutral else ", and that part is working"
+        mirror.append(f"You wrote that {_quote(works[0].text)}{tail}.")
+    used: set[str] = set()
+    for (clause, is_reply), pick in zip(needs, picks):
+        said = "You replied that" if is_reply else "You wrote that"
+        line = f"{said} {_quote(clause.text)}."
+        if pick is not None:
+            sid, sent = cands[pick]
+            used.add(sent)
+            line += f" {sent} [{sid}]"
+        mirror.append(line)
+    parts.append("**What you describe, and what the articles say about it.**")
+    parts.append("\n\n".join(mirror))
+
+    quote = _quote_line([s for s in sources if s.score >= QUOTE_SOURCE_MIN])
     if quote:
-        body = f"{body}\n\n{quote}" if body else quote
-    if len(says) > 2:
-        body += "\n\n" + " ".join(says[2:])
-    parts.append(body or "The retrieved passages say little that is specific to this situation.")
-    qs = _questions(req.lens)
+        parts.append(quote)
+
+    qs = []
+    for clause, _ in needs:
+        q = _question(clause)
+        if q and q not in {x[1] for x in qs}:
+            qs.append((clause, q))
     if qs:
-        parts.append("**Questions to reflect on.**")
-        parts.append("\n".join(f"- {q}" for q in qs))
+        parts.append("**Questions about your situation.**")
+        parts.append("\n".join(f"- About {_quote(c.text)}: {q[0].lower() + q[1:]}" for c, q in qs))
+
+    steps = []
+    if cands and needs:
+        best_per: list[tuple[float, str, str, object]] = []
+        for n, (sid, sent) in enumerate(cands):
+            if sent in used or not _PRACTICE.search(sent):
+                continue
+            best = max(((float(sims[c.text][n]), c) for c, _ in needs), key=lambda x: x[0])
+            if best[0] >= NEED_MIN:
+                best_per.append((best[0], sid, sent, best[1]))
+        for _, sid, sent, clause in sorted(best_per, key=lambda x: -x[0]):
+            if sent in used:
+                continue
+            steps.append((clause, f"- {sent} [{sid}]"))
+            used.add(sent)
+            if len(steps) == MAX_STEPS:
+                break
     if steps:
-        parts.append("**Next steps the articles describe.**")
-        parts.append("\n".join(steps))
+        focus = list(dict.fromkeys(c.text for c, _ in steps))
+        parts.append(f"**Next steps the articles describe, for {' and '.join(_quote(t) for t in focus[:2])}.**")
+        parts.append("\n".join(line for _, line in steps))
     return Draft(text="\n\n".join(parts) + "\n", model="extractive")
+
+
+QUOTE_SOURCE_MIN = 0.5  # a Drucker or Maxwell line only when its passage is this relevant to the situation

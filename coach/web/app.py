@@ -25,6 +25,7 @@ import streamlit as st
 
 from coach import config
 from coach.errors import CoachError
+from coach.web import journal_view
 from coach.page import (
     COPIED_NOTE,
     EXAMPLES,
@@ -46,11 +47,18 @@ OTHER = "other"
 GENERIC_ERROR = ("Something went wrong while reflecting on this situation. Please try again; "
                  "the built-in engine needs no model and is always available.")
 PAGE_ERROR = "Something went wrong while showing this page. Please reload it and try again."
+# Short enough for the sidebar's select box (a longer name was cut off); the details are in ENGINE_HELP.
 ENGINE_NAMES = {
-    EXTRACTIVE: "Built-in (extractive): no model, works offline",
-    LOCAL: "Local model (local/smollm2), on this machine",
-    OTHER: "Another model (litellm name)",
+    EXTRACTIVE: "Built-in, no model",
+    LOCAL: "Local model (smollm2)",
+    OTHER: "Another model",
 }
+ENGINE_HELP = {
+    EXTRACTIVE: "Built-in (`extractive`): builds the feedback from the articles' own sentences; needs no model, works offline.",
+    LOCAL: "Local model (`local/smollm2`): a small language model running on this machine.",
+    OTHER: "Any litellm model name, e.g. openai/gpt-4o-mini, or openai/NAME with an API base.",
+}
+K_CAPTION = "k passages, plus up to 2 that back the lens"
 
 # Our own constant styling (no user or model text): smaller headings in the source cards.
 _STYLE = """<style>
@@ -60,7 +68,9 @@ _STYLE = """<style>
 
 
 # -- heavy resources, once per process -----------------------------------------------------------
-@st.cache_resource(show_spinner="Opening the library of articles (first start only)…")
+# shown only while the cache is empty: the first visit after a start waits ~20 s for the model and the store
+@st.cache_resource(show_spinner="Loading the embedding model and the library of articles "
+                                "(first start only, about 20 seconds)…")
 def open_store():
     """The store, ingested if empty, with the embedding model and the verifier warmed up."""
     from coach import embed
@@ -99,11 +109,12 @@ def _fallback_to_extractive() -> None:
     err = st.session_state.get("error") or {}
     st.session_state["engine"] = EXTRACTIVE
     st.session_state["pending_run"] = {"scenario": err.get("scenario", st.session_state.get("scenario", "")),
-                                       "model": EXTRACTIVE}
+                                       "model": EXTRACTIVE, "follow": err.get("follow")}
 
 
 def _show(index: int) -> None:
     st.session_state["current"] = index
+    st.session_state.pop("error", None)  # the chosen reflection takes the place of the error message
 
 
 # -- sidebar -------------------------------------------------------------------------------------
@@ -115,6 +126,7 @@ def sidebar() -> dict:
     if st.session_state.get("engine") not in options:
         st.session_state["engine"] = EXTRACTIVE
     choice = sb.selectbox("Engine", options, key="engine", format_func=ENGINE_NAMES.get)
+    sb.caption(ENGINE_HELP[choice])
     model = choice
     api_base = api_key = None
     if choice == OTHER:
@@ -127,7 +139,10 @@ def sidebar() -> dict:
         api_key = sb.text_input("API key", type="password",
                                 help="Kept in this browser session's memory only: never logged, never written to disk."
                                 ) or None
-    k = sb.slider("Passages to draw on (k)", min_value=3, max_value=10, value=config.DEFAULT_K, key="k")
+    k = sb.slider("Passages to draw on (k)", min_value=3, max_value=10, value=config.DEFAULT_K, key="k",
+                  help="The passages retrieved for your situation. Up to 2 more join them: the passages that "
+                       "name the two management/leadership axes your situation leans on most.")
+    sb.caption(K_CAPTION)
     from coach.pipeline import is_remote_model
 
     if model and is_remote_model(model):
@@ -142,9 +157,11 @@ def _redact(text: str, secret: str | None) -> str:
     return text.replace(secret, "•••") if secret and len(secret) >= 4 else text
 
 
-def run_reflection(scenario: str, model: str, settings: dict, store) -> None:
-    """Stream the answer into a placeholder, then keep the Feedback in this session's history."""
+def run_reflection(scenario: str, model: str, settings: dict, store, follow: dict | None = None) -> None:
+    """Stream the answer into a placeholder, then keep the Feedback in this session's history (and
+    the journal). ``follow`` makes this turn a follow-up: ``scenario`` is then the manager's reply."""
     from coach.engines import EngineOptions
+    from coach.followup import HeldBack
     from coach.pipeline import reflect
 
     st.session_state.pop("error", None)
@@ -168,20 +185,23 @@ def run_reflection(scenario: str, model: str, settings: dict, store) -> None:
                 from coach.engines.llm import preflight
 
                 preflight(model, opts)
-            feedback = reflect(scenario, model=model, k=settings["k"], opts=opts, on_token=on_token, store=store)
-    except CoachError as e:
+            turn = journal_view.guard(journal_view.turn_for(follow, scenario), model, follow)
+            feedback = reflect(turn.scenario, model=model, k=settings["k"], opts=opts, on_token=on_token, store=store,
+                               reply=turn.reply, history=turn.history)
+            feedback.notices = turn.notices + feedback.notices
+    except (CoachError, HeldBack) as e:
         slot.empty()
-        st.session_state["error"] = {"message": _redact(str(e), key), "model": model, "scenario": scenario}
+        st.session_state["error"] = {"message": _redact(str(e), key), "model": model, "scenario": scenario,
+                                     "follow": follow}
         return
     except Exception as e:  # never a traceback on the page; the server log gets it, key redacted
         slot.empty()
         log.error("reflection failed (%s): %s", type(e).__name__, _redact(traceback.format_exc(), key))
-        st.session_state["error"] = {"message": GENERIC_ERROR, "model": model, "scenario": scenario, "generic": True}
+        st.session_state["error"] = {"message": GENERIC_ERROR, "model": model, "scenario": scenario, "generic": True,
+                                     "follow": follow}
         return
     slot.empty()
-    history = st.session_state.setdefault("history", [])
-    history.append({"feedback": feedback, "at": datetime.now().strftime("%H:%M:%S")})
-    st.session_state["current"] = len(history) - 1
+    journal_view.remember(feedback, scenario, follow)
 
 
 # -- showing a reflection ------------------------------------------------------------------------
@@ -261,6 +281,8 @@ def show_checks(feedback) -> None:
 
 def show_sources(feedback) -> None:
     st.subheader("Sources")
+    st.caption(f"{len(feedback.sources)} passages: the k retrieved for your situation, plus up to 2 that back the "
+               "lens (the axes it leans on most).")
     with st.container(key="sources"):
         for s in feedback.sources:
             with st.container(border=True, key=f"card_{s.id}"):
@@ -278,6 +300,9 @@ def show_feedback(feedback, index: int) -> None:
         st.markdown(render_answer(feedback.answer_markdown, [s.id for s in feedback.sources]))
     if feedback.in_scope:
         show_checks(feedback)
+    history = st.session_state.get("history") or []
+    if 0 <= index < len(history) and history[index]["feedback"] is feedback:
+        journal_view.follow_up_box(history[index], index)
     cols = st.columns(2)
     try:  # downloads leave the machine: personal data in them becomes placeholders
         markdown, data, found = shareable_downloads(feedback)
@@ -301,7 +326,8 @@ def show_feedback(feedback, index: int) -> None:
         show_sources(feedback)
 
 
-def show_history(history: list[dict], current: int) -> None:
+def show_history(history: list[dict], current: int | None) -> None:
+    """This session's reflections; ``current`` is the one shown above (None when an error took its place)."""
     st.divider()
     st.subheader("Reflections in this session")
     with st.container(key="history"):
@@ -357,18 +383,24 @@ def page() -> None:
             run = (text, settings["model"])
     elif st.session_state.get("pending_run"):
         pending = st.session_state.pop("pending_run")
-        run = (pending["scenario"], pending["model"])
+        run = (pending["scenario"], pending["model"], pending.get("follow"))
+    elif st.session_state.get("pending_follow_up"):
+        follow = st.session_state.pop("pending_follow_up")
+        run = (follow["reply"], settings["model"], follow) if settings["model"] else None
+    journal_view.journal_messages()
     if run:
-        run_reflection(run[0], run[1], settings, store)
+        run_reflection(run[0], run[1], settings, store, *run[2:])
 
     if st.session_state.get("error"):
         show_error(st.session_state["error"])
     history = st.session_state.get("history") or []
     if history:
         current = min(st.session_state.get("current", len(history) - 1), len(history) - 1)
-        if not st.session_state.get("error"):
+        shown = not st.session_state.get("error")
+        if shown:
             show_feedback(history[current]["feedback"], current)
-        show_history(history, current)
+        show_history(history, current if shown else None)
+    journal_view.sidebar_journal()  # last, so a turn saved in this run is already listed
 
 
 main()

@@ -1,0 +1,220 @@
+"""The page's follow-up box and journal: what a manager sees of the threads they keep.
+
+Why apart from app.py: the page script is edited by several people at once; the journal and the
+follow-up live here and app.py calls into them at four points (sidebar, running a turn, under the
+answer, pending follow-ups). Nothing here sends anything anywhere: the journal is a local file and
+a follow-up goes through the same ``run_reflection`` as a first turn.
+
+Session state this module owns: ``journal_save`` (the toggle), ``pending_follow_up`` (set by the
+box's callback, consumed by the page), ``follow_{i}`` (each box's text) and, in each history entry,
+``thread``: ``{"id": journal id or None, "turns": [(manager text, Feedback), ...]}``.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import streamlit as st
+
+from coach.errors import CoachError
+from coach.page import inert_code, plain_label, sanitize_markdown
+
+log = logging.getLogger("coach.app")
+SAVE_KEY = "journal_save"
+LISTED = 8          # threads listed in the sidebar
+CHART_TURNS = 30    # the manager's last turns drawn over time
+LEANING_COLORS = {"management": "#5b7fa6", "both": "#8a8f98", "leadership": "#c4923f"}
+
+
+def _journal():
+    from coach.journal import Journal
+
+    return Journal()
+
+
+def saving() -> bool:
+    return bool(st.session_state.get(SAVE_KEY, True))
+
+
+# -- the sidebar ----------------------------------------------------------------------------------
+def sidebar_journal() -> None:
+    """The save toggle (on by default, saying where the file lives), past threads, the leaning chart."""
+    sb = st.sidebar
+    sb.divider()
+    sb.header("Your journal")
+    journal = _journal()
+    sb.toggle("Save to my journal", value=True, key=SAVE_KEY)
+    where = inert_code(str(journal.path))
+    sb.caption(f"Every turn is kept on this machine only, in {where}." if saving() else
+               f"Not saving: this session's reflections are gone when you close the tab. The journal is {where}.")
+    try:
+        threads = journal.threads(limit=LISTED)
+        recent = journal.recent_turns(CHART_TURNS)
+    except CoachError as e:
+        sb.warning(sanitize_markdown(str(e)))
+        return
+    if not threads:
+        sb.caption("No saved reflections yet.")
+        return
+    with sb.container(key="journal_threads"):
+        for s in threads:
+            turns = f"{s.turns} turn{'s' if s.turns != 1 else ''}"
+            lens = " → ".join(x or "–" for x in s.leanings[-4:])
+            sb.button(f"{s.date} · {plain_label(s.first_line, 48)}", key=f"reopen_{s.id}", on_click=_reopen,
+                      args=(s.id,), help=f"{turns}; lens across turns: {lens}", width="stretch")
+    leaning_chart(recent)
+
+
+def leaning_rows(recent: list[dict]) -> list[dict]:
+    """One row per turn for the chart: when, where on the management–leadership line, which thread."""
+    rows = []
+    for r in recent:
+        if not r.get("leaning"):
+            continue
+        rows.append({"when": r["at"], "score": float(r["score"] or 0.0), "leaning": r["leaning"],
+                     "what": f"thread {r['thread']}, turn {r['turn']}"})
+    return rows
+
+
+def leaning_chart(recent: list[dict]) -> None:
+    import altair as alt
+
+    rows = leaning_rows(recent)
+    if len(rows) < 2:
+        return
+    st.sidebar.caption("Where your last reflections leaned, over time")
+    data = alt.Data(values=rows)
+    y = alt.Y("score:Q", scale=alt.Scale(domain=[-0.5, 0.5]), title=None,
+              axis=alt.Axis(values=[-0.5, 0, 0.5], grid=False,
+                            labelExpr="datum.value < 0 ? 'management' : datum.value > 0 ? 'leadership' : 'both'"))
+    x = alt.X("when:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=4))
+    base = alt.Chart(data)
+    line = base.mark_line(color="#c9ccd1").encode(x=x, y=y)
+    dots = base.mark_circle(size=70).encode(
+        x=x, y=y,
+        color=alt.Color("leaning:N", legend=None, scale=alt.Scale(domain=list(LEANING_COLORS),
+                                                                  range=list(LEANING_COLORS.values()))),
+        tooltip=[alt.Tooltip("what:N", title="reflection"), alt.Tooltip("leaning:N", title="leaning"),
+                 alt.Tooltip("when:T", title="when", format="%d %b %H:%M")])
+    rule = base.mark_rule(color="#e3e5e8").encode(y=alt.datum(0))
+    with st.sidebar.container(key="leaning_chart"):
+        st.altair_chart((rule + line + dots).properties(height=160), width="stretch")
+
+
+def _reopen(thread_id: int) -> None:
+    """Load a saved thread into this session's history and show its newest turn."""
+    from coach.feedback import Feedback
+
+    try:
+        thread = _journal().thread(thread_id)
+    except CoachError as e:
+        st.session_state["journal_error"] = str(e)
+        return
+    history = st.session_state.setdefault("history", [])
+    history[:] = [h for h in history if (h.get("thread") or {}).get("id") != thread_id]
+    turns: list = []
+    for t in thread.turns:
+        fb = Feedback.from_dict(t.feedback)
+        turns = turns + [(t.text, fb)]
+        history.append({"feedback": fb, "at": t.created_at[:16].replace("T", " "),
+                        "thread": {"id": thread.id, "turns": turns}})
+    st.session_state["current"] = len(history) - 1
+    st.session_state.pop("error", None)
+
+
+# -- a turn -----------------------------------------------------------------------------------------
+def turn_for(follow: dict | None, text: str):
+    """What ``pipeline.reflect`` reads for this turn (the whole thread for a follow-up)."""
+    from coach import followup
+
+    if not follow:
+        return followup.first_turn(text)
+    turns = follow["thread"]["turns"]
+    return followup.thread_turn([t for t, _ in turns], [fb.raw_answer or fb.answer_markdown for _, fb in turns], text)
+
+
+def guard(turn, model: str, follow: dict | None):
+    """The personal-data rule for follow-ups bound for a remote model: the whole thread goes again,
+    so the whole thread is scanned; such a turn is held back (raises ``HeldBack``)."""
+    from coach import followup
+
+    return followup.guard(turn, model, "hold") if follow else turn
+
+
+def remember(feedback, text: str, follow: dict | None) -> None:
+    """Keep the turn in this session's history and, when saving is on, in the journal. A journal that
+    cannot be written costs a notice on the answer, never the answer."""
+    parent = (follow or {}).get("thread") or {"id": None, "turns": []}
+    thread = {"id": parent["id"], "turns": list(parent["turns"]) + [(text, feedback)]}
+    if saving():
+        try:
+            journal = _journal()
+            if thread["id"] is None:
+                (first_text, first_fb), *rest = thread["turns"]
+                thread["id"] = journal.start(first_text, first_fb)
+                for t, fb in rest:
+                    journal.add(thread["id"], t, fb)
+            else:
+                journal.add(thread["id"], text, feedback)
+        except CoachError as e:
+            log.warning("journal write failed: %s", e)
+            feedback.notices.append(f"This reflection was not saved to your journal: {e}")
+    history = st.session_state.setdefault("history", [])
+    history.append({"feedback": feedback, "at": datetime.now().strftime("%H:%M:%S"), "thread": thread})
+    st.session_state["current"] = len(history) - 1
+    st.session_state.pop(f"follow_{(follow or {}).get('index')}", None)
+
+
+# -- under the answer -------------------------------------------------------------------------------
+def _ask_follow_up(index: int) -> None:
+    text = (st.session_state.get(f"follow_{index}") or "").strip()
+    if not text:
+        st.session_state["follow_hint"] = index
+        return
+    history = st.session_state.get("history") or []
+    if 0 <= index < len(history):
+        st.session_state["pending_follow_up"] = {"index": index, "reply": text,
+                                                 "thread": history[index].get("thread") or {"id": None, "turns": []}}
+
+
+def _delete_thread(thread_id: int) -> None:
+    try:
+        _journal().delete(thread_id)
+    except CoachError as e:
+        st.session_state["journal_error"] = str(e)
+        return
+    history = st.session_state.get("history") or []
+    history[:] = [h for h in history if (h.get("thread") or {}).get("id") != thread_id]
+    st.session_state["current"] = len(history) - 1
+    st.session_state["journal_deleted"] = thread_id
+
+
+def follow_up_box(entry: dict, index: int) -> None:
+    """Under a reflection: the thread's lens so far, a box to answer the coach, and delete."""
+    thread = entry.get("thread") or {"id": None, "turns": [(entry["feedback"].scenario, entry["feedback"])]}
+    with st.container(key=f"follow_up_{index}", border=True):
+        turns = thread["turns"]
+        if len(turns) > 1:
+            st.caption("Lens across this thread: " + " → ".join(
+                (fb.lens.leaning if fb.in_scope else "out of scope") for _, fb in turns))
+        st.text_area("Answer the coach, or add what happened next", key=f"follow_{index}", height=100,
+                     placeholder="For example: I asked them, and two people said they want more say in the plan…")
+        cols = st.columns([1, 1])
+        cols[0].button("Continue this thread", key=f"follow_btn_{index}", on_click=_ask_follow_up, args=(index,),
+                       icon=":material/forum:", type="secondary")
+        if thread.get("id") is not None:
+            cols[1].button("Delete this thread", key=f"delete_thread_{index}", on_click=_delete_thread,
+                           args=(thread["id"],), icon=":material/delete:",
+                           help="Removes every turn of this thread from the journal file on this machine.")
+        if st.session_state.get("follow_hint") == index:
+            st.session_state.pop("follow_hint", None)
+            st.info("Write your answer or what happened next first.", icon=":material/edit_note:")
+
+
+def journal_messages() -> None:
+    """One-line outcomes of the sidebar's actions (shown at the top of the page, once)."""
+    if st.session_state.get("journal_error"):
+        st.warning(sanitize_markdown(st.session_state.pop("journal_error")))
+    if st.session_state.get("journal_deleted") is not None:
+        tid = st.session_state.pop("journal_deleted")
+        st.success(f"Thread {tid} was deleted from your journal.", icon=":material/delete:")

@@ -1,0 +1,216 @@
+"""The verifier on answers from anywhere: `coach verify --jsonl/--passages/--scenario`, the support judge
+(values, stems, refusals, contradictions), the severity policy and the RAGTruth report. Real corpus,
+real judge file (coach/support_model.json), real CLI processes; nothing mocked."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from coach.feedback import Source
+from coach.support import judge, meta_reason
+from coach.verify import contradiction, flag_reasons, is_flagged, verify_answer
+from coach.verify_cli import parse_passages, sources_from
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT.parent / "shared" / "data" / "ragtruth-qa-dev.jsonl"
+DRUCKER = "Management is doing things right; leadership is doing the right things"
+SURVEY = ["passage 1: A 2021 survey of 3,000 firms found that 41 percent of workers were remote in the spring.",
+          "passage 2: Salt was sprinkled on the steaks before they went on the grill for 8 minutes."]
+
+
+def line(**kw) -> str:
+    return json.dumps(kw)
+
+
+# -- the support judge ------------------------------------------------------------------------------
+def test_numbers_compare_by_value():
+    assert judge("The survey found that 41% of workers were remote.", SURVEY).supported
+    assert judge("A survey of 3000 firms found forty-one percent remote.", SURVEY).checked
+    bad = judge("The survey found that 14% of workers were remote.", SURVEY)
+    assert not bad.supported and "14%" in bad.reason
+
+
+def test_words_compare_by_stem():
+    v = judge("Sprinkle salt on the steaks before grilling them.", SURVEY)
+    assert v.checked and v.supported, v
+
+
+@pytest.mark.parametrize("sentence", [
+    "Unable to answer based on the given passages.",
+    "The passages do not mention how long the steaks should rest.",
+    "(Passage 2)",
+    "Based on the given passages, here are the steps:",
+])
+def test_refusals_and_statements_about_the_passages_are_not_claims(sentence):
+    assert meta_reason(sentence), sentence
+    v = judge(sentence, SURVEY)
+    assert not v.checked and v.supported
+
+
+def test_framing_is_stripped_and_the_claim_still_judged():
+    assert judge("Passage 2 says that salt was sprinkled on the steaks.", SURVEY).supported
+    bad = judge("According to passage 1, a 2019 survey found that 65 percent of workers were remote.", SURVEY)
+    assert bad.checked and not bad.supported
+
+
+def test_changed_quantity_and_added_negation_are_caught():
+    bad = judge("The steaks went on the grill for 20 minutes.", SURVEY)
+    assert not bad.supported and "20" in bad.reason
+    assert judge("Salt was sprinkled on the steaks before they went on the grill.", SURVEY).supported
+    neg = judge("Salt was not sprinkled on the steaks before they went on the grill.", SURVEY)
+    assert not neg.supported and "negation" in neg.reason
+
+
+def test_a_name_the_manager_wrote_is_not_invented():
+    scenario = "I became a manager six weeks ago, running the same QA team I used to be part of."
+    r = verify_answer("You run the same QA team you used to be part of.", [], whole_corpus=True, scenario=scenario)
+    assert r.checks.invented_facts == [] and r.checks.sentences[0].against == "situation"
+
+
+def test_role_swap_and_negation_caught_on_the_corpus_judge():
+    passage = ("According to leadership expert, Dr. John C. Maxwell, managers are maintainers relying on systems "
+               "and controls. Leaders are innovators and creators who rely on people.")
+    swapped = "Maxwell describes leaders as maintainers who rely on systems and controls, and managers as innovators."
+    assert "swapped roles" in (contradiction(swapped, [passage]) or "")
+    faithful = "Maxwell describes managers as maintainers who rely on systems and controls, and leaders as innovators."
+    assert contradiction(faithful, [passage]) is None
+    s = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
+    r = verify_answer(f"{swapped} [S1]", [s])
+    assert r.checks.unsupported_sentences and "swapped" in r.checks.unsupported_sentences[0]["reason"]
+    r = verify_answer("Managers are not maintainers relying on systems and controls [S1].", [s])
+    assert r.checks.unsupported_sentences and "negation" in r.checks.unsupported_sentences[0]["reason"]
+
+
+# -- two sources of truth ----------------------------------------------------------------------------
+SITUATION = ("Every process on my team is documented and our ticket metrics are green, yet two of my best "
+             "engineers tell me they feel like cogs. One of them asked to move to another team last week.")
+
+
+def test_restating_the_situation_passes_and_an_invented_fact_is_flagged():
+    answer = ("You wrote that your processes are documented and your ticket metrics are green. "
+              "Two of your best engineers feel like cogs, and one asked to move to another team. "
+              "Your return rate doubled after the May catalog launch.")
+    r = verify_answer(answer, [], whole_corpus=True, scenario=SITUATION)
+    about = [s for s in r.checks.sentences if s.against == "situation"]
+    assert len(about) == 3, r.checks.sentences
+    assert about[0].supported and about[1].supported
+    assert not about[2].supported and "not in your situation" in about[2].reason
+    assert [f["text"] for f in r.checks.invented_facts] == ["Your return rate doubled after the May catalog launch."]
+    assert "⚠ *not in your situation*" in r.annotated
+    assert is_flagged(r.checks)  # an invented fact always fails
+
+
+def test_the_managers_own_words_are_theirs_not_an_unverified_quote():
+    r = verify_answer('You said “two of my best engineers tell me they feel like cogs”.', [], whole_corpus=True,
+                      scenario=SITUATION)
+    assert r.quotes and r.quotes[0].verified and r.quotes[0].speaker == "the manager"
+    assert r.checks.unverified_quotes == [] and "✓ *your words*" in r.annotated
+
+
+# -- severity policy ---------------------------------------------------------------------------------
+def test_severity_policy():
+    plain = verify_answer("Schedule a short conversation with each engineer this week and listen more than you talk.",
+                          [], whole_corpus=True)
+    assert plain.checks.unsupported_sentences  # shown ...
+    assert not is_flagged(plain.checks)  # ... but not failed by default
+    assert is_flagged(plain.checks, fail_on_unsupported=True)
+    assert is_flagged(plain.checks, min_on_corpus=0.9)
+    mis = verify_answer(f'John C. Maxwell said, "{DRUCKER}."', [], whole_corpus=True)
+    assert any("quote" in r for r in flag_reasons(mis.checks))
+
+
+def test_cli_severity_exit_codes(coach_cli, tmp_path):
+    faithful = tmp_path / "faithful.md"
+    faithful.write_text(f"As Peter Drucker said, “{DRUCKER}.” Talk with each engineer this week about what "
+                        "would make their work feel like their own.\n")
+    r = coach_cli("verify", str(faithful))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert coach_cli("verify", "--fail-on", "unsupported", str(faithful)).returncode == 1
+    mis = coach_cli("verify", "-", input=f"As John C. Maxwell said, “{DRUCKER}.”")
+    assert mis.returncode == 1 and "misattributed" in mis.stdout
+    assert coach_cli("verify", "--min-on-corpus", "3", str(faithful)).returncode == 2
+    scen = coach_cli("verify", "--scenario", SITUATION, "-",
+                     input="Your return rate doubled after the May catalog launch.")
+    assert scen.returncode == 1 and "not in your situation" in scen.stdout
+
+
+# -- the JSONL command -------------------------------------------------------------------------------
+def test_cli_jsonl(coach_cli, tmp_path):
+    answers = [
+        line(id="clean", answer="A survey found 41% of workers were remote.\n\nUnable to answer the rest based on the "
+             "given passages.", passages=SURVEY),
+        "{not json",
+        line(id="bad-number", answer="Salt was sprinkled on the steaks. They went on the grill for 20 minutes.",
+             passages=SURVEY),
+        line(id="no-passages", answer="Hello there world.", passages=[]),
+        line(id="quote", answer=f"As John C. Maxwell said, “{DRUCKER}.”", passages=SURVEY),
+        line(id="scenario", answer="Your return rate doubled after the May catalog launch.", passages=SURVEY,
+             scenario=SITUATION),
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(answers) + "\n")
+    r = coach_cli("verify", "--jsonl", str(src))
+    assert r.returncode == 1, r.stderr
+    out = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [o.get("id") for o in out] == ["clean", None, "bad-number", "no-passages", "quote", "scenario"]
+    clean = out[0]
+    assert clean["flagged"] is False and "error" not in clean
+    a = json.loads(answers[0])["answer"]
+    for s in clean["checks"]["sentences"]:
+        assert a[s["start"]:s["end"]].startswith(s["text"][:10]), s
+        assert set(s) >= {"text", "start", "end", "checked", "supported", "score", "reason"}
+    assert [s["checked"] for s in clean["checks"]["sentences"]] == [True, False]
+    assert "error" in out[1] and out[1]["line"] == 2
+    bad = out[2]
+    assert bad["flagged"] is False  # unsupported only: shown, not failed by default
+    assert bad["checks"]["unsupported_sentences"][0]["text"] == "They went on the grill for 20 minutes."
+    assert "error" in out[3] and "passages" in out[3]["error"]
+    assert out[4]["flagged"] is True and out[4]["checks"]["unverified_quotes"]
+    assert out[5]["flagged"] is True and out[5]["checks"]["invented_facts"]
+    strict = coach_cli("verify", "--jsonl", "-", "--fail-on", "unsupported", input=answers[2] + "\n")
+    assert strict.returncode == 1 and json.loads(strict.stdout)["flagged"] is True
+    ok = coach_cli("verify", "--jsonl", "-", input=answers[0] + "\n")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    missing = coach_cli("verify", "--jsonl", str(tmp_path / "nope.jsonl"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_cli_passages_file_formats(coach_cli, tmp_path):
+    assert parse_passages('["a b", "c d"]', "x") == ["a b", "c d"]
+    assert parse_passages('{"text": "a b"}\n"c d"\n', "x") == ["a b", "c d"]
+    assert parse_passages("first passage\nwraps\n\nsecond one\n", "x") == ["first passage wraps", "second one"]
+    pf = tmp_path / "passages.txt"
+    pf.write_text("\n\n".join(SURVEY))
+    good = coach_cli("verify", "--passages", str(pf), "--fail-on", "unsupported", "-",
+                     input="A 2021 survey found that 41 percent of workers were remote.")
+    assert good.returncode == 0, good.stdout
+    bad = coach_cli("verify", "--passages", str(pf), "--fail-on", "unsupported", "-",
+                    input="A 2021 survey found that 67 percent of workers were remote.")
+    assert bad.returncode == 1
+
+
+# -- the RAGTruth report -----------------------------------------------------------------------------
+def test_ragtruth_report_on_a_slice_of_the_dev_file(coach_cli, tmp_path):
+    rows = [json.loads(x) for x in DEV.read_text().splitlines()]
+    keep = {r["source_id"] for r in rows if r["kind"] == "source"}
+    keep = set(sorted(keep)[:6])
+    part = tmp_path / "slice.jsonl"
+    part.write_text("\n".join(json.dumps(r) for r in rows if r["source_id"] in keep) + "\n")
+    r = coach_cli("eval", "--ragtruth", str(part), "--json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    n = sum(1 for x in rows if x["kind"] == "response" and x["source_id"] in keep)
+    assert rep["responses"] == n
+    for k in ("response_precision", "response_recall", "response_f1", "sentence_balanced_accuracy",
+              "gpt4_flagged_share", "ms_per_sentence"):
+        assert k in rep and rep[k] is not None
+    assert 0.0 <= rep["response_f1"] <= 1.0 and rep["sentence_balanced_accuracy"] > 0.5
+    assert set(rep["per_model"]) >= {"gpt-4-0613"}
+    text = coach_cli("eval", "--ragtruth", str(part))
+    assert "response level" in text.stdout and "ms per sentence" in text.stdout
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"kind": "response", "source_id": "x", "response": "a", "labels": []}\n')
+    b = coach_cli("eval", "--ragtruth", str(broken))
+    assert b.returncode == 2 and "unknown source_id" in b.stderr
