@@ -118,7 +118,7 @@ def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None) ->
     return out
 
 
-BACKING_MIN = 0.15  # an added passage less related than this to the needs and to the text is not shown
+BACKING_MIN = 0.05  # an added passage less related than this to the needs and to the text is not shown
 
 
 def _need_vector(reading, vec):

@@ -196,13 +196,13 @@ def _predict(model: dict, rows: list[Row]) -> list[float]:
 
 
 def _pick_threshold(items, rows, probs, gpt4_cap: float = 0.08) -> float:
-    """The cut with the best response F1 whose GPT-4 flagged share stays within the cap."""
+    """The cut with the best response F1 + sentence balanced accuracy whose GPT-4 flagged share stays within the cap."""
     best = (-1.0, 0.5)
     for t in [i / 100 for i in range(30, 100)]:
         m = metrics(items, rows, [p >= t for p in probs])
         if m["gpt4_flagged_share"] is not None and m["gpt4_flagged_share"] > gpt4_cap:
             continue
-        score = m["response_f1"] + 0.25 * m["sentence_balanced_accuracy"]
+        score = m["response_f1"] + m["sentence_balanced_accuracy"]
         if score > best[0]:
             best = (score, t)
     return best[1]

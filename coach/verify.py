@@ -444,6 +444,13 @@ def _quote_from_situation(text: str, scenario: str | None) -> Quote | None:
     return None
 
 
+def _external_threshold() -> float:
+    """The support score (1 - P(unsupported)) below which ``coach.support`` calls a sentence unsupported."""
+    from .support import load_model
+
+    return round(1 - load_model()["threshold"], 4)
+
+
 # -- the severity policy -------------------------------------------------------------------------
 def flag_reasons(checks: Checks, fail_on_unsupported: bool = False, min_on_corpus: float | None = None) -> list[str]:
     """Why an answer fails as a gate (empty: it passes).
@@ -588,7 +595,8 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
     return VerifyResult(
         checks=Checks(invalid_citations=invalid, unverified_quotes=unverified, unsupported_sentences=unsupported,
                       on_corpus=on_corpus, sentences=checks,
-                      support_threshold=0.5 if external else SUPPORT_THRESHOLD, invented_facts=invented),
+                      support_threshold=_external_threshold() if external else SUPPORT_THRESHOLD,
+                      invented_facts=invented),
         quotes=quotes, annotated=annotated, notices=notices,
     )
 

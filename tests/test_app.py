@@ -712,3 +712,24 @@ def test_a_follow_up_with_personal_data_is_held_back_from_a_remote_model(ingeste
     from coach.journal import Journal
 
     assert [s.turns for s in Journal().threads()] == [1]
+
+
+def test_a_first_situation_with_personal_data_is_held_back_unless_the_manager_chooses(ingested, journal_home,
+                                                                                     fake_openai):
+    """Private by default: the page scans the situation before a remote model sees it; the sidebar says
+    what to do instead (placeholders, or as written), and only then does anything leave the machine."""
+    import json as _json
+
+    situation = JOURNAL_SITUATION + " You can reach Dana at dana.holt@example.com."
+    at = new_app()
+    use_model(at, "openai/fake-model", api_base=fake_openai.url, key="sk-test-pii")
+    assert at.sidebar.radio(key="pii_mode").value == "hold"
+    reflect(at, situation)
+    assert any("personal data found" in e.value and "e-mail" in e.value and "dana.holt" not in e.value
+               for e in at.error), [e.value for e in at.error]
+    assert fake_openai.count == 0                                     # nothing left the machine
+    at.sidebar.radio(key="pii_mode").set_value("redact").run()
+    reflect(at, situation)
+    assert not at.error, [e.value for e in at.error]
+    sent = "\n".join(_json.dumps(b) for b in fake_openai.requests)
+    assert fake_openai.count >= 1 and "dana.holt@example.com" not in sent and "[EMAIL]" in sent

@@ -188,6 +188,41 @@ def test_progress_chunking_leaves_the_unwatched_ingest_alone():
 # --------------------------------------------------------------------------------------------------
 # a real non-editable install, used from another folder
 # --------------------------------------------------------------------------------------------------
+def _package_files() -> list[Path]:
+    """What an installed coach needs: every file of coach/, the corpus and the eval suites (relative to ROOT)."""
+    files = []
+    for top in ("coach", "corpus", "evals"):
+        for f in (ROOT / top).rglob("*"):
+            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
+                files.append(f.relative_to(ROOT))
+    return sorted(files)
+
+
+def _wheel_name(rel: Path) -> str:
+    mapped = {"corpus": "coach/_corpus", "evals": "coach/_evals"}
+    return "/".join([mapped.get(rel.parts[0], rel.parts[0]), *rel.parts[1:]])
+
+
+def test_every_file_of_the_package_is_declared():
+    """Fast, before any wheel is built: a new data file or subpackage must be listed in pyproject.toml,
+    or `pip install .` ships a coach that fails at run time (a fitted model file went missing once)."""
+    import fnmatch
+    import tomllib
+
+    st = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages, data, dirs = set(st["packages"]), st.get("package-data", {}), st.get("package-dir", {})
+    where = {pkg: (ROOT / d) for pkg, d in dirs.items()}
+    undeclared = []
+    for rel in _package_files():
+        parent = ROOT / rel.parent
+        pkg = next((p for p, d in where.items() if d == parent), ".".join(rel.parent.parts))
+        if pkg not in packages:
+            undeclared.append(f"{rel} (package {pkg} is not in [tool.setuptools] packages)")
+        elif rel.suffix != ".py" and not any(fnmatch.fnmatch(rel.name, g) for g in data.get(pkg, [])):
+            undeclared.append(f"{rel} (no package-data pattern of {pkg} matches it)")
+    assert not undeclared, undeclared
+
+
 def _base_python() -> str:
     return shutil.which("python3") or getattr(sys, "_base_executable", sys.executable)
 
@@ -231,6 +266,11 @@ def test_a_wheel_installs_and_runs_from_another_folder(tmp_path):
     assert making.wait(timeout=300) == 0
     wheels = list((tmp_path / "dist").glob("coach-*.whl"))
     assert len(wheels) == 1
+    import zipfile
+
+    shipped = set(zipfile.ZipFile(wheels[0]).namelist())
+    missing = [f for f in _package_files() if _wheel_name(f) not in shipped]
+    assert not missing, f"files of the source tree missing from the wheel: {missing}"
     # the same pip cache as every install here; --no-compile: modules compile when first imported
     _run([venv / "bin" / "python", "-m", "pip", "install", "-qq", "--no-compile", wheels[0]], tmp_path, env,
          timeout=1800)

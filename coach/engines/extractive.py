@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 
-from ..feedback import Lens, Source
+from ..feedback import Source
 from ..text import split_sentences, words
 from . import Draft, Request
 
-MAX_SAYS = 4
 MAX_STEPS = 3
 
 LEANING_PHRASE = {
@@ -64,15 +63,26 @@ _DIRECT = re.compile(r"[“\"]|\bsaid\b|\bsays\b|\bclaimed\b")
 from ..fragments import DEPENDENT_START as _PRONOUN_START  # noqa: E402  (one definition for engine and eval)
 
 
+def _picks_up(prev: str, sent: str) -> bool:
+    """Does ``sent`` open by taking up a word of ``prev`` ("…inspire people to follow them." / "The
+    process of following often requires great change.")? Then it is read with ``prev``."""
+    from ..text import stem
+
+    head = [stem(w) for w in words(sent)[:4] if len(w) >= 5]
+    before = {stem(w) for w in words(prev) if len(w) >= 5}
+    return bool(head) and any(h in before for h in head)
+
+
 def passage_sentences(text: str) -> list[str]:
     """A passage's sentences as a reader needs them: headings apart, enumerations off, and a sentence
     that opens with a pronoun ("They have a playbook…") joined to the one before it."""
     out: list[str] = []
     joined = 0
     for line in text.splitlines():
-        for sent in split_sentences(line):
+        for n, sent in enumerate(split_sentences(line)):
             sent = _ENUM.sub("", sent).strip()
-            if out and joined < 2 and _PRONOUN_START.match(sent) and not out[-1].endswith((":", "?")):
+            if out and joined < 2 and (_PRONOUN_START.match(sent) or (n > 0 and _picks_up(out[-1], sent))) \
+                    and not out[-1].endswith((":", "?")):
                 out[-1] = f"{out[-1]} {sent}"
                 joined += 1
             else:
@@ -90,59 +100,6 @@ def _sentences(sources: list[Source]) -> list[tuple[str, str]]:
                 continue
             out.append((s.id, sent))
     return out
-
-
-SOURCE_WEIGHT = 0.5  # a sentence from a well-retrieved passage beats a lucky match in a weak one
-
-
-def _rank(scenario: str, cands: list[tuple[str, str]], sources: list[Source]) -> list[tuple[float, str, str]]:
-    import numpy as np
-
-    from ..verify import _vectors
-
-    if not cands:
-        return []
-    score = {s.id: s.score for s in sources}
-    vecs = _vectors([scenario] + [c[1] for c in cands])
-    q = np.asarray(vecs[0])
-    return sorted(((float(np.asarray(v) @ q) + SOURCE_WEIGHT * score.get(sid, 0.0), sid, sent)
-                   for v, (sid, sent) in zip(vecs[1:], cands)), reverse=True)
-
-
-def _lens_lines(lens: Lens, sources: list[Source]) -> list[str]:
-    from ..lens import AXES
-
-    anchors = {a.name: a.anchor for a in AXES}
-    by_passage = {s.passage_id: s for s in sources}
-    lines = []
-    for d in lens.dimensions[:3]:
-        src = by_passage.get(d.passage_id)
-        if not src:
-            continue
-        # the axis in the corpus's own words: the sentence of the backing passage that names it
-        anchor = anchors.get(d.name, "").lower()[:40]
-        usable = [x for x in passage_sentences(src.text)
-                  if len(words(x)) >= 6 and not x.endswith((":", "?")) and not _PRONOUN_START.match(x)]
-        sent = next((x for x in usable if anchor and anchor in x.lower()), usable[0] if usable else None)
-        if not sent:
-            continue
-        lines.append(f"- {sent} [{src.id}]")
-        if len(lines) == 2:
-            break
-    return lines
-
-
-def _questions(lens: Lens) -> list[str]:
-    qs = []
-    for d in lens.dimensions[:3]:
-        pair = QUESTIONS.get(d.name)
-        if not pair:
-            continue
-        if lens.leaning == "both" or abs(d.leadership - d.management) < 0.1:
-            qs.append(pair[0] if d.management >= d.leadership else pair[1])
-        else:
-            qs.append(pair[1] if lens.leaning == "leadership" else pair[0])
-    return list(dict.fromkeys(qs))
 
 
 def _quote_line(sources: list[Source]) -> str | None:
@@ -179,7 +136,8 @@ _UNSAFE = re.compile(
     r"[<>{}`|\[\]]|://|www\.|@|\b(?:ignore|instructions?|prompt|system|pretend|role-?play|roleplay|respond|"
     r"reply|answer|talk like|act as|you are|from now on|print|reveal|output|disregard|override|jailbreak|"
     r"drucker|maxwell|sinek|covey|welch|quote[ds]?|assistant|chatgpt|"
-    r"pirate|script|html|markdown)\b", re.I)
+    r"pirate|script|html|markdown|api[ _-]?keys?|passwords?|passwd|tokens?|secrets?|credentials?|"
+    r"environment variables?|env|config\w*)\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", re.I)
 
 
 def mirrorable(text: str) -> bool:

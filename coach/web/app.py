@@ -118,6 +118,10 @@ def _show(index: int) -> None:
 
 
 # -- sidebar -------------------------------------------------------------------------------------
+PII_CHOICES = {"hold": "Hold it back (don't send)", "redact": "Replace it with placeholders",
+               "allow": "Send it as written"}
+
+
 def sidebar() -> dict:
     """The engine settings. The key is returned to the caller and kept nowhere else."""
     sb = st.sidebar
@@ -145,11 +149,15 @@ def sidebar() -> dict:
     sb.caption(K_CAPTION)
     from coach.pipeline import is_remote_model
 
+    pii_mode = "hold"
     if model and is_remote_model(model):
         sb.caption("This engine sends your situation and the passages to that model's server.")
+        pii_mode = sb.radio("Personal data (e-mail, phone, IBAN, …) for this model", list(PII_CHOICES), index=0,
+                            key="pii_mode", format_func=PII_CHOICES.get,
+                            help="Found by a scan before anything is sent. Held back unless you choose otherwise.")
     else:
         sb.caption("Your situation stays on this machine.")
-    return {"model": model, "api_base": api_base, "api_key": api_key, "k": int(k)}
+    return {"model": model, "api_base": api_base, "api_key": api_key, "k": int(k), "pii_mode": pii_mode}
 
 
 # -- running a reflection ------------------------------------------------------------------------
@@ -185,7 +193,7 @@ def run_reflection(scenario: str, model: str, settings: dict, store, follow: dic
                 from coach.engines.llm import preflight
 
                 preflight(model, opts)
-            turn = journal_view.guard(journal_view.turn_for(follow, scenario), model, follow)
+            turn = journal_view.guard(journal_view.turn_for(follow, scenario), model, settings.get("pii_mode", "hold"))
             feedback = reflect(turn.scenario, model=model, k=settings["k"], opts=opts, on_token=on_token, store=store,
                                reply=turn.reply, history=turn.history)
             feedback.notices = turn.notices + feedback.notices

@@ -22,6 +22,7 @@ from .files import checked_path, file_key
 
 PROBE_TOKENS = 4
 CACHE_NAME = "local-model-probe.json"
+CACHE_ENTRIES = 8
 
 
 def _cpu_flags() -> str:
@@ -82,22 +83,28 @@ def run_probe() -> dict[str, Any]:
 
 
 def runs_here(refresh: bool = False) -> dict[str, Any]:
-    """The probe's result for this build on this machine, from the cache when the identity matches."""
+    """The probe's result for this build on this machine, from the cache when the identity matches.
+
+    The cache holds the last few identities (a venv with two model files, a test that injects a fault),
+    so switching back and forth does not probe again each time."""
     ident = build_identity()
     path = _cache_path()
-    if not refresh:
-        try:
-            cached = json.loads(path.read_text())
-            if cached.get("identity") == ident:
-                return {**cached, "cached": True}
-        except (OSError, ValueError):
-            pass
-    result = {**run_probe(), "identity": ident}
+    try:
+        cache = json.loads(path.read_text())
+        cache = cache if isinstance(cache, dict) else {}
+    except (OSError, ValueError):
+        cache = {}
+    if not refresh and isinstance(cache.get(ident), dict):
+        return {**cache[ident], "identity": ident, "cached": True}
+    result = run_probe()
+    cache.pop(ident, None)
+    cache[ident] = result
+    cache = dict(list(cache.items())[-CACHE_ENTRIES:])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result))
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(cache))
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only data folder: the answer is still right, just not remembered
-    return {**result, "cached": False}
+    return {**result, "identity": ident, "cached": False}
