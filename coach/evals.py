@@ -914,6 +914,11 @@ def format_table(run: EvalRun) -> str:
     n_def = len(run.defects)
     out = [f"coach eval: {len(run.suite.cases)} cases (k={run.suite.k}), {n_def} seeded-defect answers, "
            f"{run.duration_s:.1f}s  [{run.suite.path}]", ""] + lines
+    for r in run.models:  # an engine that could not answer is said first, in one line, not only case by case
+        errors = [c.error for c in run.cases if c.model == r.model and c.error]
+        if errors:
+            out += ["", f"ENGINE FAILED: {r.model} could not answer {len(errors)} of "
+                        f"{sum(c.model == r.model for c in run.cases)} cases: {errors[0]}"]
     failing = [c for c in run.cases if not c.passed]
     if failing:
         out += ["", f"failing cases ({len(failing)} of {len(run.cases)}):"]

@@ -171,6 +171,11 @@ def report(path: Path, model_path: Path = MODEL_PATH) -> dict:
 # ------------------------------------------------------------------------------------------------
 # training
 # ------------------------------------------------------------------------------------------------
+# L2 strength of the logistic regression: 0.1 beat 1.0 under group cross-validation once the
+# alignment features (several of them correlated with recall) were added (AUC 0.890 vs 0.888).
+C_REG = 0.1
+
+
 def _fit(X, y):
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -178,7 +183,7 @@ def _fit(X, y):
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+    clf = LogisticRegression(C=C_REG, class_weight="balanced", max_iter=3000)
     clf.fit((X - mean) / scale, y)
     return {"features": list(FEATURES), "coef": [round(float(c), 6) for c in clf.coef_[0]],
             "intercept": round(float(clf.intercept_[0]), 6), "mean": [round(float(m), 6) for m in mean],

@@ -172,27 +172,38 @@ def clauses(text: str) -> list[Clause]:
 
 
 # ------------------------------------------------------------------------------------------------
-# the side of a need: a logistic model over MiniLM embeddings
+# the side of a need (a logistic model over MiniLM embeddings of one clause), then the leaning of the
+# situation (a 3-class logistic model over what the needs' sides add up to); both in need_model.json,
+# trained by ``python -m coach.need_train --train`` (dev split + evals/cases.yaml, never the test split)
 # ------------------------------------------------------------------------------------------------
+LEANINGS = ("both", "leadership", "management")
+
+
 @lru_cache(maxsize=1)
-def _model() -> tuple[object, float]:
+def _model() -> dict:
     import numpy as np
 
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    return np.asarray(data["coef"], dtype="float32"), float(data["intercept"])
+    out = {"coef": np.asarray(data["coef"], dtype="float32"), "intercept": float(data["intercept"])}
+    case = data.get("case")
+    if case:
+        out["case"] = (list(case["classes"]), np.asarray(case["coef"], dtype="float64"),
+                       np.asarray(case["intercept"], dtype="float64"))
+    return out
 
 
-def p_leadership(vecs) -> list[float]:
+def p_leadership(vecs, model: dict | None = None) -> list[float]:
     """P(the need is a leadership need) for each embedded clause."""
     import numpy as np
 
-    coef, b = _model()
-    z = np.asarray(vecs, dtype="float32") @ coef + b
+    m = model or _model()
+    z = np.asarray(vecs, dtype="float32") @ m["coef"] + m["intercept"]
     return [float(x) for x in 1 / (1 + np.exp(-z))]
 
 
 def decide(ps: list[float], margin: float = BOTH_MARGIN, strong: float = SPLIT_STRONG) -> tuple[str, float]:
-    """The leaning from the needs' probabilities: where the mass is, or both."""
+    """The leaning from the needs' probabilities alone, by hand-set margins (the fallback when the
+    model file holds no case-level model; 5-fold CV on dev: 0.62)."""
     if not ps:
         return "both", 0.0
     score = sum(ps) / len(ps) - 0.5
@@ -203,21 +214,70 @@ def decide(ps: list[float], margin: float = BOTH_MARGIN, strong: float = SPLIT_S
     return ("leadership" if score > 0 else "management"), round(score, 4)
 
 
-def read_many(texts: list[str]) -> list[Reading]:
-    """Read every situation, embedding all their clauses in one pass."""
+def vocabulary_score(scenario_vec) -> float:
+    """Whose words the whole text uses: mean over the lens's axes of cos(leadership pole) minus
+    cos(management pole), x10. The case model learns how much the *opposite* of this matters."""
+    import numpy as np
+
+    from .lens import _pole_vectors
+
+    v = np.asarray(scenario_vec, dtype="float32")
+    poles, _ = _pole_vectors()
+    return float(np.mean([float(v @ l - v @ m) for m, l in poles]) * 10)
+
+
+def _logit(ps) -> "object":
+    import numpy as np
+
+    p = np.clip(np.asarray(ps, dtype="float64"), 1e-3, 1 - 1e-3)
+    return np.log(p / (1 - p))
+
+
+def case_features(problem_ps: list[float], works_ps: list[float], vocab: float):
+    """What the leaning is decided from: the needs' sides (mean, strongest each way, spread), the
+    side of what already works, and the text's vocabulary."""
+    import numpy as np
+
+    L = _logit(problem_ps or [0.5])
+    W = _logit(works_ps or [0.5])
+    return np.array([L.mean(), L.max(), L.min(), np.abs(L).mean(), W.mean(), vocab, len(problem_ps), L.std()])
+
+
+def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, model: dict | None = None) -> tuple[str, float]:
+    """The leaning of a situation: the case model's most probable class (``decide`` without one)."""
+    import numpy as np
+
+    m = model or _model()
+    score = round(sum(problem_ps) / len(problem_ps) - 0.5, 4) if problem_ps else 0.0
+    if "case" not in m:
+        return decide(problem_ps)[0], score
+    classes, W, b = m["case"]
+    z = W @ case_features(problem_ps, works_ps, vocab) + b
+    return classes[int(np.argmax(z))], score
+
+
+def read_many(texts: list[str], vectors=None) -> list[Reading]:
+    """Read every situation, embedding all their clauses (and the texts, unless given) in one pass."""
+    import numpy as np
+
     from . import embed
 
     per = [clauses(t) for t in texts]
     flat = [c.text for cs in per for c in cs]
-    vecs = embed.encode_array(flat) if flat else []
+    if vectors is None:
+        allv = embed.encode_array(list(texts) + flat)
+        svecs, vecs = allv[:len(texts)], allv[len(texts):]
+    else:
+        svecs, vecs = np.asarray(vectors, dtype="float32"), (embed.encode_array(flat) if flat else [])
     ps = p_leadership(vecs) if flat else []
     out, i = [], 0
-    for text, cs in zip(texts, per):
+    for text, cs, sv in zip(texts, per, svecs):
         for c in cs:
             c.p_leadership = ps[i]
             c.vec = vecs[i]
             i += 1
-        leaning, score = decide([c.p_leadership for c in cs if c.problem])
+        leaning, score = decide_case([c.p_leadership for c in cs if c.problem],
+                                     [c.p_leadership for c in cs if not c.problem], vocabulary_score(sv))
         out.append(Reading(cs, leaning, score, [s for s in split_sentences(text)]))
     return out
 
@@ -228,9 +288,6 @@ def read(text: str) -> Reading:
     return read_many([text])[0]
 
 
-# ------------------------------------------------------------------------------------------------
-# training (offline, on the dev split only)
-# ------------------------------------------------------------------------------------------------
 def training_cases(situations: str = "evals/situations.yaml", cases: str = "evals/cases.yaml") -> list[dict]:
     """Labelled situations allowed for tuning: ``split: dev`` of the new set and the old labelled ones."""
     import yaml
@@ -238,115 +295,27 @@ def training_cases(situations: str = "evals/situations.yaml", cases: str = "eval
     out = []
     if Path(situations).exists():
         for c in yaml.safe_load(open(situations, encoding="utf-8"))["cases"]:
-            if c.get("split") == "dev" and c.get("leaning"):
-                out.append({"id": c["id"], "scenario": c["scenario"], "leaning": c["leaning"],
-                            "needs": c.get("needs") or []})
+            if c.get("split") == "dev" and c.get("leaning") and c.get("in_scope", True):
+                out.append({"id": c["id"], "src": "dev", "scenario": c["scenario"], "leaning": c["leaning"],
+                            "needs": c.get("needs") or [], "passages": list(c.get("passages") or [])})
     for c in yaml.safe_load(open(cases, encoding="utf-8"))["cases"]:
-        lean = (c.get("expect") or {}).get("leaning")
-        if lean:
-            out.append({"id": c["id"], "scenario": c["scenario"], "leaning": lean, "needs": []})
+        e = c.get("expect") or {}
+        if e.get("leaning"):
+            pc = e.get("passage_contains") or []
+            out.append({"id": c["id"], "src": "old", "scenario": c["scenario"], "leaning": e["leaning"], "needs": [],
+                        "passages": [pc] if isinstance(pc, str) else list(pc)})
     return out
 
 
-def _examples(cases: list[dict]) -> tuple[list[str], list[int]]:
-    """(text, 1 = leadership need) for the problem clauses and labelled needs of one-sided cases."""
-    X, y = [], []
-    for c in cases:
-        if c["leaning"] == "both":
-            continue
-        lab = int(c["leaning"] == "leadership")
-        for cl in clauses(c["scenario"]):
-            if cl.problem:
-                X.append(cl.text), y.append(lab)
-        for n in c["needs"]:
-            X.append(n), y.append(lab)
-    return X, y
-
-
-def fit(cases: list[dict], C: float = 1.0):
-    from sklearn.linear_model import LogisticRegression
-
-    from . import embed
-
-    X, y = _examples(cases)
-    clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
-    clf.fit(embed.encode_array(X), y)
-    return clf
-
-
-def cross_validate(cases: list[dict], folds: int = 5, C: float = 1.0, margin: float = BOTH_MARGIN,
-                   strong: float = SPLIT_STRONG) -> float:
-    """Leaning agreement with the model trained on the other folds (case-level folds)."""
-    import numpy as np
-
-    from . import embed
-
-    hits = 0
-    for f in range(folds):
-        train = [c for n, c in enumerate(cases) if n % folds != f]
-        test = [c for n, c in enumerate(cases) if n % folds == f]
-        clf = fit(train, C)
-        for c in test:
-            cs = [cl for cl in clauses(c["scenario"]) if cl.problem]
-            ps = list(clf.predict_proba(embed.encode_array([cl.text for cl in cs]))[:, 1]) if cs else []
-            hits += decide(ps, margin, strong)[0] == c["leaning"]
-    return hits / max(1, len(cases))
-
-
-def train_and_save(C: float = 3.0) -> dict:
-    cases = training_cases()
-    clf = fit(cases, C)
-    MODEL_PATH.write_text(json.dumps({
-        "about": "P(leadership need) of a problem clause: logistic regression on all-MiniLM-L6-v2 embeddings, "
-                 "trained by `python -m coach.situation --train` on evals/situations.yaml split=dev and the "
-                 "labelled situations of evals/cases.yaml (never the test split)",
-        "n_cases": len(cases), "C": C,
-        "coef": [round(float(x), 6) for x in clf.coef_[0]], "intercept": round(float(clf.intercept_[0]), 6),
-    }) + "\n", encoding="utf-8")
-    _model.cache_clear()
-    return {"cases": len(cases), "examples": len(_examples(cases)[0])}
-
-
-if __name__ == "__main__":  # python -m coach.situation --train | --cv
-    import sys
-
-    if "--cv" in sys.argv:
-        cs = training_cases()
-        for C in (0.3, 1.0, 3.0):
-            print(C, round(cross_validate(cs, C=C), 4), len(cs))
-    if "--train" in sys.argv:
-        print(train_and_save())
-
-
 # ------------------------------------------------------------------------------------------------
-# which passages a situation needs: the corpus's framework passages are abstract ("Leadership is
-# about getting results through people") and rarely resemble a manager's words, so similarity alone
-# misses them; a one-vs-rest logistic model per passage, over (situation, needs) embeddings, learned
-# from the labelled needed passages of the dev split and evals/cases.yaml, proposes them.
+# which passages a situation needs. The labelled needed passages are mostly the corpus's abstract
+# framework passages ("Leadership is about getting results through people"), which rarely resemble a
+# manager's words, so similarity alone finds a third of them. The sources are instead ranked by one
+# small general model over (situation, passage) pairs (need_passages.json): similarity to the text and
+# to each need, the passage's side on the lens's axes times the needs' side, how often the passage
+# answered labelled situations (overall and for the predicted leaning), and whether retrieval found it.
 # ------------------------------------------------------------------------------------------------
 PASSAGE_MODEL_PATH = Path(__file__).with_name("need_passages.json")
-
-
-def situation_features(scenario_vec, reading: "Reading"):
-    import numpy as np
-
-    s = np.asarray(scenario_vec, dtype="float32")
-    vs = [c.vec for c in reading.problems if c.vec is not None]
-    p = np.mean(np.asarray(vs, dtype="float32"), axis=0) if vs else s
-    return np.concatenate([s, p])
-
-
-@lru_cache(maxsize=1)
-def _passage_model():
-    import numpy as np
-
-    if not PASSAGE_MODEL_PATH.exists():
-        return [], None, None
-    data = json.loads(PASSAGE_MODEL_PATH.read_text(encoding="utf-8"))
-    keys = [m["passage"] for m in data["models"]]
-    W = np.asarray([m["coef"] for m in data["models"]], dtype="float32")
-    b = np.asarray([m["intercept"] for m in data["models"]], dtype="float32")
-    return keys, W, b
 
 
 def passage_key(text: str) -> str:
@@ -355,62 +324,63 @@ def passage_key(text: str) -> str:
     return normalize(text)[:80]
 
 
-def needed_passages(scenario_vec, reading: "Reading", limit: int = 2, min_p: float = 0.2) -> list[tuple[str, float]]:
-    """(passage key, probability) of the framework passages this situation most likely needs."""
+def passage_sides(pvecs):
+    """Each passage's side on the lens's axes (leadership minus management), standardised over the corpus."""
     import numpy as np
 
-    keys, W, b = _passage_model()
-    if not keys:
-        return []
-    z = W @ situation_features(scenario_vec, reading) + b
-    p = 1 / (1 + np.exp(-z))
-    order = np.argsort(-p)[:limit]
-    return [(keys[i], float(p[i])) for i in order if p[i] >= min_p]
+    from .lens import _pole_vectors
+
+    poles, _ = _pole_vectors()
+    P = np.asarray(pvecs, dtype="float32")
+    side = np.mean([P @ l - P @ m for m, l in poles], axis=0)
+    return (side - side.mean()) / (side.std() or 1.0)
 
 
-def train_passages(C: float = 3.0) -> dict:
-    """Fit and save the per-passage models (dev split + evals/cases.yaml labels only)."""
-    import yaml
-    from sklearn.linear_model import LogisticRegression
-
-    from . import config
-    from .corpus import load_corpus
-    from .passages import split_document
-    from .text import normalize
-
-    docs, _ = load_corpus(config.corpus_dir())
-    passages = [p for d in docs for p in split_document(d)]
-    cases = []
-    for c in yaml.safe_load(open("evals/situations.yaml", encoding="utf-8"))["cases"]:
-        if c.get("split") == "dev" and c.get("in_scope", True) and c.get("passages"):
-            cases.append((c["scenario"], list(c["passages"])))
-    for c in yaml.safe_load(open("evals/cases.yaml", encoding="utf-8"))["cases"]:
-        pc = (c.get("expect") or {}).get("passage_contains")
-        if pc:
-            cases.append((c["scenario"], [pc] if isinstance(pc, str) else list(pc)))
-    readings = read_many([s for s, _ in cases])
-    from . import embed
-
-    svecs = embed.encode_array([s for s, _ in cases])
+def pair_features(scenario_vec, reading: "Reading", pvecs, sides, in_hits, prior, side_prior):
+    """One row per passage: the features the source ranker scores (see the section comment)."""
     import numpy as np
 
-    X = np.asarray([situation_features(v, r) for v, r in zip(svecs, readings)])
-    models = []
-    for p in passages:
-        y = [int(any(normalize(x) in normalize(p.text) for x in want)) for _, want in cases]
-        if sum(y) < 2:
-            continue
-        clf = LogisticRegression(C=C, max_iter=2000).fit(X, y)
-        models.append({"passage": passage_key(p.text), "n": sum(y),
-                       "coef": [round(float(x), 4) for x in clf.coef_[0]], "intercept": round(float(clf.intercept_[0]), 4)})
-    PASSAGE_MODEL_PATH.write_text(json.dumps({
-        "about": "P(a situation needs this passage): one-vs-rest logistic regression on [situation, mean of its problem "
-                 "clauses] all-MiniLM-L6-v2 embeddings; `python -m coach.situation --train-passages`; trained on "
-                 "evals/situations.yaml split=dev and evals/cases.yaml only", "C": C, "cases": len(cases),
-        "models": models}) + "\n", encoding="utf-8")
-    _passage_model.cache_clear()
-    return {"cases": len(cases), "passages": len(models)}
+    P = np.asarray(pvecs, dtype="float32")
+    s = np.asarray(scenario_vec, dtype="float32")
+    probs = [c for c in reading.problems if c.vec is not None]
+    cl = np.asarray([c.vec for c in probs], dtype="float32") if probs else s[None]
+    sims = cl @ P.T
+    L = _logit([c.p_leadership for c in probs] or [0.5])
+    mx, mn = float(np.max(1 / (1 + np.exp(-L)))), float(np.min(1 / (1 + np.exp(-L))))
+    return np.column_stack([P @ s, sims.max(axis=0), sims.mean(axis=0), sides * float(L.mean()), sides * (mx - .5),
+                            sides * (mn - .5), np.abs(sides), prior, in_hits, side_prior])
 
 
-if __name__ == "__main__" and "--train-passages" in __import__("sys").argv:
-    print(train_passages())
+@lru_cache(maxsize=1)
+def _passage_model():
+    if not PASSAGE_MODEL_PATH.exists():
+        return None
+    return json.loads(PASSAGE_MODEL_PATH.read_text(encoding="utf-8"))
+
+
+def prior_vectors(keys: list[str], model: dict):
+    """log(1 + times each passage answered a labelled situation), overall and per leaning."""
+    import numpy as np
+
+    prior = np.log1p(np.asarray([model["prior"].get(k, 0) for k in keys], dtype="float64"))
+    side = {L: np.log1p(np.asarray([model["side_prior"].get(L, {}).get(k, 0) for k in keys], dtype="float64"))
+            for L in LEANINGS}
+    return prior, side
+
+
+def rank_sources(scenario_vec, reading: "Reading", pvecs, keys: list[str], hit_pos: list[int], n: int,
+                 model: dict | None = None, sides=None) -> list[int]:
+    """Positions of the ``n`` passages this situation most likely needs (the retrieval hits in their
+    own order when no model is saved)."""
+    import numpy as np
+
+    m = model or _passage_model()
+    if not m:
+        return list(hit_pos)[:n]
+    sides = passage_sides(pvecs) if sides is None else sides
+    in_hits = np.zeros(len(keys))
+    in_hits[list(hit_pos)] = 1.0
+    prior, side = prior_vectors(keys, m)
+    F = pair_features(scenario_vec, reading, pvecs, sides, in_hits, prior, side[reading.leaning])
+    z = F @ np.asarray(m["coef"], dtype="float64") + float(m["intercept"])
+    return [int(i) for i in np.argsort(-z, kind="stable")[:n]]

@@ -82,7 +82,9 @@ _LIST = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 FEATURES = ("recall", "novel", "local", "bigram", "num_novel", "num_elsewhere", "name_novel", "name_elsewhere",
             "neg_mismatch", "disorder", "length", "advice", "list_item", "framed", "long_novel",
-            "swap", "changed", "neg_added")
+            "swap", "changed", "neg_added",
+            # alignment (round 2): IDF over the passages' own sentences, the single best sentence, word runs
+            "idf_recall", "idf_novel", "single", "run_best", "run_any", "n_words", "novel_share")
 
 
 _LABEL = re.compile(r"^\s*(?:step\s*\d+\s*[:.-]\s*|[^:.!?]{1,40}:\s+(?=\S))", re.I)
@@ -163,6 +165,7 @@ class _Passages:
     every_word: frozenset  # short words and stop words included: "QA", "US" are names too
     bigrams: frozenset
     values: list[float]
+    df: dict  # stem -> how many passage sentences hold it (IDF of a word within these passages)
 
 
 @lru_cache(maxsize=512)
@@ -188,7 +191,24 @@ def _prepare(passages: tuple[str, ...]) -> _Passages:
     union = frozenset(s for w in windows for s in w.stems)
     values = [v for p in passages for _, v in number_values(_PASSAGE_LABEL.sub("", p))]
     every = frozenset(stem(w) for p in passages for w in words(p))
-    return _Passages(windows, singles, union, every, frozenset(bigrams), values)
+    df: dict[str, int] = {}
+    for w in singles:
+        for x in w.stem_set:
+            df[x] = df.get(x, 0) + 1
+    return _Passages(windows, singles, union, every, frozenset(bigrams), values, df)
+
+
+def _longest_run(a: list[str], b: list[str]) -> int:
+    """Longest run of content words the two texts share in the same order (a copied clause)."""
+    best, prev = 0, [0] * (len(b) + 1)
+    for x in a:
+        cur = [0] * (len(b) + 1)
+        for j, z in enumerate(b, 1):
+            if x == z:
+                cur[j] = prev[j - 1] + 1
+                best = max(best, cur[j])
+        prev = cur
+    return best
 
 
 def _discordance(order_s: list[str], window: list[str]) -> float:
@@ -283,8 +303,31 @@ def features(sentence: str, passages: list[str], raw: str | None = None) -> tupl
         "advice": float(len(_ADVICE.findall(core)) > 0), "list_item": float(bool(_LIST.match(raw if raw is not None else sentence))),
         "framed": float(framed), "long_novel": math.log1p(sum(len(w) >= 7 for w in novel)),
         "swap": float(swapped), "changed": changed, "neg_added": neg_added,
+        **_alignment(cw, cset, prep, one, one_local, core),
     }
     return feats, problems
+
+
+def _alignment(cw: list[str], cset: set, prep: _Passages, one: _Window | None, one_local: float,
+               core: str) -> dict[str, float]:
+    """How the sentence lines up with the passages beyond plain word recall: words weighted by how rare
+    they are in these passages (a rare word from nowhere weighs more than "help"), the one passage
+    sentence that covers most of it, and the longest run of words copied in order."""
+    if not cw:
+        return {"idf_recall": 1.0, "idf_novel": 0.0, "single": 1.0, "run_best": 1.0, "run_any": 1.0,
+                "n_words": 0.0, "novel_share": 0.0}
+    n_sent = len(prep.singles)
+    idf = {w: math.log((n_sent + 1) / (prep.df.get(w, 0) + 0.5)) for w in cset}
+    total = sum(idf.values()) or 1.0
+    return {
+        "idf_recall": sum(v for w, v in idf.items() if w in prep.df) / total,
+        "idf_novel": sum(v for w, v in idf.items() if w not in prep.df),
+        "single": max(one_local, 0.0),
+        "run_best": _longest_run(cw, one.stems) / len(cw) if one is not None else 0.0,
+        "run_any": max((_longest_run(cw, w.stems) for w in prep.singles), default=0) / len(cw),
+        "n_words": math.log1p(len(words(core))),
+        "novel_share": len(cset - prep.df.keys()) / len(cset),
+    }
 
 
 @dataclass

@@ -164,3 +164,23 @@ def test_constant_vectors_are_cached_on_disk_and_reused(tmp_path, monkeypatch):
     assert again.shape == (2, embed.DIM)
     embed.encode_cached(texts[:1])  # other texts miss the cache and are embedded
     assert calls == [texts[:1]]
+
+
+def test_memo_answers_repeated_texts_without_the_model(monkeypatch):
+    """A case embeds its situation for retrieval and again for verification: the second time (and
+    any built-in heading every answer repeats) comes from memory, identical; off, the model runs."""
+    from coach import embed
+
+    model = embed._load_fast()
+    seen: list[list[str]] = []
+    real = model.encode
+    monkeypatch.setattr(model, "encode", lambda texts: seen.append(list(texts)) or real(texts))
+    embed._memo.clear()
+    texts = ["Nobody on my team speaks up in meetings any more.", "Questions to reflect on."]
+    first = embed.encode_array(texts, backend="numpy")
+    again = embed.encode_array([texts[1], texts[0], texts[1]], backend="numpy")
+    assert seen == [texts]
+    assert np.array_equal(again, first[[1, 0, 1]])
+    monkeypatch.setattr(embed, "MEMO", False)
+    off = embed.encode_array(texts, backend="numpy")
+    assert len(seen) == 2 and (off * first).sum(1).min() >= 0.99999

@@ -337,3 +337,40 @@ def _healthy(port: int) -> bool:
             return r.status == 200 and r.read().strip() == b"ok"
     except OSError:
         return False
+
+
+def test_the_first_visit_sees_a_loading_message_not_a_blank_page(tmp_path):
+    """A fresh server with an empty store, in Debian's Chromium: the loading message is on screen
+    while the model and the store load, and the page becomes usable after it."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = "/usr/bin/chromium"
+    assert Path(chromium).exists(), f"{chromium} is missing: run `make chromium`"
+    port = _free_port()
+    env = dict(os.environ, COACH_DATA_DIR=str(tmp_path / "data"))
+    app = subprocess.Popen([sys.executable, "-m", "coach.cli", "app", "--port", str(port)], cwd=str(tmp_path),
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not _healthy(port):
+            assert app.poll() is None and time.monotonic() < deadline, "the page never answered its health check"
+            time.sleep(0.25)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, headless=True, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"])
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.get_by_text("Loading the embedding model", exact=False).wait_for(timeout=60_000)
+                page.get_by_text("What is happening?").wait_for(timeout=300_000)
+                assert page.get_by_text("Loading the embedding model", exact=False).count() == 0
+            finally:
+                browser.close()
+    finally:
+        app.terminate()
+        try:
+            app.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            app.wait()

