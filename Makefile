@@ -3,6 +3,8 @@ PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 PORT    ?= 8501
+# The offline settings live in coach/config.py (OFFLINE_ENV, setup_offline_env); make cannot import
+# Python, so the ones a build step needs are repeated here.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1

@@ -1058,7 +1058,7 @@ def write_report(out: Path, parsed: ParsedInput, latest: dict[str, dict], model:
     """Render ``report.html`` from the newest result of every case of this input, atomically.
 
     The report is for sharing: personal data in it becomes placeholders unless ``allow_pii``."""
-    from .report import render_report
+    from .reports.batch import render_report
 
     records = [latest[k] for k in parsed.order if k in latest]
     missing = [k for k in parsed.order if k not in latest]

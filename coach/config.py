@@ -7,6 +7,17 @@
 | COACH_CORPUS_DIR | the corpus folder | the checkout's corpus/, else the copy inside the package |
 | COACH_MODEL | the default engine | extractive |
 | COACH_COLLECTION | the collection name | coach_passages |
+| COACH_EMBED_BACKEND | which backend encodes: auto, numpy or torch (``embed_backend()``) | auto |
+| COACH_RETRY_BASE | first retry delay in seconds for a model's rate limits and server errors (doubles each time) | 0.5 |
+| COACH_LOCAL_MODEL_PATH | a GGUF file for the local engine instead of the packaged SmolLM2 | unset |
+| COACH_LOCAL_THREADS | threads for the local model | half the cores |
+| COACH_LOCAL_MAX_TOKENS | tokens per answer from the local model | the engine's cap |
+| COACH_LOCAL_FAULT | test hook: the local model's child process crashes on purpose (read by that child, ``engines/local/worker.py``, which must not import the package; and by ``local_fault()`` for the probe's cache key) | unset |
+
+Every ``COACH_*`` variable is read here and nowhere else (except the child's test hook above), so
+this table is the whole list. The offline settings (``OFFLINE_ENV``) are written once, here too: the
+tests (conftest) and the benchmarks call ``setup_offline_env``; the Makefile repeats them as exports
+only because make cannot import Python.
 """
 from __future__ import annotations
 
@@ -16,22 +27,42 @@ from pathlib import Path
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "extractive"
 DEFAULT_K = 5
+# The most passages any front end retrieves for one situation (reflect, search, batch, the page's
+# slider): past ~20 the prompt outgrows small models' context and MMR has run out of distinct passages.
+MAX_K = 20
 MAX_SCENARIO_CHARS = 6000
 
+# Settings that keep heavy libraries from phoning home: no hub downloads, no price-list fetch, no telemetry.
+OFFLINE_ENV: dict[str, str] = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+}
 
-def setup_offline_env() -> None:
-    """Keep heavy libraries from phoning home: no hub downloads, no price-list fetch, no telemetry."""
-    for key, value in {
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-        "ANONYMIZED_TELEMETRY": "False",
-        "TOKENIZERS_PARALLELISM": "false",
-        "TRANSFORMERS_VERBOSITY": "error",
-        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-        "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
-    }.items():
-        os.environ.setdefault(key, value)
+
+def setup_offline_env(force: bool = False, env: dict[str, str] | None = None) -> None:
+    """Write ``OFFLINE_ENV`` into ``env`` (default: this process's environment, so children inherit it).
+
+    A user's own value wins unless ``force`` (the tests and benchmarks force: a run must never fetch)."""
+    target = os.environ if env is None else env
+    for key, value in OFFLINE_ENV.items():
+        if force:
+            target[key] = value
+        else:
+            target.setdefault(key, value)
+
+
+def check_k(k: int) -> None:
+    """The one bound on ``-k`` (and the batch runner's k): a usage error in one line outside 1..MAX_K."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        from .errors import UsageError
+
+        raise UsageError(f"-k must be between 1 and {MAX_K}")
 
 
 def data_dir() -> Path:
@@ -84,3 +115,39 @@ def default_model() -> str:
 
 def collection_name() -> str:
     return os.environ.get("COACH_COLLECTION") or "coach_passages"
+
+
+def _positive_int(name: str) -> int | None:
+    raw = (os.environ.get(name) or "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+
+
+def retry_base() -> float:
+    """COACH_RETRY_BASE: the first retry's delay in seconds (the tests set it near zero)."""
+    return float(os.environ.get("COACH_RETRY_BASE", "0.5"))
+
+
+def embed_backend() -> str:
+    """COACH_EMBED_BACKEND, lower-cased: auto, numpy or torch."""
+    return os.environ.get("COACH_EMBED_BACKEND", "auto").strip().lower()
+
+
+def local_model_path() -> Path | None:
+    """COACH_LOCAL_MODEL_PATH: a GGUF file for the local engine, or None for the packaged one."""
+    env = os.environ.get("COACH_LOCAL_MODEL_PATH")
+    return Path(env).expanduser() if env else None
+
+
+def local_threads() -> int | None:
+    """COACH_LOCAL_THREADS when it is a positive integer, else None (the engine picks)."""
+    return _positive_int("COACH_LOCAL_THREADS")
+
+
+def local_max_tokens() -> int | None:
+    """COACH_LOCAL_MAX_TOKENS when it is a positive integer, else None (the engine's cap)."""
+    return _positive_int("COACH_LOCAL_MAX_TOKENS")
+
+
+def local_fault() -> str:
+    """COACH_LOCAL_FAULT as the parent sees it (the child reads it itself): part of the probe's cache key."""
+    return os.environ.get("COACH_LOCAL_FAULT", "")

@@ -949,7 +949,7 @@ def format_table(run: EvalRun) -> str:
 
 def write_outputs(run: EvalRun, out_dir: Path) -> tuple[Path, Path]:
     """``results.json`` and a self-contained ``report.html`` in ``out_dir``."""
-    from .eval_report import render_html
+    from .reports.evals import render_html
 
     out_dir = Path(out_dir)
     try:
@@ -957,7 +957,7 @@ def write_outputs(run: EvalRun, out_dir: Path) -> tuple[Path, Path]:
         results = out_dir / "results.json"
         results.write_text(run.to_json() + "\n", encoding="utf-8")
         report = out_dir / "report.html"
-        report.write_text(render_html(run), encoding="utf-8")
+        report.write_text(render_html(run, METRICS), encoding="utf-8")
     except OSError as e:
         raise UsageError(f"{out_dir}: cannot write the results ({e.strerror})") from None
     return results, report

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
+from typing_extensions import TypedDict  # pydantic reads TypedDicts from here on Python < 3.12
+
 SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).resolve().parent / "feedback.schema.json"
 
 
 @dataclass
@@ -52,15 +56,48 @@ class SentenceCheck:
     against: str = ""        # what it was checked against: "passages" or "situation" (the manager's words)
 
 
+# The three flag lists stay plain dicts at run time (the evals, the verifier's CLI and the reports read
+# them with ``.get`` and write them to JSON as they are); these TypedDicts give them a checked shape in
+# the JSON Schema and to a type checker without changing one byte of the JSON.
+class _FlagBase(TypedDict):
+    text: str
+
+
+class UnverifiedQuote(_FlagBase, total=False):
+    """A quote the corpus does not hold, or holds under another speaker."""
+
+    speaker: str | None
+    reason: str
+
+
+class UnsupportedSentence(_FlagBase, total=False):
+    """A claim whose cited passages do not carry it."""
+
+    score: float
+    cites: list[str]
+    reason: str
+    start: int
+    end: int
+
+
+class InventedFact(_FlagBase, total=False):
+    """A statement about the manager's situation that the manager never wrote."""
+
+    score: float
+    reason: str
+    start: int
+    end: int
+
+
 @dataclass
 class Checks:
     invalid_citations: list[str] = field(default_factory=list)
-    unverified_quotes: list[dict[str, Any]] = field(default_factory=list)
-    unsupported_sentences: list[dict[str, Any]] = field(default_factory=list)
+    unverified_quotes: list[UnverifiedQuote] = field(default_factory=list)
+    unsupported_sentences: list[UnsupportedSentence] = field(default_factory=list)
     on_corpus: float = 1.0
     sentences: list[SentenceCheck] = field(default_factory=list)
     support_threshold: float = 0.0
-    invented_facts: list[dict[str, Any]] = field(default_factory=list)  # facts about the situation the manager never wrote
+    invented_facts: list[InventedFact] = field(default_factory=list)  # facts about the situation the manager never wrote
 
     @property
     def clean(self) -> bool:
@@ -126,9 +163,45 @@ class Feedback:
         out.lens = build(Lens, lens)
         return out
 
-    # -- rendering -----------------------------------------------------------------------------
-    def to_markdown(self) -> str:
-        """A self-contained Markdown document: the answer, its checks, its sources."""
-        from .render import feedback_markdown
+    # Markdown lives in coach.render (render depends on this module, never the reverse).
 
-        return feedback_markdown(self)
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``Feedback.to_dict()``, derived from the dataclasses above.
+
+    Why generated and checked in: the contract is read by people and tools that never import this
+    package; a test regenerates it and fails when the file no longer matches the code."""
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(Feedback).json_schema(mode="serialization")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"https://reflection-coach.invalid/feedback.v{SCHEMA_VERSION}.schema.json", **schema}
+
+
+def schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m coach.feedback --schema``: rewrite coach/feedback.schema.json (``--check``: only compare)."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m coach.feedback", description=main.__doc__)
+    p.add_argument("--schema", action="store_true", help="write the Feedback JSON Schema to " + SCHEMA_PATH.name)
+    p.add_argument("--check", action="store_true", help="exit 1 when the checked-in schema is stale")
+    args = p.parse_args(argv)
+    text = schema_text()
+    if args.check:
+        stale = not SCHEMA_PATH.is_file() or SCHEMA_PATH.read_text(encoding="utf-8") != text
+        print(f"{SCHEMA_PATH}: {'stale (run python -m coach.feedback --schema)' if stale else 'up to date'}")
+        return 1 if stale else 0
+    if not args.schema:
+        p.print_help()
+        return 2
+    SCHEMA_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -68,7 +68,7 @@ class HeldBack(Exception):
 def guard(turn: TurnInput, model: str, mode: str = "hold") -> TurnInput:
     """Apply the personal-data rule to a turn bound for ``model`` (the batch runner's rule: hold by
     default, or redact, or allow). Local engines keep everything here and pass unchanged."""
-    from .pipeline import is_remote_model
+    from .engines import get_engine
 
     if mode not in PII_MODES:
         raise ValueError(mode)
@@ -77,7 +77,7 @@ def guard(turn: TurnInput, model: str, mode: str = "hold") -> TurnInput:
     for text in texts:
         for kind, n in pii.kinds_found(text).items():
             found[kind] = found.get(kind, 0) + n
-    if not found or not is_remote_model(model) or mode == "allow":
+    if not found or not get_engine(model).is_remote or mode == "allow":
         return turn
     if mode == "hold":
         raise HeldBack(f"personal data found in this thread ({pii.describe(found)}): not sent to {model}. "

@@ -124,8 +124,7 @@ def _embed_and_store(to_embed: list[str], wanted: dict, store: Store, report: In
             progress(report.embedded, len(to_embed))
 
     step = _chunk_size(len(to_embed), progress)
-    # one backend for the whole run, chosen by its total size (coach/embed.py: torch only for bulk)
-    backend = embed.backend_for(sum(1 + len(sentence_records(wanted[p][0].text)) for p in to_embed))
+    backend = embed.backend_for(len(to_embed))  # one embedder for the whole run (coach/embed.py)
     if progress:
         progress(0, len(to_embed))  # before the first encode, which loads the model: say so while it does
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-upsert") as pool:

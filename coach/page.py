@@ -311,5 +311,7 @@ def shareable_downloads(feedback: Any) -> tuple[str, str, dict[str, int]]:
 
     found: dict[str, int] = {}
     data = pii.redact_deep(feedback.to_dict(), found)
-    markdown = pii.redact(feedback.to_markdown()).text
+    from .render import feedback_markdown
+
+    markdown = pii.redact(feedback_markdown(feedback)).text
     return markdown, json.dumps(data, indent=2, ensure_ascii=False), found

@@ -2,7 +2,9 @@
 
 A passage keeps a heading with the text under it, and a list with the line that introduces it, so
 "They focus on: Planning, Organizing…" is never cut from its items. Ids are the doc id plus a
-hash of the passage text: an unchanged passage keeps its id, so re-ingest can skip it.
+hash of the passage text and of its sentence records: an unchanged passage keeps its id, so re-ingest
+can skip it, and a passage whose sentences are split differently (a change to ``text.split_sentences``)
+gets a new one, so its stored sentence vectors are replaced instead of silently going stale.
 """
 from __future__ import annotations
 
@@ -45,7 +47,8 @@ class Passage:
 
 
 def passage_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    keyed = "\x1e".join([text, *sentence_records(text)])
+    return hashlib.sha256(keyed.encode()).hexdigest()[:16]
 
 
 def _kind(block: str) -> str:

@@ -16,7 +16,7 @@ from .feedback import Feedback, Lens, Source
 from .retrieve import Hit
 from .store import Store
 
-LENS_SOURCES = 2  # the strongest lens axes whose backing passages join the sources
+LENS_SOURCES = 2  # sources beyond k: room for the framework passages a situation's needs call for
 
 
 @dataclass
@@ -73,43 +73,39 @@ def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None) ->
     from .lens import lens_for_reading
     from .retrieve import passage_index, retrieve_situations
     from .scope import assess_scope
-    from .situation import needed_passages, passage_key, read_many
+    from .situation import rank_sources, read_many
 
     t0 = time.perf_counter()
     store = store or Store()
     checked = [check_scenario(s) for s in scenarios]
     texts = [c[0] for c in checked]
     vecs = embed.encode_array(texts)
-    readings = read_many(texts)
+    readings = read_many(texts, vectors=vecs)
     needs = [r.needs() if len(r.clauses) > 1 else [] for r in readings]
     need_vecs = [c.vec for ns in needs for c in ns]
     all_hits = retrieve_situations(texts, k, store=store, vectors=vecs, needs=[[c.text for c in ns] for ns in needs],
                                    need_vectors=np.asarray(need_vecs) if need_vecs else None)
     scopes = [assess_scope(t, v, h) for t, v, h in zip(texts, vecs, all_hits)]
-    # the passages that back each in-scope case's strongest lens axes join its sources (when they speak
-    # to its needs), so the lens is citable by any engine; fetched for the whole batch at once
-    first = [lens_for_reading(r, v, {}) if sc.in_scope else None for r, v, sc in zip(readings, vecs, scopes)]
-    backing = {d.passage_id for ln in first if ln for d in ln.dimensions[:LENS_SOURCES] if d.passage_id}
     index = passage_index(store)
-    extra = {pid: index.passages[index.pos[pid]] for pid in backing if pid in index.pos}
-    by_key = {passage_key(p.text): p for p in index.passages}
+    keys, sides = _ranker_inputs(index)
     out = []
-    for (text, notices), vec, hits, scope, ln, rd in zip(checked, vecs, all_hits, scopes, first, readings):
+    for (text, notices), vec, hits, scope, rd in zip(checked, vecs, all_hits, scopes, readings):
         notices = notices + scope.notices
         if not scope.in_scope:
             out.append(Prepared(text, [], Lens(), False, notices, hits))
             continue
+        # the sources: the k + LENS_SOURCES passages the situation's needs most likely call for (a small
+        # general ranker over similarity to the text and to each need, the passage's side against the
+        # needs' side, and retrieval's own picks; see coach/situation.py), each shown with its relevance
+        # to the needs or the text
+        by_pos = {index.pos[h.id]: h for h in hits if h.id in index.pos}
         have = {h.id for h in hits}
         need_vec = _need_vector(rd, vec)
-        # the framework passages this situation's needs call for (a model learned from labelled
-        # situations), then the passages backing the lens's strongest axes: at most LENS_SOURCES more
-        wanted = [by_key[key] for key, _ in needed_passages(vec, rd, LENS_SOURCES) if key in by_key]
-        wanted += [extra[d.passage_id] for d in ln.dimensions[:LENS_SOURCES] if d.passage_id in extra and _backs(d, ln.leaning)]
-        # shown with its relevance to the needs (or the text): one that relates to neither is left out
-        cand = [max((_as_hit(p, need_vec), _as_hit(p, vec)), key=lambda h: h.cosine)
-                for p in {p.id: p for p in wanted if p.id not in have}.values()]
-        lens_hits = [h for h in cand if h.cosine >= BACKING_MIN][:LENS_SOURCES]
-        sources = _sources(hits + lens_hits)
+        picks = rank_sources(vec, rd, index.vecs, keys, list(by_pos), k + LENS_SOURCES, sides=sides) if keys else []
+        chosen = [by_pos.get(n) or max((_as_hit(index.passages[n], need_vec), _as_hit(index.passages[n], vec)),
+                                       key=lambda h: h.cosine) for n in picks]
+        chosen = [h for h in chosen if h.id in have or h.cosine >= BACKING_MIN] or list(hits)
+        sources = _sources(chosen)
         ids = {s.passage_id: s.id for s in sources}
         out.append(Prepared(text, sources, lens_for_reading(rd, vec, ids), True, notices, hits))
     per = (time.perf_counter() - t0) / max(1, len(out))
@@ -118,7 +114,21 @@ def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None) ->
     return out
 
 
-BACKING_MIN = 0.05  # an added passage less related than this to the needs and to the text is not shown
+BACKING_MIN = 0.05  # a ranked passage retrieval did not find, less related than this to the needs and the text, is left out
+_RANKER: dict[int, tuple] = {}
+
+
+def _ranker_inputs(index):
+    """Passage keys and sides for the source ranker, once per in-memory index."""
+    from .situation import passage_key, passage_sides
+
+    got = _RANKER.get(id(index))
+    if got is None or got[0] is not index:
+        keys = [passage_key(p.text) for p in index.passages]
+        got = (index, keys, passage_sides(index.vecs) if keys else None)
+        _RANKER.clear()
+        _RANKER[id(index)] = got
+    return got[1], got[2]
 
 
 def _need_vector(reading, vec):

@@ -12,7 +12,10 @@ based on the given passages", "Passage 2 says ...") and surface mismatches ("41 
 3. looks for the passage window that best matches the sentence and asks whether the names and
    numbers the sentence puts together are together there, in the same order, with the same polarity
    (role swaps, negations, changed quantities);
-4. turns these signals into a probability of "unsupported" with a logistic regression whose
+4. measures the alignment itself: recall weighted by each word's rarity in these passages, the one
+   passage sentence that covers most of the claim, the longest run of words copied in order
+   (``_alignment``; each kept because group cross-validation by source said so, see the README);
+5. turns these signals into a probability of "unsupported" with a logistic regression whose
    coefficients live in ``coach/support_model.json`` (plain numbers, no pickle), trained by
    ``python -m coach.ragtruth train ../shared/data/ragtruth-qa-dev.jsonl`` with group k-fold
    cross-validation by source (see ``coach/ragtruth.py``).

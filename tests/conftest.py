@@ -16,9 +16,9 @@ os.environ["COACH_DATA_DIR"] = str(_SESSION_DATA)
 os.environ["COACH_CORPUS_DIR"] = str(ROOT / "corpus")
 os.environ.pop("COACH_CHROMA_URL", None)
 os.environ.pop("COACH_MODEL", None)
-for k, v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-             "ANONYMIZED_TELEMETRY": "False", "TOKENIZERS_PARALLELISM": "false"}.items():
-    os.environ[k] = v
+from coach.config import setup_offline_env  # noqa: E402  (the one list of offline settings)
+
+setup_offline_env(force=True)  # a test run never fetches, whatever the caller's environment says
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ import pytest
 from procs import free_port, stop
 from markdown_it import MarkdownIt
 
+from coach.render import feedback_markdown
 from coach.page import (
     CheckSummary,
     check_summary,
@@ -288,7 +289,7 @@ def test_reflect_shows_streamed_answer_sources_marks_lens_and_history(ingested, 
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download as Markdown", "Download as JSON"]
     assert json.loads(fb.to_json())["answer_markdown"] == fb.answer_markdown
-    assert fb.to_markdown().startswith("# Reflection")
+    assert feedback_markdown(fb).startswith("# Reflection")
 
     # a second reflection: the store is not opened again, and it is quick
     t0 = time.perf_counter()
@@ -453,7 +454,7 @@ def test_api_key_reaches_the_model_and_nothing_else(ingested, tmp_path, caplog):
     assert secret not in repr(state) and wrong not in repr(state)
     for key in ("api_key", "API key"):
         assert key not in state
-    dumps = [fb.to_json(), fb.to_markdown(), repr(fb)]
+    dumps = [fb.to_json(), feedback_markdown(fb), repr(fb)]
     dumps += [repr(e.value) for e in list(at.markdown) + list(at.caption) + list(at.error) + list(at.info)]
     dumps.append(caplog.text)
     for d in dumps:

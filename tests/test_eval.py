@@ -138,7 +138,7 @@ def test_results_json_and_self_contained_escaped_report(extractive):
 def test_chart_threshold_line_sits_on_the_bar_scale():
     """The threshold line is drawn on report.svg_bar_chart's own scale: a bar exactly at the
     threshold ends on the line; names are escaped; a bar under a minimum is red."""
-    from coach.eval_report import bar_chart_svg
+    from coach.reports.evals import bar_chart_svg
 
     svg = bar_chart_svg("quote_fidelity", [("extractive", 0.5), ("<b>liar</b>", 0.25)], 0.5, "min")
     rects = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*fill="([^"]+)"', svg)

@@ -93,3 +93,34 @@ def test_cli_ingest_bad_input(tmp_path, coach_cli, corpus_copy):
     r = coach_cli("ingest", "--corpus", str(corpus_copy), "--json", env=env)
     assert r.returncode == 1 and "empty.md: empty file" in r.stderr and "Traceback" not in r.stderr
     assert json.loads(r.stdout)["added"] > 20  # the rest was still ingested
+
+
+def test_a_changed_sentence_splitter_replaces_the_stored_sentence_vectors(tmp_path, monkeypatch):
+    """Sentence records are embedded beside their passage. If the splitter changes how a passage's
+    sentences fall, the stored sentence vectors would describe sentences that no longer exist while
+    the passage text is unchanged: the id covers the split too, so re-ingest replaces them."""
+    import numpy as np
+
+    from coach import embed, passages
+    from coach.ingest import ingest
+    from coach.store import Store
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("---\nid: a\ntitle: A\n---\nManagers plan the work and track it every week. "
+                                 "Leaders explain why the work matters to the people doing it.\n", encoding="utf-8")
+    store = Store(path=tmp_path / "store")
+    first = ingest(corpus, store)
+    assert first.added == 1 and not first.errors
+    real = passages.split_sentences
+    monkeypatch.setattr(passages, "split_sentences", lambda text: [text])   # a splitter that no longer splits
+    second = ingest(corpus, store)
+    assert second.updated == 1 and second.unchanged == 0, second
+    monkeypatch.setattr(passages, "split_sentences", real)
+    third = ingest(corpus, store)
+    assert third.updated == 1, third
+    stored = store.sentence_vectors()
+    for sid, vec in stored.items():
+        pid, n = sid.split("#", 1)
+        text = passages.sentence_records(next(p.text for p in store.all() if p.id == pid))[int(n)]
+        assert float(np.dot(vec, embed.encode([text])[0])) > 0.9999, sid

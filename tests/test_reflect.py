@@ -9,6 +9,7 @@ import pytest
 from coach.engines import EngineOptions
 from coach.errors import EngineError
 from coach.pipeline import reflect
+from coach.render import feedback_markdown
 
 DRUCKER_CASE = "My team does things right, but I wonder if we are doing the right things at all."
 FIELDS = {"scenario", "model", "answer_markdown", "sources", "quotes", "checks", "lens", "in_scope"}
@@ -230,12 +231,12 @@ def test_a_refused_connection_is_not_retried_by_the_engine(ingested, monkeypatch
 def test_text_output_tells_copied_sentences_from_tested_ones(ingested, fake_openai):
     """Issue 17 item 2, for the CLI's text output and the Markdown download: the built-in engine's
     "100% on-corpus" read as "good advice"; it now says what it is, and a model's answer says what was tested."""
-    md = reflect(DRUCKER_CASE, store=ingested).to_markdown()
+    md = feedback_markdown(reflect(DRUCKER_CASE, store=ingested))
     checked = md.split("## What was checked", 1)[1].split("\n## ", 1)[0]
     assert "writes no advice of its own" in checked and "not that the advice fits your situation" in checked
     assert "taken from the articles" in checked and "on-corpus" not in checked, checked
 
-    md = reflect(DRUCKER_CASE, model="openai/fake-model", opts=opts(fake_openai), store=ingested).to_markdown()
+    md = feedback_markdown(reflect(DRUCKER_CASE, model="openai/fake-model", opts=opts(fake_openai), store=ingested))
     checked = md.split("## What was checked", 1)[1].split("\n## ", 1)[0]
     assert "written by openai/fake-model, each tested against the passages it cites" in checked, checked
     assert "on-corpus" in checked and "writes no advice of its own" not in checked

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..config import DEFAULT_K, MAX_K
 from .reflect import add_model_args, engine_options
 
 
@@ -29,7 +30,8 @@ def register(sub) -> None:
     add_model_args(p)
     p.add_argument("--concurrency", type=int, default=8, metavar="N",
                    help="cases sent to the model at the same time (default 8)")
-    p.add_argument("-k", type=int, default=5, help="passages to retrieve per case (default 5)")
+    p.add_argument("-k", type=int, default=DEFAULT_K,
+                   help=f"passages to retrieve per case (default {DEFAULT_K}, at most {MAX_K})")
     p.add_argument("--retries", type=int, default=3, metavar="N",
                    help="retries per case on rate limits and server errors (default 3)")
     pii = p.add_argument_group("personal data (only matters for remote models unless you redact)")
@@ -55,6 +57,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise UsageError("give an output folder with --out DIR")
     if args.redact_pii and args.allow_pii:
         raise UsageError("choose one of --redact-pii and --allow-pii")
+    from ..config import check_k
+
+    check_k(args.k)
     if args.retries < 0 or args.retries > 10:
         raise UsageError("--retries must be between 0 and 10")
     if args.timeout <= 0:

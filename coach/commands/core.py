@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..config import DEFAULT_K, MAX_K
 from .common import is_tty, print_json, read_text_arg
 
 
@@ -19,7 +20,7 @@ def register(sub) -> None:
     p = sub.add_parser("search", help="show the passages retrieved for a query",
                        description="Retrieve the top passages for QUERY ('-' reads standard input).")
     p.add_argument("query", nargs="?", default=None, metavar="QUERY")
-    p.add_argument("-k", type=int, default=5, help="how many passages (default 5)")
+    p.add_argument("-k", type=int, default=DEFAULT_K, help=f"how many passages (default {DEFAULT_K}, at most {MAX_K})")
     p.add_argument("--json", action="store_true", help="print a JSON list of passages")
     p.set_defaults(func=cmd_search)
 
@@ -62,8 +63,9 @@ def cmd_search(args) -> int:
     query = read_text_arg(args.query, "query").strip()
     if not query:
         raise UsageError("the query is empty")
-    if not 1 <= args.k <= 50:
-        raise UsageError("-k must be between 1 and 50")
+    from ..config import check_k
+
+    check_k(args.k)
     # retrieval picks for diversity (MMR), which is not the order of the score shown: a reader scanning
     # the list expects the best match first, so the list is sorted by the score it shows
     hits = sorted(retrieve(query, args.k), key=lambda h: -h.score)

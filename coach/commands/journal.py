@@ -78,6 +78,7 @@ def cmd_show(args) -> int:
 
 def thread_markdown(thread) -> str:
     from ..feedback import Feedback
+    from ..render import feedback_markdown
 
     out = [f"# Thread {thread.id} · started {thread.created_at[:16].replace('T', ' ')} UTC",
            "", f"Lens across turns: {lens_line(thread)}", ""]
@@ -86,7 +87,7 @@ def thread_markdown(thread) -> str:
         out += [f"## Turn {t.n} · {who} · {t.created_at[:16].replace('T', ' ')}", ""]
         out += ["> " + line for line in t.text.splitlines()] + [""]
         try:
-            out.append(Feedback.from_dict(t.feedback).to_markdown())
+            out.append(feedback_markdown(Feedback.from_dict(t.feedback)))
         except Exception:  # an old or odd record still shows its answer
             out.append(str(t.feedback.get("answer_markdown", "")))
         out.append("")

@@ -11,6 +11,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlparse
 
+from ..engines.providers import PROVIDERS
 from .common import print_json
 
 OLLAMA_DEFAULT = "http://localhost:11434"
@@ -27,16 +28,6 @@ class EngineInfo:
     help: str
     env: list[str] = field(default_factory=list)
     details: dict = field(default_factory=dict)
-
-
-# (provider, example model, key variables in the order litellm reads them, one line of help)
-PROVIDERS = [
-    ("openai", "openai/gpt-4o-mini", ["OPENAI_API_KEY"], "OpenAI's hosted models"),
-    ("anthropic", "anthropic/claude-3-5-haiku-latest", ["ANTHROPIC_API_KEY"], "Anthropic's Claude models"),
-    ("gemini", "gemini/gemini-2.0-flash", ["GEMINI_API_KEY", "GOOGLE_API_KEY"], "Google's Gemini models"),
-    ("mistral", "mistral/mistral-small-latest", ["MISTRAL_API_KEY"], "Mistral's hosted models"),
-    ("groq", "groq/llama-3.1-8b-instant", ["GROQ_API_KEY"], "open models served fast by Groq"),
-]
 
 
 def register(sub) -> None:
@@ -111,7 +102,10 @@ def engines() -> list[EngineInfo]:
     rows = [EngineInfo("extractive", "builtin", True, "ready (offline)",
                        "built in: feedback assembled from the retrieved passages themselves; no model, no network")]
     rows.append(_local())
-    for provider, example, keys, what in PROVIDERS:
+    for p in PROVIDERS:
+        if not p.example:  # known for its key, not offered in the list
+            continue
+        provider, example, keys, what = p.prefix, p.example, list(p.keys), p.what
         which = next((k for k in keys if _key_set(k)), None)
         status = f"{which} set" if which else f"{' or '.join(keys)} not set"
         rows.append(EngineInfo(example, "provider", bool(which), status,

@@ -1,9 +1,9 @@
 """`coach reflect` and `coach verify`: one situation in, grounded and checked feedback out."""
 from __future__ import annotations
 
-import os
 import sys
 
+from ..config import DEFAULT_K, MAX_K
 from .common import is_tty, print_json, read_text_arg
 
 
@@ -34,7 +34,7 @@ def register(sub) -> None:
                        "with cited passages, verified quotes and the management/leadership lens.")
     p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO", help="the situation, or '-' for stdin")
     add_model_args(p)
-    p.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
+    p.add_argument("-k", type=int, default=DEFAULT_K, help=f"passages to retrieve (default {DEFAULT_K}, at most {MAX_K})")
     p.add_argument("--json", action="store_true", help="print the Feedback JSON")
     p.add_argument("--follow-up", type=int, default=None, metavar="THREAD_ID",
                    help="continue a thread of your journal: SCENARIO is your answer to the coach or what happened "
@@ -65,12 +65,15 @@ def cmd_reflect(args) -> int:
     from ..journal import Journal
     from ..pipeline import check_scenario, reflect
 
-    if not 1 <= args.k <= 20:
-        raise UsageError("-k must be between 1 and 20")
+    from .. import config
+    from ..engines import get_engine
+
+    config.check_k(args.k)
     text, _ = check_scenario(read_text_arg(args.scenario, "reply" if args.follow_up is not None else "situation"))
-    model = args.model or os.environ.get("COACH_MODEL") or "extractive"
-    streaming = not args.json and model != "extractive"
-    if model != "extractive":  # unknown model, missing key, refused server: one line now, before any loading
+    model = args.model or config.default_model()
+    engine = get_engine(model)
+    streaming = not args.json and not engine.is_builtin
+    if not engine.is_builtin:  # unknown model, missing key, refused server: one line now, before any loading
         from ..engines.llm import preflight
 
         preflight(model, engine_options(args))
@@ -109,7 +112,9 @@ def cmd_reflect(args) -> int:
     else:
         if streaming:
             sys.stdout.write("\n\n--- checked ---\n\n")
-        md = fb.to_markdown()
+        from ..render import feedback_markdown
+
+        md = feedback_markdown(fb)
         if is_tty():
             from rich.console import Console
             from rich.markdown import Markdown

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import EngineError
 from . import Draft, EngineOptions, OnToken, Request
+from .providers import KEY_VARIABLES, KEYLESS_PREFIXES, provider_of
 
 SYSTEM_PROMPT = """You are Reflection Coach, a calm and practical coach for managers.
 You answer ONLY from the numbered source passages you are given, which come from a small corpus of articles on management versus leadership.
@@ -142,11 +143,6 @@ def _kwargs(model: str, opts: EngineOptions) -> dict[str, Any]:
     return kw
 
 
-KEY_VARIABLES = {
-    "openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY",
-    "mistral": "MISTRAL_API_KEY", "groq": "GROQ_API_KEY", "cohere": "COHERE_API_KEY",
-    "deepseek": "DEEPSEEK_API_KEY", "openrouter": "OPENROUTER_API_KEY", "together_ai": "TOGETHERAI_API_KEY",
-}
 
 
 # Providers common enough to pass without asking litellm (whose import costs seconds).
@@ -257,10 +253,10 @@ def preflight(model: str, opts: EngineOptions) -> None:
 
 def check_key(model: str, opts: EngineOptions) -> None:
     """Fail before any request when the provider's key is missing or empty, naming the variable."""
-    if opts.api_key or opts.api_base or model.lower().startswith(("local/", "ollama/", "ollama_chat/")):
+    if opts.api_key or opts.api_base or model.lower().startswith(tuple(p + "/" for p in KEYLESS_PREFIXES)):
         return
     check_model(model)
-    provider = model.split("/", 1)[0].lower() if "/" in model else "openai"
+    provider = provider_of(model)
     var = KEY_VARIABLES.get(provider)
     if var:
         if not os.environ.get(var, "").strip():
@@ -321,7 +317,9 @@ def _retryable(e: Exception) -> bool:
 
 
 def _delay(attempt: int) -> float:
-    base = float(os.environ.get("COACH_RETRY_BASE", "0.5"))
+    from ..config import retry_base
+
+    base = retry_base()
     return min(8.0, base * (2 ** attempt)) * (0.75 + random.random() / 2)
 
 

@@ -143,14 +143,14 @@ def sidebar() -> dict:
         api_key = sb.text_input("API key", type="password",
                                 help="Kept in this browser session's memory only: never logged, never written to disk."
                                 ) or None
-    k = sb.slider("Passages to draw on (k)", min_value=3, max_value=10, value=config.DEFAULT_K, key="k",
+    k = sb.slider("Passages to draw on (k)", min_value=3, max_value=config.MAX_K, value=config.DEFAULT_K, key="k",
                   help="The passages retrieved for your situation. Up to 2 more join them: the passages that "
                        "name the two management/leadership axes your situation leans on most.")
     sb.caption(K_CAPTION)
-    from coach.pipeline import is_remote_model
+    from coach.engines import get_engine
 
     pii_mode = "hold"
-    if model and is_remote_model(model):
+    if model and get_engine(model).is_remote:
         sb.caption("This engine sends your situation and the passages to that model's server.")
         pii_mode = sb.radio("Personal data (e-mail, phone, IBAN, …) for this model", list(PII_CHOICES), index=0,
                             key="pii_mode", format_func=PII_CHOICES.get,

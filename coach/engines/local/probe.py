@@ -41,7 +41,9 @@ def build_identity() -> str:
     """A hash of what decides whether generation runs: the shared libraries of the llama.cpp build,
     the model file, the CPU's flags, the interpreter and any injected fault."""
     spec = importlib.util.find_spec("llama_cpp")
-    parts: list[Any] = [sys.executable, _cpu_flags(), os.environ.get("COACH_LOCAL_FAULT", "")]
+    from ...config import local_fault
+
+    parts: list[Any] = [sys.executable, _cpu_flags(), local_fault()]
     if spec and spec.origin:
         pkg = Path(spec.origin).parent
         for f in sorted(pkg.rglob("*.so*")):

@@ -1,0 +1,263 @@
+"""Training and cross-validation of the situation reader (``need_model.json``) and the source ranker
+(``need_passages.json``), offline: ``python -m coach.need_train --cv | --train``.
+
+Only the dev split of ``evals/situations.yaml`` and the labelled situations of ``evals/cases.yaml``
+are read; the test split never is. Every choice is made on grouped k-fold cross-validation (a case's
+clauses, needs and passages stay in one fold; fixed seeds), and the training cases' own features are
+themselves out-of-fold (nested), so what the case model and the ranker learn from looks like what
+they see on a new situation. Needs an ingested store (COACH_DATA_DIR) for the passages.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .situation import (LEANINGS, MODEL_PATH, PASSAGE_MODEL_PATH, Reading, _model, _passage_model, case_features,
+                        clauses, pair_features, passage_key, passage_sides, training_cases, vocabulary_score)
+
+C_CLAUSE = 1.0     # chosen in CV among 0.1, 0.3, 1, 3
+C_CASE = 0.1       # chosen in CV among 0.1, 1
+C_RANK = 1.0       # CV: 0.1 and 1 equal
+SEEDS = (0, 1, 2)
+FOLDS = 5
+
+
+@dataclass
+class Item:
+    case: dict
+    svec: object
+    clauses: list
+    need_vecs: list
+    vocab: float
+    wanted: set = field(default_factory=set)     # passage positions holding a labelled needed passage
+    hits: list = field(default_factory=list)     # retrieval's merged top k (positions)
+
+
+def load_items(k: int = 5):
+    import numpy as np
+
+    from . import embed
+    from .retrieve import passage_index, retrieve_situations
+    from .store import Store
+    from .text import normalize
+
+    cases = training_cases()
+    store = Store()
+    index = passage_index(store)
+    per = [clauses(c["scenario"]) for c in cases]
+    texts = [c["scenario"] for c in cases] + [x.text for cs in per for x in cs] + [n for c in cases for n in c["needs"]]
+    V = embed.encode_array(texts)
+    i = len(cases)
+    for cs in per:
+        for x in cs:
+            x.vec = V[i]
+            i += 1
+    needs = [[x.text for x in cs if x.problem][:4] if len(cs) > 1 else [] for cs in per]
+    rows = retrieve_situations([c["scenario"] for c in cases], k, store=store, vectors=V[:len(cases)], needs=needs)
+    items = []
+    for n, (c, cs, row) in enumerate(zip(cases, per, rows)):
+        nv = V[i:i + len(c["needs"])]
+        i += len(c["needs"])
+        want = [normalize(x) for x in c["passages"]]
+        wanted = {j for j, p in enumerate(index.passages) if want and any(w in normalize(p.text) for w in want)}
+        items.append(Item(c, V[n], cs, list(nv), vocabulary_score(V[n]), wanted,
+                          [index.pos[h.id] for h in row if h.id in index.pos]))
+    return items, index
+
+
+def clause_examples(items):
+    X, y = [], []
+    for it in items:
+        if it.case["leaning"] == "both":
+            continue
+        lab = int(it.case["leaning"] == "leadership")
+        for x in it.clauses:
+            if x.problem:
+                X.append(x.vec), y.append(lab)
+        for v in it.need_vecs:
+            X.append(v), y.append(lab)
+    return X, y
+
+
+def fit_clause(items, C=C_CLAUSE) -> dict:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = clause_examples(items)
+    clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(np.asarray(X), y)
+    return {"coef": clf.coef_[0].astype("float32"), "intercept": float(clf.intercept_[0])}
+
+
+def reading_of(it: Item, m: dict) -> tuple[list[float], list[float]]:
+    from .situation import p_leadership
+
+    ps = p_leadership([x.vec for x in it.clauses], m) if it.clauses else []
+    for x, p in zip(it.clauses, ps):
+        x.p_leadership = p
+    return [x.p_leadership for x in it.clauses if x.problem], [x.p_leadership for x in it.clauses if not x.problem]
+
+
+def folds(n: int, k: int, seed: int) -> list[set]:
+    import numpy as np
+
+    idx = np.random.RandomState(seed).permutation(n)
+    return [set(int(j) for j in idx[f::k]) for f in range(k)]
+
+
+def oof_features(items, seed: int, C=C_CLAUSE):
+    """Case features of ``items`` from clause models that never saw them (4 inner folds)."""
+    F = [None] * len(items)
+    for te in folds(len(items), 4, seed + 100):
+        m = fit_clause([it for j, it in enumerate(items) if j not in te], C)
+        for j in te:
+            pp, pw = reading_of(items[j], m)
+            F[j] = (case_features(pp, pw, items[j].vocab), pp, pw)
+    return F
+
+
+def fit_case(items, F, C=C_CASE):
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(
+        np.asarray([f[0] for f in F]), [it.case["leaning"] for it in items])
+    return (list(clf.classes_), clf.coef_.astype("float64"), clf.intercept_.astype("float64"))
+
+
+def as_reading(it: Item, leaning: str) -> Reading:
+    return Reading(it.clauses, leaning, 0.0)
+
+
+def rank_rows(it: Item, reading: Reading, index, sides, prior, side_prior):
+    import numpy as np
+
+    in_hits = np.zeros(len(index.passages))
+    in_hits[it.hits] = 1.0
+    return pair_features(it.svec, reading, index.vecs, sides, in_hits, prior, side_prior[reading.leaning])
+
+
+def priors(items, leanings, keys):
+    import numpy as np
+
+    cnt = Counter(j for it in items for j in it.wanted)
+    side = {L: Counter(j for it, l in zip(items, leanings) if l == L for j in it.wanted) for L in LEANINGS}
+    prior = np.log1p(np.asarray([cnt[j] for j in range(len(keys))], dtype="float64"))
+    side_prior = {L: np.log1p(np.asarray([side[L][j] for j in range(len(keys))], dtype="float64")) for L in LEANINGS}
+    return prior, side_prior, cnt, side
+
+
+def fit_ranker(items, F, case_m, index, sides, C=C_RANK):
+    """The source ranker, from the training cases' out-of-fold readings (their predicted leaning)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from .situation import decide_case
+
+    leanings = []
+    for it, (_, pp, pw) in zip(items, F):
+        leanings.append(decide_case(pp, pw, it.vocab, {"case": case_m})[0])
+    keys = [passage_key(p.text) for p in index.passages]
+    prior, side_prior, cnt, side = priors(items, leanings, keys)
+    X, y = [], []
+    for it, L, (_, pp, pw) in zip(items, leanings, F):
+        if not it.wanted:
+            continue
+        for x, p in zip([x for x in it.clauses], [x.p_leadership for x in it.clauses]):
+            x.p_leadership = p
+        X.append(rank_rows(it, as_reading(it, L), index, sides, prior, side_prior))
+        y += [j in it.wanted for j in range(len(keys))]
+    clf = LogisticRegression(C=C, max_iter=3000).fit(np.vstack(X), y)
+    return {"coef": [float(x) for x in clf.coef_[0]], "intercept": float(clf.intercept_[0]),
+            "prior": {keys[j]: n for j, n in cnt.items()},
+            "side_prior": {L: {keys[j]: n for j, n in side[L].items()} for L in LEANINGS}}
+
+
+def cross_validate(items, index, k: int = 5, extra: int = 2, C_clause=C_CLAUSE, C_case=C_CASE, C_rank=C_RANK,
+                   seeds=SEEDS) -> dict:
+    """Grouped k-fold: lens agreement and needed-passage recall (k + extra sources) on held-out cases."""
+    import numpy as np
+
+    from .situation import decide, decide_case, prior_vectors, rank_sources
+
+    sides = passage_sides(index.vecs)
+    keys = [passage_key(p.text) for p in index.passages]
+    res = {"lens": [], "lens_hand_margins": [], "recall": [], "recall_hits_only": []}
+    for seed in seeds:
+        for te in folds(len(items), FOLDS, seed):
+            tr = [it for j, it in enumerate(items) if j not in te]
+            F = oof_features(tr, seed, C_clause)
+            case_m = fit_case(tr, F, C_case)
+            rank_m = fit_ranker(tr, F, case_m, index, sides, C_rank)
+            m = fit_clause(tr, C_clause)
+            m["case"] = case_m
+            for j in te:
+                it = items[j]
+                pp, pw = reading_of(it, m)
+                lean = decide_case(pp, pw, it.vocab, m)[0]
+                dev = it.case["src"] == "dev"
+                if dev:
+                    res["lens"].append(lean == it.case["leaning"])
+                    res["lens_hand_margins"].append(decide(pp)[0] == it.case["leaning"])
+                if dev and it.wanted:
+                    src = rank_sources(it.svec, as_reading(it, lean), index.vecs, keys, it.hits, k + extra, rank_m, sides)
+                    res["recall"].append(bool(set(src) & it.wanted))
+                    res["recall_hits_only"].append(bool(set(it.hits[:k]) & it.wanted))
+    return {name: round(float(np.mean(v)), 4) for name, v in res.items()} | {"n_dev": len(res["lens"]) // len(seeds)}
+
+
+def in_sample(items, index, k: int = 5, extra: int = 2) -> dict:
+    from .situation import decide_case, rank_sources
+
+    _model.cache_clear(), _passage_model.cache_clear()
+    m, rank_m = _model(), _passage_model()
+    keys = [passage_key(p.text) for p in index.passages]
+    sides = passage_sides(index.vecs)
+    lens, rec = [], []
+    for it in items:
+        if it.case["src"] != "dev":
+            continue
+        pp, pw = reading_of(it, m)
+        lean = decide_case(pp, pw, it.vocab, m)[0]
+        lens.append(lean == it.case["leaning"])
+        if it.wanted:
+            src = rank_sources(it.svec, as_reading(it, lean), index.vecs, keys, it.hits, k + extra, rank_m, sides)
+            rec.append(bool(set(src) & it.wanted))
+    return {"lens": round(sum(lens) / len(lens), 4), "recall": round(sum(rec) / len(rec), 4)}
+
+
+def train(items, index) -> dict:
+    sides = passage_sides(index.vecs)
+    F = oof_features(items, 0)
+    case_m = fit_case(items, F)
+    rank_m = fit_ranker(items, F, case_m, index, sides)
+    m = fit_clause(items)
+    classes, W, b = case_m
+    MODEL_PATH.write_text(json.dumps({
+        "about": "P(leadership need) of a problem clause: logistic regression on all-MiniLM-L6-v2 embeddings of going-wrong "
+                 "clauses and labelled need phrases; 'case': 3-class logistic regression of the leaning over "
+                 "situation.case_features. `python -m coach.need_train --train`; evals/situations.yaml split=dev and "
+                 "evals/cases.yaml only (never the test split)",
+        "n_cases": len(items), "C": C_CLAUSE, "C_case": C_CASE,
+        "coef": [round(float(x), 6) for x in m["coef"]], "intercept": round(m["intercept"], 6),
+        "case": {"classes": classes, "coef": [[round(float(x), 6) for x in r] for r in W],
+                 "intercept": [round(float(x), 6) for x in b]},
+    }) + "\n", encoding="utf-8")
+    PASSAGE_MODEL_PATH.write_text(json.dumps({
+        "about": "Source ranker over (situation, passage) pairs: logistic regression on situation.pair_features; prior = "
+                 "times a passage answered a labelled situation (overall, per predicted leaning). `python -m "
+                 "coach.need_train --train`; evals/situations.yaml split=dev and evals/cases.yaml only",
+        "C": C_RANK} | {k: v for k, v in rank_m.items()}) + "\n", encoding="utf-8")
+    _model.cache_clear(), _passage_model.cache_clear()
+    return {"cases": len(items)}
+
+
+if __name__ == "__main__":
+    import sys
+
+    items, index = load_items()
+    if "--cv" in sys.argv:
+        print(json.dumps(cross_validate(items, index)))
+    if "--train" in sys.argv:
+        print(train(items, index))
+        print("in-sample (dev)", json.dumps(in_sample(items, index)))

@@ -1,0 +1,241 @@
+"""A batch run as one self-contained HTML file a coach can open, print or send.
+
+Why a single static file: the coach shares it with people who have no Python and may be offline,
+and it may be opened from an e-mail attachment, so it fetches nothing (inline CSS, charts as inline
+SVG, no script, no external link or font) and everything in it that came from a user or a model is
+escaped by the template (``templates/batch.html.j2``, autoescape). Cases that were held back for
+personal data show no text at all, only the reason. This module only shapes the records into what
+the template shows; the markup lives in the template.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+from .. import pii
+from . import charts
+from .markdown import markdown_html
+from .templating import chart_svg, render
+
+STATUS_COLORS = {"ok": "#2e7d32", "error": "#c62828", "skipped": "#b26a00"}
+LEAN_COLORS = {"management": "#3b6ea5", "leadership": "#8e44ad", "both": "#5f8f6f", "out of scope": "#9e9e9e"}
+LENS_AXES_PER_CASE = 5
+NOT_RUN_SHOWN = 50
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{float(v) * 100:.0f}%"
+
+
+def _copied(fb: dict, rec: dict | None = None) -> bool:
+    """Built by the built-in engine from the articles' own sentences: its on-corpus share is 100% by
+    construction, so it is shown as "copied", never as a score next to a model's tested answers."""
+    from ..render import copies_the_corpus
+
+    return copies_the_corpus(fb.get("model") or (rec or {}).get("model"))
+
+
+def _on_corpus_text(fb: dict) -> str:
+    if not fb or not fb.get("in_scope", True):
+        return "—"
+    if _copied(fb):
+        return "copied"  # the summary explains: the built-in engine's sentences come from the articles
+    return _pct((fb.get("checks") or {}).get("on_corpus"))
+
+
+def _leaning(fb: dict) -> str:
+    if not fb.get("in_scope", True):
+        return "out of scope"
+    return (fb.get("lens") or {}).get("leaning") or "both"
+
+
+def case_flags(rec: dict, allow_pii: bool = False) -> list[str]:
+    """Plain-language flags for one result: what a coach should look at before sharing it."""
+    flags: list[str] = []
+    fb = rec.get("feedback") or {}
+    checks = fb.get("checks") or {}
+    if fb and not fb.get("in_scope", True):
+        flags.append("out of scope: the coach declined to answer")
+    bad = checks.get("invalid_citations") or []
+    if bad:
+        flags.append(f"{len(bad)} citation(s) to sources that were not given: {', '.join(map(str, bad))}")
+    uq = checks.get("unverified_quotes") or []
+    if uq:
+        flags.append(f"{len(uq)} quote(s) not found in the corpus as attributed")
+    us = checks.get("unsupported_sentences") or []
+    if us:
+        flags.append(f"{len(us)} sentence(s) not supported by the cited passages")
+    info = rec.get("pii") or {}
+    if info.get("found"):
+        what = pii.describe(info["found"])
+        action = info.get("action")
+        here = ("shown as written in this report (--allow-pii)" if allow_pii
+                else "shown as placeholders such as [EMAIL] in this report")
+        flags.append({"redacted": f"personal data replaced with placeholders before processing: {what}",
+                      "allowed": f"personal data sent as it was (--allow-pii): {what}; {here}",
+                      "local": f"personal data found: {what}; the engine ran on this machine; {here}",
+                      "held": f"personal data found, case not sent: {what}"}.get(action, f"personal data: {what}; {here}"))
+    return flags
+
+
+def _summary(records: Sequence[dict]) -> dict:
+    status = Counter(r.get("status") for r in records)
+    oks = [r.get("feedback") or {} for r in records if r.get("status") == "ok" and r.get("feedback")]
+    in_scope = [fb for fb in oks if fb.get("in_scope", True)]
+    # only answers a model wrote were really tested; the built-in engine's are copies (100% by construction)
+    written = [fb for fb in in_scope if not _copied(fb)]
+    on_corpus = [float((fb.get("checks") or {}).get("on_corpus", 0.0)) for fb in written]
+    lean = Counter(_leaning(fb) for fb in oks)
+    dims: dict[str, list[tuple[float, float]]] = {}
+    for fb in in_scope:
+        for d in (fb.get("lens") or {}).get("dimensions") or []:
+            dims.setdefault(str(d.get("name")), []).append((float(d.get("management") or 0), float(d.get("leadership") or 0)))
+    tokens = {"prompt": 0, "completion": 0, "total": 0}
+    cost, cost_known, elapsed = 0.0, False, 0.0
+    for r in records:
+        u = r.get("usage") or ((r.get("feedback") or {}).get("usage") or {})
+        tokens["prompt"] += int(u.get("prompt_tokens") or 0)
+        tokens["completion"] += int(u.get("completion_tokens") or 0)
+        tokens["total"] += int(u.get("total_tokens") or (int(u.get("prompt_tokens") or 0) + int(u.get("completion_tokens") or 0)))
+        if u.get("cost_usd") is not None:
+            cost += float(u["cost_usd"])
+            cost_known = True
+        elapsed += float(r.get("elapsed_s") or 0)
+    flagged = sum(1 for r in records if r.get("status") == "ok" and (r.get("feedback") or {}).get("in_scope", True)
+                  and case_flags(r))
+    return {"status": status, "oks": oks, "on_corpus": on_corpus, "lean": lean, "dims": dims, "tokens": tokens,
+            "cost": cost if cost_known else None, "elapsed": elapsed, "flagged": flagged,
+            "answered": len(in_scope), "out_of_scope": len(oks) - len(in_scope),
+            "copied": len(in_scope) - len(written)}
+
+
+def _summary_view(records: Sequence[dict], s: dict, not_run: Sequence[str]) -> dict:
+    st = s["status"]
+    mean = sum(s["on_corpus"]) / len(s["on_corpus"]) if s["on_corpus"] else None
+    # "ok" in results.jsonl covers declined cases too; a coach reads it as "answered", so they are apart here
+    cards: list[tuple[str, Any]] = [("cases", len(records) + len(not_run)), ("answered", s["answered"])]
+    if s["out_of_scope"]:
+        cards.append(("out of scope (declined)", s["out_of_scope"]))
+    cards += [("error", st.get("error", 0)), ("skipped", st.get("skipped", 0))]
+    if not_run:
+        cards.append(("not run yet", len(not_run)))
+    if s["on_corpus"]:
+        cards.append(("mean on-corpus (model answers)", _pct(mean)))
+    cards.append(("answers with flags", s["flagged"]))
+    cost = "not known" if s["cost"] is None else f"${s['cost']:.4f}"
+    used_tokens = s["tokens"]["total"] > 0 or s["cost"] is not None
+    if used_tokens:  # the built-in and local engines use no paid tokens: no tiles that would read as 0 cost
+        cards += [("tokens", f"{s['tokens']['total']:,}"), ("cost", cost)]
+    status_parts = [("answered", s["answered"], STATUS_COLORS["ok"])]
+    if s["out_of_scope"]:
+        status_parts.append(("out of scope", s["out_of_scope"], LEAN_COLORS["out of scope"]))
+    status_parts += [(k, st.get(k, 0), STATUS_COLORS[k]) for k in ("error", "skipped")]
+    if not_run:
+        status_parts.append(("not run", len(not_run), "#bdbdbd"))
+    figures = [("Cases by status", charts.stacked_bar(status_parts, title="Cases by status"))]
+    if s["on_corpus"]:
+        figures.append(("On-corpus score of the model-written answers (share of their sentences supported by the passages)",
+                        charts.columns(charts.histogram(s["on_corpus"]), title="On-corpus distribution")))
+    if s["lean"]:
+        order = ["management", "leadership", "both", "out of scope"]
+        items = [(k, s["lean"].get(k, 0)) for k in order if s["lean"].get(k)]
+        figures.append(("Which role the situations call for (lens leaning)",
+                        charts.bar_chart(items, title="Lens leaning", colors=LEAN_COLORS)))
+    if s["dims"]:
+        dims = [(name, sum(m for m, _ in v) / len(v), sum(lead for _, lead in v) / len(v))
+                for name, v in sorted(s["dims"].items())]
+        figures.append(("Lens axes, averaged over the answers", charts.balance_bars(dims, title="Lens axes")))
+    return {"cards": cards, "out_of_scope": s["out_of_scope"], "copied": s["copied"], "used_tokens": used_tokens,
+            "tokens": {k: f"{v:,}" for k, v in s["tokens"].items()}, "cost": cost,
+            "charts": [(caption, chart_svg(c)) for caption, c in figures if c is not None]}
+
+
+def _index_row(n: int, r: dict) -> dict:
+    fb = r.get("feedback") or {}
+    status = r.get("status") or "error"
+    return {"n": n, "id": r.get("id"), "status": status, "on_corpus": _on_corpus_text(fb),
+            "leaning": _leaning(fb) if fb else "—", "flags": len(case_flags(r)) if status == "ok" else "—",
+            "time": f"{float(r.get('elapsed_s') or 0):.1f} s"}
+
+
+def _passage_anchor(src: dict, passages: dict[str, tuple[str, dict]]) -> str:
+    key = src.get("passage_id") or f"{src.get('doc_id')}#{hashlib.sha1(str(src.get('text')).encode()).hexdigest()}"
+    if key not in passages:
+        passages[key] = (f"p-{len(passages) + 1}", src)
+    return passages[key][0]
+
+
+def _meta(r: dict, fb: dict) -> str:
+    meta = []
+    if fb:
+        if fb.get("in_scope", True):
+            meta.append("sentences copied from the articles (built-in engine)" if _copied(fb)
+                        else f"on-corpus {_pct((fb.get('checks') or {}).get('on_corpus'))} (sentences tested)")
+        meta.append(f"leaning: {_leaning(fb)}")
+    meta.append(f"{float(r.get('elapsed_s') or 0):.1f} s")
+    usage = r.get("usage") or fb.get("usage") or {}
+    if usage.get("total_tokens") or usage.get("prompt_tokens"):
+        meta.append(f"{int(usage.get('total_tokens') or 0):,} tokens")
+    if usage.get("cost_usd") is not None:
+        meta.append(f"${float(usage['cost_usd']):.4f}")
+    if fb.get("model") or r.get("model"):
+        meta.append(f"engine: {fb.get('model') or r.get('model')}")
+    return " · ".join(meta)
+
+
+def _case_view(n: int, r: dict, passages: dict[str, tuple[str, dict]], allow_pii: bool) -> dict:
+    status = r.get("status") or "error"
+    fb = r.get("feedback") or {}
+    fields = [(pii.redact(str(k)).text, pii.redact(v if isinstance(v, str) else repr(v)).text)
+              for k, v in (r.get("fields") or {}).items()]
+    view: dict[str, Any] = {"n": n, "id": r.get("id"), "status": status, "meta": _meta(r, fb), "fields": fields,
+                            "flags": case_flags(r, allow_pii), "error": r.get("error") or "no reason recorded"}
+    if status != "ok":
+        return view
+    dims = (fb.get("lens") or {}).get("dimensions") or []
+    lens = None
+    if dims and fb.get("in_scope", True):
+        items = [(str(d.get("name")), float(d.get("management") or 0), float(d.get("leadership") or 0)) for d in dims]
+        items.sort(key=lambda x: -abs(x[1] - x[2]))  # the axes this situation leans on most
+        shown = items[:LENS_AXES_PER_CASE]
+        more = f" ({len(items) - len(shown)} more balanced axes not shown)" if len(items) > len(shown) else ""
+        lens = {"leaning": _leaning(fb), "more": more,
+                "chart": chart_svg(charts.balance_bars(shown, title="Lens for this case", width=480))}
+    sources = []
+    for s in fb.get("sources") or []:
+        text = " ".join(str(s.get("text") or "").split())
+        sources.append({"id": s.get("id"), "title": s.get("title"), "author": s.get("author"),
+                        "score": f"{float(s.get('score') or 0):.2f}", "anchor": _passage_anchor(s, passages),
+                        "short": text if len(text) <= 320 else text[:317].rsplit(" ", 1)[0] + "…"})
+    view.update(notices=[str(x) for x in fb.get("notices") or []], scenario=fb.get("scenario"),
+                answer=markdown_html(fb.get("answer_markdown")), quotes=fb.get("quotes") or [], lens=lens,
+                sources=sources)
+    return view
+
+
+def render_report(records: Sequence[dict], *, title: str = "Reflection Coach: batch report", input_name: str = "",
+                  model: str = "", not_run: Sequence[str] = (), generated_at: str | None = None,
+                  allow_pii: bool = False) -> str:
+    """The whole report for result ``records`` (the newest line per case, in input order).
+
+    The report is made to be shared, so unless ``allow_pii`` (the user's ``--allow-pii``) every text
+    in it that came from a user or a model has what ``coach.pii`` finds replaced by placeholders."""
+    when = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    found: dict[str, int] = {}
+    if not allow_pii:
+        records = [pii.redact_deep(r, found) for r in records]
+        not_run = [pii.redact_deep(str(x), found) for x in not_run]
+        input_name = pii.redact_deep(input_name, found)
+    passages: dict[str, tuple[str, dict]] = {}
+    cases = [_case_view(n, r, passages, allow_pii) for n, r in enumerate(records, 1)]
+    return render("batch.html.j2", title=title, total=len(records) + len(not_run), input_name=input_name,
+                  model=model, when=when, allow_pii=allow_pii, found=pii.describe(found) if found else "",
+                  summary=_summary_view(records, _summary(records), not_run),
+                  index=[_index_row(n, r) for n, r in enumerate(records, 1)],
+                  not_run=", ".join(map(str, not_run[:NOT_RUN_SHOWN])) + (" …" if len(not_run) > NOT_RUN_SHOWN else ""),
+                  cases=cases, passages=[(anchor, s) for anchor, s in passages.values()])
+
+
+__all__ = ["render_report", "case_flags", "STATUS_COLORS", "LEAN_COLORS"]
