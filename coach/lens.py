@@ -9,7 +9,8 @@ leaning is the relevance-weighted mean of (leadership − management) across axe
 it lies within ``MARGIN`` of zero or when relevant axes pull strongly both ways (``BOTH_RATIO``).
 
 The pipeline's leaning no longer comes from this vocabulary reading (on 34 unseen situations it was at
-chance): ``lens_for_reading`` takes the leaning from ``coach.situation`` (where the unmet needs sit)
+chance): ``lens_for_reading`` takes the leaning from ``coach.situation`` (where the unmet needs sit;
+cross-validated in ``coach.need_train``)
 and orders the axes by the needs' embedding; ``lens_for`` remains the per-axis view.
 
 TEMP, MARGIN and BOTH_RATIO were tuned on the labelled situations in ``evals/cases.yaml`` (the ``leaning``

@@ -160,11 +160,9 @@ def fit_ranker(items, F, case_m, index, sides, C=C_RANK):
     keys = [passage_key(p.text) for p in index.passages]
     prior, side_prior, cnt, side = priors(items, leanings, keys)
     X, y = [], []
-    for it, L, (_, pp, pw) in zip(items, leanings, F):
+    for it, L in zip(items, leanings):  # clause sides are still the out-of-fold ones oof_features set
         if not it.wanted:
             continue
-        for x, p in zip([x for x in it.clauses], [x.p_leadership for x in it.clauses]):
-            x.p_leadership = p
         X.append(rank_rows(it, as_reading(it, L), index, sides, prior, side_prior))
         y += [j in it.wanted for j in range(len(keys))]
     clf = LogisticRegression(C=C, max_iter=3000).fit(np.vstack(X), y)

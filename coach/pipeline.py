@@ -99,12 +99,11 @@ def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None) ->
         # needs' side, and retrieval's own picks; see coach/situation.py), each shown with its relevance
         # to the needs or the text
         by_pos = {index.pos[h.id]: h for h in hits if h.id in index.pos}
-        have = {h.id for h in hits}
         need_vec = _need_vector(rd, vec)
         picks = rank_sources(vec, rd, index.vecs, keys, list(by_pos), k + LENS_SOURCES, sides=sides) if keys else []
         chosen = [by_pos.get(n) or max((_as_hit(index.passages[n], need_vec), _as_hit(index.passages[n], vec)),
                                        key=lambda h: h.cosine) for n in picks]
-        chosen = [h for h in chosen if h.id in have or h.cosine >= BACKING_MIN] or list(hits)
+        chosen = chosen or list(hits)
         sources = _sources(chosen)
         ids = {s.passage_id: s.id for s in sources}
         out.append(Prepared(text, sources, lens_for_reading(rd, vec, ids), True, notices, hits))
@@ -114,7 +113,6 @@ def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None) ->
     return out
 
 
-BACKING_MIN = 0.05  # a ranked passage retrieval did not find, less related than this to the needs and the text, is left out
 _RANKER: dict[int, tuple] = {}
 
 

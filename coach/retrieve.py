@@ -286,8 +286,9 @@ def retrieve_situations(texts: Sequence[str], k: int = 5, store: Store | None = 
 
 
 def retrieve(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:
-    """What ``coach search`` shows: for a situation, what the coach would draw on: the passages for
-    the text and each of its needs, plus (up to two) framework passages its needs call for."""
+    """What ``coach search`` shows: for a situation, what the coach would draw on: its sources, ranked
+    for its needs (see ``coach.pipeline.prepare``): retrieval's passages and the framework passages
+    its needs call for."""
     store = store or Store()
     if not need_queries(query):
         return retrieve_situations([query], k, store)[0]
@@ -296,6 +297,7 @@ def retrieve(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:
     prep = prepare(query, k, store)
     if not prep.sources:
         return prep.hits
+    found = {h.id: h for h in prep.hits}
     index = passage_index(store)
-    extra = [index.passages[index.pos[s.passage_id]] for s in prep.sources[len(prep.hits):] if s.passage_id in index.pos]
-    return list(prep.hits) + [_hit(p, s.score, s.score) for p, s in zip(extra, prep.sources[len(prep.hits):])]
+    return [found.get(s.passage_id) or _hit(index.passages[index.pos[s.passage_id]], s.score, s.score)
+            for s in prep.sources if s.passage_id in found or s.passage_id in index.pos]

@@ -6,12 +6,15 @@ need. So the text is cut into clauses (sentences, then at contrast markers: but,
 although...), each clause is read as *working* or *going wrong* (after a contrast, negations,
 "nobody", "never", "keeps", loss and complaint words), and only the going-wrong clauses are placed on
 the corpus's axes. Each problem clause gets a side from a small logistic model over its MiniLM
-embedding (``need_model.json``: trained by ``python -m coach.situation --train`` on the dev split of
-``evals/situations.yaml`` and the labelled situations of ``evals/cases.yaml``, never on the test
-split); the leaning is where the unmet needs sit, ``both`` when they sit on both sides.
+embedding; a second, 3-class model decides the leaning (``both`` included) from what those sides add
+up to, the side of what already works and the text's vocabulary. Both live in ``need_model.json``,
+trained and cross-validated by ``python -m coach.need_train`` on the dev split of
+``evals/situations.yaml`` and the labelled situations of ``evals/cases.yaml``, never on the test split
+(grouped 5-fold CV on dev: 0.645; held out: 0.61; round 1's hand margins: 0.62 in CV).
 
-The problem clauses are also the *needs*: retrieval searches with each of them, and the built-in
-engine mirrors them back to the manager in their own words.
+The problem clauses are also the *needs*: retrieval searches with each of them, the source ranker
+(``need_passages.json``) scores passages against them, and the built-in engine mirrors them back to
+the manager in their own words.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from .text import split_sentences, words
 
 MODEL_PATH = Path(__file__).with_name("need_model.json")
 # a leaning needs this much probability mass behind it; "both" when problem clauses pull both ways
-BOTH_MARGIN = 0.02      # |mean(p_leadership) - 0.5| below this: both (5-fold CV on dev: 0.59)
+BOTH_MARGIN = 0.02      # fallback only (no case model): |mean(p_leadership) - 0.5| below this: both
 SPLIT_STRONG = 0.80     # a clause this sure of each side: both
 MAX_NEEDS = 4
 

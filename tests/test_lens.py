@@ -47,14 +47,16 @@ def test_the_lens_follows_the_need_on_labelled_situations():
     assert sum(g == y for g, (_, y) in zip(got, pairs)) / len(pairs) >= 0.62
 
 
-def test_the_lens_never_backs_its_headline_with_an_unrelated_passage(ingested):
-    from coach.pipeline import BACKING_MIN, LENS_SOURCES, prepare
+def test_sources_hold_the_framework_passage_the_need_calls_for(ingested):
+    """Management's vocabulary, a leadership need: the sources (k + LENS_SOURCES, ranked for the needs)
+    hold the corpus's own statement of the leadership side, which plain similarity to the words misses.
+    (A cosine floor on the added passages once dropped exactly these, in 43 of 106 dev situations.)"""
+    from coach.pipeline import LENS_SOURCES, prepare
 
     prep = prepare("Every process is documented, our ticket metrics are green, yet two of my best people feel "
                    "like cogs.", 5, ingested)
-    hit_ids = {h.id for h in prep.hits}
-    extra = [s for s in prep.sources if s.passage_id not in hit_ids]
-    assert len(prep.sources) <= 5 + LENS_SOURCES
     assert prep.lens.leaning == "leadership"
-    for s in extra:
-        assert s.score >= BACKING_MIN, (s.score, s.text[:60])
+    assert len(prep.sources) == 5 + LENS_SOURCES
+    assert len({s.passage_id for s in prep.sources}) == len(prep.sources)
+    assert any("Leadership is about getting results through people." in s.text for s in prep.sources)
+    assert not any("Leadership is about getting results through people." in h.text for h in prep.hits)

@@ -64,3 +64,22 @@ def test_the_default_suite_includes_the_labelled_situations():
     assert {"dev", "test"} <= splits
     for name in ("lens_agreement_test", "needed_passage_recall_test", "engagement", "lifted_fragments"):
         assert name in suite.thresholds
+
+
+def test_the_reader_and_the_source_ranker_never_train_on_the_test_split():
+    import yaml
+
+    from coach.situation import training_cases
+
+    test_ids = {c["id"] for c in yaml.safe_load(open("evals/situations.yaml", encoding="utf-8"))["cases"]
+                if c.get("split") == "test"}
+    ids = [c["id"] for c in training_cases()]
+    assert len(ids) >= 130 and not set(ids) & test_ids
+
+
+def test_the_vocabulary_management_need_leadership_reverse_gets_the_management_framework_passage(ingested):
+    from coach.pipeline import prepare
+
+    prep = prepare("Everyone loves our product vision but nobody owns the deadlines.", 5, ingested)
+    assert prep.lens.leaning == "management"
+    assert any("Management is about getting results through processes." in s.text for s in prep.sources)

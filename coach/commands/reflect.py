@@ -60,13 +60,11 @@ def register(sub) -> None:
 
 
 def cmd_reflect(args) -> int:
-    from .. import followup
-    from ..errors import CoachError, UsageError
+    from .. import config, followup
+    from ..engines import get_engine
+    from ..errors import CoachError
     from ..journal import Journal
     from ..pipeline import check_scenario, reflect
-
-    from .. import config
-    from ..engines import get_engine
 
     config.check_k(args.k)
     text, _ = check_scenario(read_text_arg(args.scenario, "reply" if args.follow_up is not None else "situation"))

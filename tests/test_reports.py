@@ -1,0 +1,97 @@
+"""The HTML reports (coach/reports): hostile text is shown, never live; charts carry their own marks.
+
+Rendered through the real templates and the real Markdown parser, parsed back with the standard
+library's HTML parser, so the checks are on tags and attributes, not on substrings of the text.
+"""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+SCRIPT = "<script>alert('x')</script>"
+IMG = "<img src=x onerror=alert(1)>"
+LINK = "[click me](javascript:alert(document.cookie))"
+PICTURE = "![tracker](https://example.invalid/pixel.png)"
+HOSTILE = f"{SCRIPT} {IMG} {LINK} {PICTURE}"
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += [(k, v or "") for k, v in attrs]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse(html: str) -> _Tags:
+    p = _Tags()
+    p.feed(html)
+    return p
+
+
+def _record(model: str = "openai/gpt-4o-mini") -> dict:
+    return {"id": f"case {SCRIPT}", "status": "ok", "elapsed_s": 0.5, "fields": {"team": IMG},
+            "feedback": {"model": model, "in_scope": True, "scenario": f"My team lead wrote: {HOSTILE}",
+                         "answer_markdown": f"## Plan\nTalk to them first [S1].\n\n- {SCRIPT}\n- {IMG}\n\n{LINK}\n\n{PICTURE}",
+                         "checks": {"on_corpus": 0.8},
+                         "quotes": [{"text": IMG, "speaker": SCRIPT, "verified": False, "reason": LINK}],
+                         "sources": [{"id": "S1", "title": SCRIPT, "author": IMG, "text": HOSTILE, "doc_id": "d1",
+                                      "passage_id": "d1#0", "score": 0.4}],
+                         "lens": {"leaning": "management",
+                                  "dimensions": [{"name": SCRIPT, "management": 0.7, "leadership": 0.3}]}}}
+
+
+def test_hostile_scenario_and_answer_are_shown_but_never_live():
+    from coach.reports.batch import render_report
+
+    html = render_report([_record()], input_name=f"{IMG}.csv", model=SCRIPT, not_run=[SCRIPT])
+    p = _parse(html)
+    # nothing runs, nothing is fetched, the only links are the report's own anchors
+    assert not {"script", "img", "iframe", "object", "embed", "link", "image", "use"} & set(p.tags), p.tags
+    assert not [k for k, _ in p.attrs if k.startswith("on")]
+    refs = [v for k, v in p.attrs if k in ("href", "src", "srcset", "xlink:href", "action")]
+    assert refs and all(r.startswith("#") for r in refs), refs
+    assert "javascript:" not in " ".join(v for _, v in p.attrs)
+    # ... and the text is all there, escaped: the reader sees what the case and the answer said
+    shown = "".join(p.text)
+    for bad in (SCRIPT, IMG, LINK, PICTURE):
+        assert bad in shown, bad
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html  # the escaping the reports always used
+    # the answer's Markdown still renders (heading under the case's, list, citation styling)
+    assert "<h5>Plan</h5>" in html and "<li>" in html and '<span class="cite">[S1]</span>' in html
+
+
+def test_markdown_keeps_raw_html_links_and_images_as_text():
+    from coach.reports.markdown import markdown_html
+
+    out = str(markdown_html(f"**bold** *it* `code`\n{HOSTILE}\n<https://example.invalid/auto>\n\n[ref]: https://x.invalid"))
+    tags = set(_parse(out).tags)
+    assert {"strong", "em", "code"} <= tags
+    assert not tags & {"a", "img", "script"}, tags
+    assert "&lt;script&gt;" in out and "javascript:alert" in out  # visible as text, inert
+
+
+def test_threshold_line_is_part_of_the_chart_data():
+    """The eval chart's threshold is a shape placed with the bars' geometry: a bar exactly at the
+    threshold ends on the line, whatever the width or the labels."""
+    from coach.reports.evals import bar_chart
+    from coach.reports.templating import chart_svg
+
+    for labels in (["a", "b"], ["a-much-longer-engine-name/with-a-path", "<b>x</b>"]):
+        chart = bar_chart("citation_validity", [(labels[0], 0.8), (labels[1], 0.4)], 0.8, "min")
+        bars = [dict(s.attrs) for s in chart.shapes if s.tag == "rect"]
+        line = next(dict(s.attrs) for s in chart.shapes if s.tag == "line")
+        assert abs(float(bars[0]["x"]) + float(bars[0]["width"]) - float(line["x1"])) < 0.11
+        assert bars[0]["fill"] != bars[1]["fill"]  # the bar under the minimum is the other colour
+        svg = str(chart_svg(chart))
+        assert "<b>" not in svg and re.search(r"<line [^>]*stroke-dasharray", svg)
+    no_threshold = bar_chart("latency_p50_s", [("x", 0.3)], None, scale_max=0.0)
+    assert not [s for s in no_threshold.shapes if s.tag == "line"]
