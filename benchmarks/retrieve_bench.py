@@ -35,23 +35,26 @@ def measure(store, queries: list[str], k: int) -> dict:
     R.retrieve("warm the caches up", k, store)
     col.query(query_embeddings=embed.encode_array(["warm"]), n_results=n_results, include=FIELDS)
 
-    full, floor = [], []
+    full: list[float] = []
+    floor: list[float] = []
+
+    # The query is an argument, not a closure over the loop variable, so each call times its own query.
+    def one_full(q: str) -> None:
+        t0 = time.perf_counter()
+        hits = R.retrieve(q, k, store)
+        full.append(time.perf_counter() - t0)
+        if not hits:
+            raise RuntimeError(f"retrieve returned nothing for {q!r}")
+
+    def one_floor(q: str) -> None:
+        t0 = time.perf_counter()
+        v = embed.encode_array([q])  # what retrieve calls
+        col.query(query_embeddings=v, n_results=n_results, include=FIELDS)
+        floor.append(time.perf_counter() - t0)
+
     for i, q in enumerate(queries):
-        def one_full():
-            t0 = time.perf_counter()
-            hits = R.retrieve(q, k, store)
-            full.append(time.perf_counter() - t0)
-            if not hits:
-                raise RuntimeError(f"retrieve returned nothing for {q!r}")
-
-        def one_floor():
-            t0 = time.perf_counter()
-            v = embed.encode_array([q])  # what retrieve calls
-            col.query(query_embeddings=v, n_results=n_results, include=FIELDS)
-            floor.append(time.perf_counter() - t0)
-
         for step in ((one_full, one_floor) if i % 2 == 0 else (one_floor, one_full)):
-            step()
+            step(q)
 
     # where the time beyond the floor goes (leaf calls only, so nothing is counted twice)
     probe_qs = queries[: max(4, len(queries) // 2)]

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:  # numpy is imported where it is used
+    import numpy as np
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIM = 384
@@ -32,7 +35,7 @@ _fast = None  # coach.minilm.MiniLM (numpy backend)
 # built-in answer repeats the same headings and questions; a batch run repeats them per case.
 MEMO = True  # benchmarks turn it off where a floor and the code under test embed the same texts
 MEMO_MAX = 20000
-_memo: dict[str, object] = {}
+_memo: dict[str, np.ndarray] = {}
 
 
 def _load():

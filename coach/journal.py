@@ -211,9 +211,11 @@ class Journal:
         """A new thread whose first turn is ``scenario`` and its feedback; returns the thread id."""
         fb = _feedback_dict(feedback)
         with self._conn(create=True) as conn:
+            assert conn is not None  # create=True makes the file rather than yielding None
             conn.execute("BEGIN IMMEDIATE")
             now = _now()
             tid = conn.execute("INSERT INTO threads (created_at, updated_at) VALUES (?, ?)", (now, now)).lastrowid
+            assert tid is not None  # an INSERT always sets it
             self._insert_turn(conn, tid, "scenario", scenario, fb)
             conn.execute("COMMIT")
             return int(tid)
@@ -222,6 +224,7 @@ class Journal:
         """Append a follow-up to a thread; returns its turn number (2 for the first follow-up)."""
         fb = _feedback_dict(feedback)
         with self._conn(create=True) as conn:
+            assert conn is not None  # create=True makes the file rather than yielding None
             conn.execute("BEGIN IMMEDIATE")
             if not conn.execute("SELECT 1 FROM threads WHERE id = ?", (thread_id,)).fetchone():
                 raise JournalError(f"no thread {thread_id} in the journal (see `coach journal list`)")
@@ -253,7 +256,7 @@ class Journal:
         with self._conn() as conn:
             row = conn.execute("SELECT id, created_at, updated_at FROM threads WHERE id = ?",
                                (thread_id,)).fetchone() if conn is not None else None
-            if row is None:
+            if conn is None or row is None:
                 raise JournalError(f"no thread {thread_id} in the journal (see `coach journal list`)")
             turns = conn.execute("SELECT n, kind, text, feedback, model, leaning, lens_score, created_at FROM turns "
                                  "WHERE thread_id = ? ORDER BY n", (thread_id,)).fetchall()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, TypedDict
 
 import numpy as np
 
@@ -93,6 +93,20 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return x
 
 
+class _Block(TypedDict):
+    """One encoder layer's weights; named so each matrix keeps its array type (layer norms: weight, bias)."""
+    qkv_w: np.ndarray
+    qkv_b: np.ndarray
+    o_w: np.ndarray
+    o_b: np.ndarray
+    ln1: tuple[np.ndarray, np.ndarray]
+    i_w: np.ndarray
+    i_b: np.ndarray
+    f_w: np.ndarray
+    f_b: np.ndarray
+    ln2: tuple[np.ndarray, np.ndarray]
+
+
 def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
     mu = x.mean(-1, keepdims=True)
     d = x - mu
@@ -141,13 +155,13 @@ class MiniLM:
         self.pos = w["embeddings.position_embeddings.weight"]
         self.type0 = w["embeddings.token_type_embeddings.weight"][0]
         self.emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        self.blocks = []
+        self.blocks: list[_Block] = []
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
             q, k, v = (w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value"))
             qb, kb, vb = (w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value"))
             # (out, in) weights used as ``x @ w.T``: BLAS reads the transpose in place, nothing is copied
-            self.blocks.append(dict(
+            self.blocks.append(_Block(
                 qkv_w=np.concatenate([q, k, v]).T, qkv_b=np.concatenate([qb, kb, vb]),
                 o_w=w[p + "attention.output.dense.weight"].T, o_b=w[p + "attention.output.dense.bias"],
                 ln1=(w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),

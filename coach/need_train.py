@@ -172,7 +172,7 @@ def fit_ranker(items, F, case_m, index, sides, C=C_RANK):
 
 
 def cross_validate(items, index, k: int = 5, extra: int = 2, C_clause=C_CLAUSE, C_case=C_CASE, C_rank=C_RANK,
-                   seeds=SEEDS) -> dict:
+                   seeds=SEEDS, keep: int | None = None) -> dict:
     """Grouped k-fold: lens agreement and needed-passage recall (k + extra sources) on held-out cases."""
     import numpy as np
 
@@ -198,7 +198,7 @@ def cross_validate(items, index, k: int = 5, extra: int = 2, C_clause=C_CLAUSE, 
                     res["lens"].append(lean == it.case["leaning"])
                     res["lens_hand_margins"].append(decide(pp)[0] == it.case["leaning"])
                 if dev and it.wanted:
-                    src = rank_sources(it.svec, as_reading(it, lean), index.vecs, keys, it.hits, k + extra, rank_m, sides)
+                    src = rank_sources(it.svec, as_reading(it, lean), index.vecs, keys, it.hits, k + extra, rank_m, sides, keep)
                     res["recall"].append(bool(set(src) & it.wanted))
                     res["recall_hits_only"].append(bool(set(it.hits[:k]) & it.wanted))
     return {name: round(float(np.mean(v)), 4) for name, v in res.items()} | {"n_dev": len(res["lens"]) // len(seeds)}

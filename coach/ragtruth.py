@@ -116,7 +116,7 @@ def metrics(items: list[Item], rows: list[Row], unsupported: list[bool], flagged
     fp = sum(f and not t for f, t in zip(flagged, truth))
     fn = sum(t and not f for f, t in zip(flagged, truth))
     p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0  # not `r`: that names a Row above
     pos = [u for row, u in zip(rows, unsupported) if row.label]
     neg = [u for row, u in zip(rows, unsupported) if not row.label]
     tpr = sum(pos) / len(pos) if pos else 0.0
@@ -133,8 +133,8 @@ def metrics(items: list[Item], rows: list[Row], unsupported: list[bool], flagged
     gpt4 = [v for k, v in per_model.items() if "gpt-4" in k.lower()]
     return {
         "responses": len(items), "sentences": len(rows), "checked_sentences": sum(r.checked for r in rows),
-        "response_precision": round(p, 4), "response_recall": round(r, 4),
-        "response_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+        "response_precision": round(p, 4), "response_recall": round(rec, 4),
+        "response_f1": round(2 * p * rec / (p + rec), 4) if p + rec else 0.0,
         "sentence_balanced_accuracy": round((tpr + tnr) / 2, 4), "sentence_tpr": round(tpr, 4),
         "sentence_tnr": round(tnr, 4),
         "gpt4_flagged_share": (round(sum(v["flagged"] for v in gpt4) / sum(v["responses"] for v in gpt4), 4)
@@ -219,7 +219,7 @@ def hand_rule(row: Row) -> bool:
     return bool(f["num_novel"] or f["name_novel"] or f["neg_mismatch"] or f["recall"] < 0.6)
 
 
-RULE_SETS = ([], ["changed"], ["changed", "neg_added"], ["changed", "neg_added", "neg_mismatch"],
+RULE_SETS: tuple[list[str], ...] = ([], ["changed"], ["changed", "neg_added"], ["changed", "neg_added", "neg_mismatch"],
              ["swap", "changed", "neg_added", "neg_mismatch"])
 
 

@@ -49,7 +49,7 @@ def checks_summary(fb: Feedback) -> str:
 
 
 def feedback_markdown(fb: Feedback) -> str:
-    out = [f"# Reflection\n", f"> {' '.join(fb.scenario.split())[:600]}\n", f"*Engine: {fb.model}*\n"]
+    out = ["# Reflection\n", f"> {' '.join(fb.scenario.split())[:600]}\n", f"*Engine: {fb.model}*\n"]
     for n in fb.notices:
         out.append(f"> **Note:** {n}\n")
     out.append(fb.answer_markdown.strip() + "\n")
@@ -75,8 +75,8 @@ def feedback_markdown(fb: Feedback) -> str:
         out.append("")
     if fb.sources:
         out.append("## Sources\n")
-        for s in fb.sources:
-            by = f", {s.author}" if s.author else ""
-            text = " ".join(s.text.split())
-            out.append(f"**[{s.id}]** *{s.title}*{by} (score {s.score:.2f})\n\n> {text}\n")
+        for src in fb.sources:
+            by = f", {src.author}" if src.author else ""
+            text = " ".join(src.text.split())
+            out.append(f"**[{src.id}]** *{src.title}*{by} (score {src.score:.2f})\n\n> {text}\n")
     return "\n".join(out)

@@ -299,5 +299,6 @@ def retrieve(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:
         return prep.hits
     found = {h.id: h for h in prep.hits}
     index = passage_index(store)
-    return [found.get(s.passage_id) or _hit(index.passages[index.pos[s.passage_id]], s.score, s.score)
-            for s in prep.sources if s.passage_id in found or s.passage_id in index.pos]
+    out = [found.get(s.passage_id) or _hit(index.passages[index.pos[s.passage_id]], s.score, s.score)
+           for s in prep.sources if s.passage_id in found or s.passage_id in index.pos]
+    return sorted(out, key=lambda h: -h.score)  # shown by the score it shows (the ranker's order is the engine's)

@@ -371,10 +371,13 @@ def prior_vectors(keys: list[str], model: dict):
     return prior, side
 
 
+KEEP_HITS = 1  # retrieval's best hit always stays (its words may be the manager's own: "doing things right")
+
+
 def rank_sources(scenario_vec, reading: "Reading", pvecs, keys: list[str], hit_pos: list[int], n: int,
-                 model: dict | None = None, sides=None) -> list[int]:
-    """Positions of the ``n`` passages this situation most likely needs (the retrieval hits in their
-    own order when no model is saved)."""
+                 model: dict | None = None, sides=None, keep: int | None = None) -> list[int]:
+    """Positions of the ``n`` passages this situation most likely needs: retrieval's ``keep`` best
+    first, then the ranker's (the retrieval hits in their own order when no model is saved)."""
     import numpy as np
 
     m = model or _passage_model()
@@ -386,4 +389,5 @@ def rank_sources(scenario_vec, reading: "Reading", pvecs, keys: list[str], hit_p
     prior, side = prior_vectors(keys, m)
     F = pair_features(scenario_vec, reading, pvecs, sides, in_hits, prior, side[reading.leaning])
     z = F @ np.asarray(m["coef"], dtype="float64") + float(m["intercept"])
-    return [int(i) for i in np.argsort(-z, kind="stable")[:n]]
+    first = list(hit_pos)[:KEEP_HITS if keep is None else keep]
+    return (first + [int(i) for i in np.argsort(-z, kind="stable") if int(i) not in first])[:n]

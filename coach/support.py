@@ -137,6 +137,12 @@ def _content(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in _STOP and (len(w) > 2 or w.isdigit())]
 
 
+def content_stems(text: str) -> list[str]:
+    """The stemmed content words this judge compares; public because ``coach.support_check`` compares
+    the same words (contradictions, sentences about the situation)."""
+    return _content(text)
+
+
 def _names(text: str) -> set[str]:
     """Capitalised words not at the start of a sentence or list item: names, places, products."""
     out = set()
@@ -216,7 +222,7 @@ def _longest_run(a: list[str], b: list[str]) -> int:
 
 def _discordance(order_s: list[str], window: list[str]) -> float:
     """Share of word pairs the window puts in the opposite order: "A manages B" against "B manages A"."""
-    pos = {}
+    pos: dict[str, int] = {}
     for i, w in enumerate(window):
         pos.setdefault(w, i)
     seq = [pos[w] for w in dict.fromkeys(order_s) if w in pos]
@@ -274,7 +280,7 @@ def features(sentence: str, passages: list[str], raw: str | None = None) -> tupl
     if name_novel:
         problems.append(f"names {', '.join(name_novel[:3])}, which the passages do not mention")
     # a swap: the closest sentence says the same of another name ("the ADA" -> "FEHA")
-    swapped = (bool(name_elsewhere) and one_local >= 0.7 and len(cset - one.stem_set) <= len(name_elsewhere) + 1
+    swapped = (bool(name_elsewhere) and one_local >= 0.7 and one is not None and len(cset - one.stem_set) <= len(name_elsewhere) + 1
                and bool(one.names - names))
     if name_elsewhere:
         problems.append(f"puts {', '.join(name_elsewhere[:3])} with what the passages say of something else")
@@ -294,7 +300,7 @@ def features(sentence: str, passages: list[str], raw: str | None = None) -> tupl
     if neg_added:
         problems.append("negation: the passages never say this with a “not”")
     disorder = _discordance(cw, best.stems) if best is not None and best_local >= 0.5 else 0.0
-    if disorder >= 0.5 and len(cset & best.stem_set) >= 3:
+    if best is not None and disorder >= 0.5 and len(cset & best.stem_set) >= 3:
         problems.append("the passage puts these words in the opposite roles")
     if novel and not problems and recall < 0.7:
         problems.append(f"words not in the passages: {', '.join(novel[:4])}")

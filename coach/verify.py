@@ -25,54 +25,57 @@ Since the RAGTruth work (issue 13) and the two sources of truth (issue 12):
   the manager never wrote goes into ``checks.invented_facts``;
 - ``flag_reasons`` is the severity policy every front end applies.
 
-The answer comes back annotated in place (``✓ verified in the corpus``, ``⚠ unverified quote``,
-``⚠ unsupported``, ``[S9 ⚠ no such source]``) so the user sees every flag where it applies.
+The three checks live in their own modules (issue 15): ``coach.quote_check`` (quotations and who is
+credited), ``coach.support_check`` (sentence support against passages or the situation, and the
+calibration); this module runs them over an answer, annotates it, and owns the severity policy.
+Every name other modules imported from here before the split is still importable from here.
 """
 from __future__ import annotations
 
-import difflib
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Iterable
 
-from .feedback import Checks, Quote, SentenceCheck, Source
-from .quotes import NAME_RE, Statement, contains_words, corpus_statements, speaker_key
-from .text import normalize, sentence_spans, word_key, words
+from .feedback import Checks, InventedFact, Quote, SentenceCheck, Source, UnsupportedSentence, UnverifiedQuote
+from .quote_check import (
+    MIN_QUOTE_WORDS,
+    QuoteCorpus,
+    check_quote,
+    find_quotes,
+    is_attribution,
+    names_in,
+    quote_from_situation,
+    speaker_for,
+    verify_corpus,
+)
+from .quotes import contains_words
+from .support_check import (
+    EMBED_WEIGHT,
+    PASSAGES,
+    SITUATION,
+    SUPPORT_THRESHOLD,
+    calibrate,
+    content_words,
+    content_words_list,
+    contradiction,
+    evaluate_threshold,
+    hard_fail,
+    lexical_support,
+    passage_units,
+    semantic_support,
+    situation_check,
+    situation_sentence,
+    support_score,
+    vectors,
+    warm,
+)
+from .text import sentence_spans, words
 
-# Calibrated on evals/support.yaml (see module docstring); recorded output of the last calibration:
-#   121 pairs (60 supported, 61 not): weight 0.3, threshold 0.594, balanced accuracy 0.819
-#   (true-positive rate 0.867, true-negative rate 0.770)
-EMBED_WEIGHT = 0.3
-SUPPORT_THRESHOLD = 0.59
-MIN_QUOTE_WORDS = 3
 MIN_CLAIM_WORDS = 4
 
 CITE_RE = re.compile(r"\[\s*(S\d+(?:\s*[,;]\s*S?\d+)*)\s*\]")
-# a quotation may wrap onto the next line (Markdown soft wraps) but never spans a blank line
-_QUOTE_RE = re.compile(r"“((?:(?!\n\s*\n)[^”])+?)”|\"((?:(?!\n\s*\n)[^\"])+?)\"")
-_EPIGRAPH_RE = re.compile(r"^>\s*(.+?)\s*\n>?\s*[-–—]{1,2}\s*([A-Z][^\n]{2,60})$", re.M)
-_NUMBER_RE = re.compile(r"\b\d+(?:[.,]\d+)?\s*%|\b\d+(?:[.,]\d+)?\b")
 _MD_PREFIX = re.compile(r"^\s*(?:#+\s*|[-*+]\s+|\d+[.)]\s+|>\s*)+")
 _EMPH = re.compile(r"(\*\*|__|\*|_|`)")
 _MARK = re.compile(r"\s*(?:✓|⚠)[^\n\[]*")
-_PRONOUN_VERB = re.compile(r"\b(?:he|she|they)\s+(?:\w+ly\s+)?(?:said|says|claimed|wrote|put it|argued|noted)\b", re.I)
-_LEADING_NOT_NAME = {
-    "as", "my", "the", "in", "our", "when", "like", "according", "mentor", "author", "expert", "leadership",
-    "management", "dr", "mr", "mrs", "ms", "prof", "while", "but", "and", "so", "if", "even", "then", "this",
-    "that", "great", "good", "remember", "consider", "harvard", "to", "what", "for", "one", "a", "an",
-}
-# Organisations an answer may invoke as authorities; any that the corpus never mentions fail support.
-_AUTHORITY_WORDS = {
-    "gallup", "harvard", "mckinsey", "deloitte", "gartner", "forbes", "stanford", "mit", "wharton", "google",
-    "microsoft", "apple", "hbr", "pwc", "kpmg", "bcg", "oxford", "cambridge", "linkedin", "shrm",
-}
-_STOP = set(
-    "a an the and or but if of to in on at for with from by about as is are was were be been being it its this "
-    "that these those they them their there here we our you your i me my he she his her not no so do does did "
-    "have has had can could would should will may might must also just than then what who how when why which "
-    "each every all any both more most very such into onto over under up down out off only own same too".split()
-)
 
 
 @dataclass
@@ -91,220 +94,6 @@ def cited_ids(text: str) -> list[str]:
         for part in re.split(r"\s*[,;]\s*", m.group(1)):
             out.append(part if part.upper().startswith("S") else f"S{part}")
     return [o.upper() for o in out]
-
-
-# -- speakers in an answer -----------------------------------------------------------------------
-def _names_in(text: str, known: Iterable[str]) -> list[tuple[int, str]]:
-    """(position, name) of people named in ``text``: known speakers by surname, others by shape."""
-    found: list[tuple[int, str]] = []
-    for m in NAME_RE.finditer(text):
-        toks = m.group(1).split()
-        while toks and toks[0].lower().strip(".") in _LEADING_NOT_NAME:
-            toks = toks[1:]
-        if len(toks) >= 2:
-            found.append((m.start() + m.group(0).find(toks[0]), " ".join(toks)))
-    for name in known:
-        last = name.split()[-1]
-        for m in re.finditer(rf"\b{re.escape(last)}\b", text):
-            if not any(p <= m.start() < p + len(n) for p, n in found):
-                found.append((m.start(), name))
-    return sorted(found)
-
-
-def _speaker_for(answer: str, q_start: int, q_end: int, spans, known) -> str | None:
-    sent = next(((s, e) for s, e in spans if s <= q_start < e), (max(0, q_start - 200), q_end))
-    after = answer[q_end:q_end + 80]
-    m = re.match(r"\s*[,.]?\s*(?:[-–—]{1,2}\s*|\(?(?:said|says|wrote|writes|claimed)\s+)([A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3})", after)
-    if m:
-        return m.group(1).rstrip(".,")
-    names = _names_in(answer[sent[0]:sent[1]], known)
-    if names:
-        # the name nearest to the quote, preferring one before it
-        rel = q_start - sent[0]
-        before = [n for n in names if n[0] < rel]
-        return (before[-1] if before else names[0])[1]
-    if _PRONOUN_VERB.search(answer[sent[0]:q_start]):
-        prev = _names_in(answer[:sent[0]], known)
-        if prev:
-            return prev[-1][1]
-    return None
-
-
-# -- quotes --------------------------------------------------------------------------------------
-@dataclass
-class _Corpus:
-    statements: list[Statement]
-    passages: list[Source]  # every corpus passage, for "in the corpus but not attributed"
-
-
-def _check_quote(text: str, speaker: str | None, corpus: _Corpus, sources: list[Source]) -> Quote:
-    src = next((s.id for s in sources if contains_words(s.text, text)), None)
-    in_corpus = [p for p in corpus.passages if contains_words(p.text, text)]
-    said = [s for s in corpus.statements if contains_words(s.text, text)]
-    if speaker is None:
-        if in_corpus:
-            return Quote(None, text, src, True, "exact words from the corpus")
-        return Quote(None, text, src, False, "not found in the corpus")
-    key = speaker_key(speaker)
-    own = [s for s in said if speaker_key(s.speaker) == key]
-    if any(s.direct for s in own):
-        return Quote(own[0].speaker, text, src, True, f"in the corpus, attributed to {own[0].speaker}")
-    if own:
-        return Quote(speaker, text, src, False,
-                     f"the corpus reports this as {own[0].speaker}'s view in its own words, not as a direct quote")
-    if said:
-        return Quote(speaker, text, src, False, f"misattributed: the corpus attributes these words to {said[0].speaker}")
-    if any(p.author and speaker_key(p.author) == key for p in in_corpus):
-        return Quote(speaker, text, src, True, f"in the corpus, in an article by {speaker}")
-    if in_corpus:
-        return Quote(speaker, text, src, False, f"these words are in the corpus but not attributed to {speaker}")
-    close = max(corpus.statements, default=None,
-                key=lambda s: difflib.SequenceMatcher(None, word_key(s.text), word_key(text)).ratio())
-    if close and difflib.SequenceMatcher(None, word_key(close.text), word_key(text)).ratio() >= 0.5:
-        return Quote(speaker, text, src, False,
-                     f"not the corpus's words: it quotes {close.speaker} as “{close.text}”")
-    return Quote(speaker, text, src, False, f"not found in the corpus: it quotes no such words from {speaker}")
-
-
-def find_quotes(answer: str, spans, known) -> list[tuple[int, int, str, str | None]]:
-    """(start, end, text, speaker) of every quoted span of at least MIN_QUOTE_WORDS words."""
-    out = []
-    for m in _QUOTE_RE.finditer(answer):
-        text = " ".join((m.group(1) or m.group(2)).split())
-        if len(words(text)) < MIN_QUOTE_WORDS:
-            continue  # scare quotes ("Leaderment") are not quotations
-        out.append((m.start(), m.end(), text.rstrip(",").strip(), _speaker_for(answer, m.start(), m.end(), spans, known)))
-    for m in _EPIGRAPH_RE.finditer(answer):
-        if not any(s <= m.start(1) < e for s, e, _, _ in out):
-            out.append((m.start(1), m.end(1), m.group(1).strip("“”\" "), m.group(2).strip()))
-    return sorted(out)
-
-
-# -- support -------------------------------------------------------------------------------------
-def _stem(w: str) -> str:
-    for suf in ("ing", "ers", "er", "es", "ed", "ly", "s"):
-        if len(w) > len(suf) + 3 and w.endswith(suf):
-            return w[: -len(suf)]
-    return w
-
-
-def content_words_list(text: str) -> list[str]:
-    return [_stem(w) for w in words(text) if w not in _STOP and len(w) > 2]
-
-
-@lru_cache(maxsize=8192)
-def content_words(text: str) -> frozenset[str]:
-    """Cached: the same cited passages are compared with every sentence of an answer."""
-    return frozenset(content_words_list(text))
-
-
-def lexical_support(sentence: str, passages: list[str]) -> float:
-    cw = content_words(sentence)
-    if not cw:
-        return 0.0
-    return max((len(cw & content_words(p)) / len(cw) for p in passages), default=0.0)
-
-
-_VEC_CACHE: dict[str, object] = {}
-
-
-def _vectors(texts: list[str]):
-    from . import embed
-
-    missing = [t for t in dict.fromkeys(texts) if t not in _VEC_CACHE]
-    if missing:  # cited passages and their sentences: ingest embedded them already
-        from .retrieve import known_vectors
-
-        known = known_vectors(missing)
-        _VEC_CACHE.update(known)
-        missing = [t for t in missing if t not in known]
-    if missing:
-        for t, v in zip(missing, embed.encode_array(missing)):
-            _VEC_CACHE[t] = v
-        if len(_VEC_CACHE) > 20000:
-            _VEC_CACHE.clear()
-    return [_VEC_CACHE[t] for t in texts]
-
-
-def warm(texts: Iterable[str]) -> None:
-    """Embed many texts in one batched pass ahead of the checks that look them up one by one."""
-    _vectors(list(dict.fromkeys(texts)))
-
-
-def _passage_units(passages: list[str]) -> list[list[str]]:
-    """Each passage as its sentences plus itself: a claim may restate one sentence or the whole."""
-    from .text import split_sentences
-
-    return [list(dict.fromkeys(split_sentences(p) + [" ".join(p.split())])) for p in passages]
-
-
-def semantic_support(sentence: str, passages: list[str]) -> float:
-    import numpy as np
-
-    if not passages:
-        return 0.0
-    units = [u for group in _passage_units(passages) for u in group]
-    vecs = _vectors([sentence] + units)
-    s = np.asarray(vecs[0])
-    return float(max(float(np.asarray(v) @ s) for v in vecs[1:]))
-
-
-def hard_fail(sentence: str, passages: list[str], corpus_text: str, scenario: str | None = None) -> str | None:
-    """A reason the sentence cannot be supported whatever its score: numbers or authorities from nowhere.
-
-    Numbers compare by value ("41 percent" = "41%", "four" = "4"); a number the manager wrote in the
-    situation is theirs, not an invented one."""
-    from .text import number_values, same_number
-
-    have = [v for p in passages for _, v in number_values(p)] + [v for _, v in number_values(scenario or "")]
-    for written, v in number_values(sentence):
-        if not any(ch.isdigit() for ch in written):
-            continue  # "two roles": number words are left to the support score, as before
-        if not any(same_number(v, x) for x in have):
-            return f"the number {written} is not in the cited passages"
-    lowered = normalize(corpus_text)
-    for w in words(sentence):
-        if w in _AUTHORITY_WORDS and not re.search(rf"\b{w}\b", lowered):
-            return f"cites an authority ({w.title()}) the corpus does not mention"
-    for _, name in _names_in(sentence, []):
-        if normalize(name) not in lowered and not any(normalize(p) in lowered for p in name.split()[-1:]):
-            return f"names {name}, whom the corpus does not mention"
-    return None
-
-
-_NEGATION = re.compile(r"\b(?:not(?!\s+(?:only|just|merely|simply)\b)|no|never|none|nor|neither|without|cannot)\b|n't\b", re.I)
-
-
-def contradiction(sentence: str, passages: list[str]) -> str | None:
-    """A sentence that reuses one passage sentence's words but reverses it: it adds a negation where
-    the passages it is checked against have none ("managers should not plan"), or puts the same words in swapped roles
-    ("leaders are maintainers ..., managers are innovators"). Only at high overlap: a sentence that
-    shares little with the passage is the support score's business. (A restatement that drops a
-    negation is not flagged: "getting results through people" from "..., not through processes".)"""
-    from .support import _content, role_swap
-    from .text import split_sentences
-
-    words_s = _content(sentence)
-    cset = set(words_s)
-    if len(cset) < 3:
-        return None
-    best, share = None, 0.0
-    for p in passages:
-        for sent in split_sentences(p) + [p]:
-            sh = len(cset & set(_content(sent))) / len(cset)
-            if sh > share:
-                best, share = sent, sh
-    if best is None or share < 0.6:
-        return None
-    if _NEGATION.search(normalize(sentence)) and not any(_NEGATION.search(normalize(p)) for p in passages):
-        return "negation: the passage says this without the “not”"
-    if role_swap(sentence, best):
-        return "swapped roles: the passage says this of the other role"
-    return None
-
-
-def support_score(sentence: str, passages: list[str]) -> float:
-    return round(EMBED_WEIGHT * semantic_support(sentence, passages) + (1 - EMBED_WEIGHT) * lexical_support(sentence, passages), 4)
 
 
 def claim_text(raw: str) -> str:
@@ -326,122 +115,6 @@ def is_claim(raw: str, text: str) -> bool:
     if text.endswith("?") or text.endswith(":"):
         return False
     return True
-
-
-# -- the whole check -----------------------------------------------------------------------------
-def _corpus() -> _Corpus:
-    """Every corpus passage and attributed statement, re-read only when a corpus file changes."""
-    from .config import corpus_dir
-    from .corpus import corpus_stamp
-
-    folder = corpus_dir()
-    return _load_corpus(str(folder), corpus_stamp(folder))
-
-
-@lru_cache(maxsize=4)
-def _load_corpus(folder: str, stamp: tuple) -> _Corpus:
-    from pathlib import Path
-
-    from .corpus import load_corpus
-    from .passages import split_document
-
-    docs, _ = load_corpus(Path(folder))
-    passages = [
-        Source(id=p.id, doc_id=p.doc_id, title=p.title, author=p.author, text=p.text, score=1.0, passage_id=p.id)
-        for d in docs for p in split_document(d)
-    ]
-    return _Corpus(corpus_statements(Path(folder)), passages)
-
-
-# -- the second source of truth: the manager's own situation ----------------------------------------
-SITUATION, PASSAGES = "situation", "passages"
-_SAYS_YOU = re.compile(r"\b(?:you|the manager)\s+(?:(?:have|had)\s+)?(?:said|say|wrote|write|mention(?:ed|s)?|describe[ds]?|told|"
-                       r"note[ds]?|explain(?:ed|s)?|report(?:ed|s)?|share[ds]?)\b", re.I)
-_YOU = re.compile(r"\b(?:you|your|you're|yours|yourself|you've)\b", re.I)
-_ADVICE_MOOD = re.compile(
-    r"^\s*(?:consider|try|ask|start|set|hold|make|take|give|let|build|focus|think|schedule|talk|share|invite|write|"
-    r"reflect|keep|use|find|spend|agree|plan|name|clarify|define|begin|stop|review|check|list|meet|decide|"
-    r"pick|choose|look|see|tell|explain|involve|delegate|create|run|protect|remember|notice|compare|separate)\b"
-    r"|\byou\s+(?:could|should|might|may|can|will|would|need\s+to|want\s+to|must|have\s+to|get\s+to)\b"
-    r"|\b(?:it\s+may|it\s+might|could\s+help|it\s+helps|is\s+worth|what\s+if)\b", re.I)
-# words any answer about a manager's situation may use without inventing a fact
-_SITUATION_WORDS = set(
-    "situation team teams people person manager managers management leadership leader leaders role roles side "
-    "question questions problem problems need needs call calls describe described write wrote mention mentioned "
-    "work working sound sounds seem seems case point points issue issues lean leans both here".split())
-
-
-def _stems(text: str) -> set[str]:
-    from .support import _content
-
-    return set(_content(text))
-
-
-def situation_sentence(text: str, cites: list[str], scenario: str, passages: list[str]) -> bool:
-    """Is this sentence about the manager's own situation (checked against their words) or about
-    management (checked against the passages)? A cited sentence is about the passages it cites; an
-    explicit restatement ("you wrote that ...") or a statement about "you/your ..." that is not advice
-    is about the situation; otherwise whichever text shares more of its words."""
-    if cites:
-        return False
-    if _SAYS_YOU.search(text):
-        return True
-    if _YOU.search(text) and not _ADVICE_MOOD.search(text):
-        return True
-    cw = _stems(text)
-    if not cw:
-        return False
-    in_scn = len(cw & _stems(scenario)) / len(cw)
-    in_src = max((len(cw & _stems(p)) / len(cw) for p in passages), default=0.0)
-    return in_scn >= 0.6 and in_scn > in_src
-
-
-def situation_check(text: str, scenario: str, passages: list[str]) -> tuple[bool, float, str]:
-    """(supported, score, reason) of a sentence about the situation, against the manager's own words.
-
-    A fact is invented when it brings a number or a name the manager never wrote, or when at least
-    two of its content words are in neither the situation nor the passages and less than half of its
-    words come from the situation ("your return rate doubled after the May catalog launch")."""
-    from .support import features
-
-    feats, problems = features(text, [scenario])
-    known = _stems(scenario) | {w for p in passages for w in _stems(p)} | {_stem_key(w) for w in _SITUATION_WORDS}
-    cw = _stems(text)
-    from_scn = len(cw & _stems(scenario)) / len(cw) if cw else 1.0
-    unknown = sorted(cw - known)
-    if feats["num_novel"] or feats["name_novel"]:
-        why = next((p for p in problems if "number" in p or "names" in p), "a detail the situation does not contain")
-        return False, round(from_scn, 4), f"not in your situation: {why.replace('the passages', 'your situation')}"
-    if len(unknown) >= 2 and from_scn < 0.5:
-        return False, round(from_scn, 4), f"not in your situation: {', '.join(unknown[:4])}"
-    return True, round(max(from_scn, 0.5), 4), "restates your situation"
-
-
-def _stem_key(w: str) -> str:
-    from .text import stem
-
-    return stem(w)
-
-
-_SAID = re.compile(r"\b(?:said|says|say|wrote|writes|put it|claimed|claims|argued|argues|noted|notes|quoted|"
-                   r"stated|states|famously|according to|observed|remarked|once)\b", re.I)
-
-
-def _is_attribution(answer: str, start: int, end: int, speaker: str | None, known) -> bool:
-    """Is a quoted span credited to a person ("As Drucker said, “…”"), as opposed to a label or title?
-    For answers from elsewhere only attributions are checked against the corpus's quotations."""
-    if speaker is None:
-        return False
-    if any(speaker_key(speaker) == speaker_key(k) for k in known):
-        return True
-    around = answer[max(0, start - 120):start] + answer[end:end + 40]
-    return bool(_SAID.search(around)) and speaker.lower() in around.lower()
-
-
-def _quote_from_situation(text: str, scenario: str | None) -> Quote | None:
-    if scenario and contains_words(scenario, text):
-        return Quote("the manager", text, None, True, "your own words, from your situation")
-    return None
 
 
 def _external_threshold() -> float:
@@ -493,7 +166,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
     from .support import judge as support_judge
     from .support import meta_reason
 
-    corpus = _corpus()
+    corpus = verify_corpus()
     if whole_corpus:
         sources = corpus.passages
     scenario = scenario if scenario and scenario.strip() else None
@@ -517,27 +190,27 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
     # 2) quotes: the manager's own words, then (for outside answers) the given passages, then the corpus
     quotes: list[Quote] = []
     for start, end, text, speaker in find_quotes(answer, spans, known):
-        q = _quote_from_situation(text, scenario)
+        q = quote_from_situation(text, scenario)
         if q is None and external:
             src = next((s.id for s in sources if contains_words(s.text, text)), None)
             if src:
                 q = Quote(speaker, text, src, True, f"exact words from {src}")
-            elif not _is_attribution(answer, start, end, speaker, known):
+            elif not is_attribution(answer, start, end, speaker, known):
                 continue  # a title, a button label, the question: words in quotation marks, not a quotation
-        q = q or _check_quote(text, speaker, corpus, sources)
+        q = q or check_quote(text, speaker, corpus, sources)
         quotes.append(q)
         if q.speaker == "the manager":
             mark = " ✓ *your words*"
         else:
             mark = " ✓ *verified in the corpus*" if q.verified else f" ⚠ *unverified quote: {q.reason}*"
         inserts.append((end, mark))
-    unverified = [{"speaker": q.speaker, "text": q.text, "reason": q.reason} for q in quotes if not q.verified]
+    unverified = [UnverifiedQuote(speaker=q.speaker, text=q.text, reason=q.reason) for q in quotes if not q.verified]
     # 3) support, sentence by sentence (every text it will compare embedded in one batch first)
     if not external:
-        warm([claim_text(answer[s:e]) for s, e in spans] + [u for g in _passage_units([x.text for x in sources]) for u in g])
+        warm([claim_text(answer[s:e]) for s, e in spans] + [u for g in passage_units([x.text for x in sources]) for u in g])
     checks: list[SentenceCheck] = []
-    unsupported: list[dict] = []
-    invented: list[dict] = []
+    unsupported: list[UnsupportedSentence] = []
+    invented: list[InventedFact] = []
     all_texts = [src.text for src in sources]
     for s, e in spans:
         raw = answer[s:e]
@@ -560,7 +233,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
             checks.append(SentenceCheck(text=text, score=score, supported=ok, cites=cites, reason=why,
                                         start=s, end=e, against=SITUATION))
             if not ok:
-                invented.append({"text": text, "score": score, "reason": why, "start": s, "end": e})
+                invented.append(InventedFact(text=text, score=score, reason=why, start=s, end=e))
                 inserts.append((e, " ⚠ *not in your situation*"))
             continue
         if external:
@@ -571,7 +244,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
                 continue
             ok, score, reason = v.supported, v.score, v.reason
         else:
-            reason = hard_fail(text, passages, corpus_text, scenario)
+            reason: str | None = hard_fail(text, passages, corpus_text, scenario)
             if reason is None:
                 reason = contradiction(text, passages)
             score = 0.0 if reason else support_score(text, passages)
@@ -581,7 +254,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
         checks.append(SentenceCheck(text=text, score=score, supported=ok, cites=cites, reason="" if ok else reason,
                                     start=s, end=e, against=PASSAGES))
         if not ok:
-            unsupported.append({"text": text, "score": score, "cites": cites, "reason": reason, "start": s, "end": e})
+            unsupported.append(UnsupportedSentence(text=text, score=score, cites=cites, reason=reason or "", start=s, end=e))
             inserts.append((e, " ⚠ *unsupported*"))
     claims = [c for c in checks if c.checked]
     on_corpus = round(sum(c.supported for c in claims) / len(claims), 4) if claims else 1.0
@@ -601,55 +274,19 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
     )
 
 
-# -- calibration ---------------------------------------------------------------------------------
-def calibrate(pairs: list[dict]) -> dict:
-    """Pick EMBED_WEIGHT and SUPPORT_THRESHOLD on labelled (passage, sentence, supported) pairs.
 
-    Returns the best weight, threshold and balanced accuracy; ties go to the lower threshold's
-    midpoint between the scores on either side, so the cut sits between the classes.
-    """
-    corpus_text = " ".join(p.text for p in _corpus().passages)
-    feats = []
-    for p in pairs:
-        sem = semantic_support(p["sentence"], [p["passage"]])
-        lex = lexical_support(p["sentence"], [p["passage"]])
-        fail = (hard_fail(p["sentence"], [p["passage"]], corpus_text) or contradiction(p["sentence"], [p["passage"]])) is not None
-        feats.append((sem, lex, fail, bool(p["supported"])))
-    best = None
-    for w in [i / 20 for i in range(0, 21)]:
-        scored = sorted(((0.0 if f else w * s + (1 - w) * l), y) for s, l, f, y in feats)
-        pos = sum(y for _, y in scored)
-        neg = len(scored) - pos
-        for i in range(len(scored) + 1):
-            lo = scored[i - 1][0] if i > 0 else 0.0
-            hi = scored[i][0] if i < len(scored) else 1.0
-            thr = (lo + hi) / 2
-            tp = sum(1 for sc, y in scored if y and sc >= thr)
-            tn = sum(1 for sc, y in scored if not y and sc < thr)
-            bacc = (tp / pos + tn / neg) / 2 if pos and neg else 0.0
-            if best is None or bacc > best["balanced_accuracy"] + 1e-9:
-                best = {"weight": w, "threshold": round(thr, 4), "balanced_accuracy": round(bacc, 4),
-                        "tpr": round(tp / pos, 4) if pos else 0.0, "tnr": round(tn / neg, 4) if neg else 0.0}
-    best["pairs"] = len(pairs)
-    return best
+# Names kept for code written before the split (issue 15); new code imports the public names above.
+_passage_units = passage_units
+_vectors = vectors
 
-
-def evaluate_threshold(pairs: list[dict], weight: float = None, threshold: float = None) -> dict:
-    """Balanced accuracy of the recorded constants on labelled pairs (used by the tests)."""
-    weight = EMBED_WEIGHT if weight is None else weight
-    threshold = SUPPORT_THRESHOLD if threshold is None else threshold
-    corpus_text = " ".join(p.text for p in _corpus().passages)
-    tp = tn = pos = neg = 0
-    for p in pairs:
-        fail = (hard_fail(p["sentence"], [p["passage"]], corpus_text) or contradiction(p["sentence"], [p["passage"]])) is not None
-        sc = 0.0 if fail else weight * semantic_support(p["sentence"], [p["passage"]]) + (1 - weight) * lexical_support(p["sentence"], [p["passage"]])
-        if p["supported"]:
-            pos += 1
-            tp += sc >= threshold
-        else:
-            neg += 1
-            tn += sc < threshold
-    return {"balanced_accuracy": (tp / pos + tn / neg) / 2, "tpr": tp / pos, "tnr": tn / neg}
+__all__ = [
+    "CITE_RE", "EMBED_WEIGHT", "MIN_CLAIM_WORDS", "MIN_QUOTE_WORDS", "PASSAGES", "SITUATION", "SUPPORT_THRESHOLD",
+    "QuoteCorpus", "VerifyResult", "calibrate", "check_quote", "cited_ids", "claim_text", "content_words",
+    "content_words_list", "contradiction", "evaluate_threshold", "find_quotes", "flag_reasons", "hard_fail",
+    "is_attribution", "is_claim", "is_flagged", "lexical_support", "names_in", "passage_units", "quote_from_situation",
+    "semantic_support", "sentence_spans", "situation_check", "situation_sentence", "speaker_for", "support_score",
+    "vectors", "verify_answer", "verify_corpus", "warm",
+]
 
 
 if __name__ == "__main__":  # python -m coach.verify --calibrate [evals/support.yaml]

@@ -54,3 +54,14 @@ def coach_cli():
                               text=True, env=e, timeout=timeout, cwd=str(ROOT))
 
     return run
+
+
+@pytest.fixture
+def linked_data_home(tmp_path, monkeypatch):
+    """A fresh data directory (journal, probe cache) whose store is the session's: linked, not copied,
+    so nothing is embedded again."""
+    home = tmp_path / "data"
+    home.mkdir()
+    (home / "chroma").symlink_to(Path(os.environ["COACH_DATA_DIR"]).resolve() / "chroma", target_is_directory=True)
+    monkeypatch.setenv("COACH_DATA_DIR", str(home))
+    return home

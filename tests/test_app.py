@@ -546,13 +546,8 @@ JOURNAL_REPLY = ("I asked them in one-on-ones. Two engineers said they want to o
 
 
 @pytest.fixture
-def journal_home(tmp_path, monkeypatch):
-    """A fresh data directory for the journal; the session's store is linked into it, not copied."""
-    home = tmp_path / "data"
-    home.mkdir()
-    (home / "chroma").symlink_to(Path(os.environ["COACH_DATA_DIR"]).resolve() / "chroma", target_is_directory=True)
-    monkeypatch.setenv("COACH_DATA_DIR", str(home))
-    return home
+def journal_home(linked_data_home):
+    return linked_data_home
 
 
 def test_follow_up_journal_reopen_and_delete_on_the_page(ingested, journal_home):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from procs import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 MAKE = shutil.which("make")
 
@@ -314,12 +316,7 @@ def test_a_wheel_installs_and_runs_from_another_folder(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
             assert r.status == 200 and b"<html" in r.read().lower()
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            app.wait()
+        stop(app, timeout=20)
     print(f"\nwheel test: install {t_installed - t_start:.0f} s, total {time.perf_counter() - t_start:.0f} s")
 
 
@@ -368,9 +365,4 @@ def test_the_first_visit_sees_a_loading_message_not_a_blank_page(tmp_path):
             finally:
                 browser.close()
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            app.wait()
+        stop(app, timeout=20)

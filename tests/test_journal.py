@@ -7,7 +7,6 @@ store is linked into it so nothing has to be embedded again."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
@@ -28,13 +27,8 @@ MARKER = "Zanzibar-quokka-7731"   # a word no answer or passage contains: easy t
 
 
 @pytest.fixture
-def data_home(tmp_path, monkeypatch):
-    """A fresh data directory whose store is the session's (linked, not copied)."""
-    home = tmp_path / "data"
-    home.mkdir()
-    (home / "chroma").symlink_to(Path(os.environ["COACH_DATA_DIR"]).resolve() / "chroma", target_is_directory=True)
-    monkeypatch.setenv("COACH_DATA_DIR", str(home))
-    return home
+def data_home(linked_data_home):
+    return linked_data_home
 
 
 def fb(leaning: str = "leadership", answer: str = "An answer. [S1]", **kw) -> dict:

@@ -8,15 +8,11 @@ them, the child is a real process, and the signal is real.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from coach.engines import local
-from coach.errors import EngineError
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = "My team keeps missing deadlines and nobody tracks where the work stands."

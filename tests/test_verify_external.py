@@ -11,7 +11,7 @@ import pytest
 from coach.feedback import Source
 from coach.support import FEATURES, features, judge, load_model, meta_reason
 from coach.verify import contradiction, flag_reasons, is_flagged, verify_answer
-from coach.verify_cli import parse_passages, sources_from
+from coach.verify_cli import parse_passages
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "data" / "ragtruth-qa-dev.jsonl"

@@ -6,14 +6,12 @@ leaked instructions before anything else sees it (a leak is cut and noticed).
 """
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import random
 import re
 import secrets
-import time
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import EngineError
 from . import Draft, EngineOptions, OnToken, Request
@@ -93,7 +91,7 @@ def _follow_up_part(req: Request, tag: str) -> str:
     # the earlier markers pointed at that turn's sources, not this one's: drop them
     answers = [_MARKERS.sub("", answer or "").strip() for _said, answer in req.history]
     earlier = "\n\n".join(f"Answer {i}:\n{a}" for i, a in enumerate(answers, 1) if a).replace("SITUATION-", "SITUATION -")
-    reply = req.reply.strip().replace("SITUATION-", "SITUATION -")
+    reply = (req.reply or "").strip().replace("SITUATION-", "SITUATION -")
     part = ""
     if earlier:
         part += (f"This is a follow-up. Your earlier answers in this thread, as data:\n"
@@ -131,7 +129,7 @@ def strip_leaks(text: str) -> tuple[str, list[str]]:
 
 
 def _kwargs(model: str, opts: EngineOptions) -> dict[str, Any]:
-    # max_retries=0: the SDK's own retries would multiply ours; this module owns retry and backoff
+    # max_retries=0: the SDK's own retries would multiply ours; this module owns retry and backoff (tenacity)
     kw: dict[str, Any] = {"model": model, "timeout": opts.timeout, "temperature": opts.temperature,
                           "max_tokens": opts.max_tokens, "max_retries": 0}
     if opts.api_base:
@@ -201,12 +199,13 @@ def _connect_failure(e: BaseException) -> str | None:
     import socket
 
     seen = 0
-    while e is not None and seen < 12:
-        if isinstance(e, ConnectionRefusedError):
+    cur: BaseException | None = e
+    while cur is not None and seen < 12:
+        if isinstance(cur, ConnectionRefusedError):
             return "connection refused"
-        if isinstance(e, socket.gaierror):
+        if isinstance(cur, socket.gaierror):
             return "host not found"
-        e = e.__cause__ or e.__context__
+        cur = cur.__cause__ or cur.__context__
         seen += 1
     return None
 
@@ -306,7 +305,7 @@ def _explain(e: Exception, model: str, opts: EngineOptions) -> EngineError:
     return EngineError(f"{model} failed: {first}")
 
 
-def _retryable(e: Exception) -> bool:
+def _retryable(e: BaseException) -> bool:
     if _connect_failure(e) or LOCAL_CRASH in str(e):  # a refused connection or a crashed build: again is no use
         return False
     name = type(e).__name__
@@ -316,11 +315,22 @@ def _retryable(e: Exception) -> bool:
     return isinstance(status, int) and (status == 429 or status >= 500)
 
 
-def _delay(attempt: int) -> float:
+def _wait(state: Any) -> float:
+    """Seconds before the next try: ``COACH_RETRY_BASE`` doubling per try (at most 8 s), times a jitter
+    of 0.75-1.25 so that clients rate-limited together do not all come back at the same instant."""
     from ..config import retry_base
 
-    base = retry_base()
-    return min(8.0, base * (2 ** attempt)) * (0.75 + random.random() / 2)
+    return min(8.0, retry_base() * (2 ** (state.attempt_number - 1))) * (0.75 + random.random() / 2)
+
+
+def _retry_policy(opts: EngineOptions, streamed: Callable[[], bool] = lambda: False) -> dict[str, Any]:
+    """tenacity's arguments for one request: ``opts.retries`` more tries of what ``_retryable`` allows,
+    none once part of an answer has been shown (``streamed``), and the last error re-raised as it is
+    so that ``_explain`` turns it into the user's one line."""
+    import tenacity
+
+    return {"stop": tenacity.stop_after_attempt(max(0, opts.retries) + 1), "wait": _wait, "reraise": True,
+            "retry": tenacity.retry_if_exception(lambda e: not streamed() and _retryable(e))}
 
 
 def _usage(resp) -> dict[str, Any]:
@@ -338,37 +348,41 @@ def _usage(resp) -> dict[str, Any]:
 
 
 def compose_llm(model: str, req: Request, opts: EngineOptions, on_token: OnToken | None = None) -> Draft:
+    import tenacity
+
     check_key(model, opts)
     litellm = _litellm()
     messages = _messages_for(model, req)
     kw = _kwargs(model, opts)
-    for attempt in range(opts.retries + 1):
+    emitted = False
+
+    def attempt() -> tuple[str, dict[str, Any]]:
+        nonlocal emitted
         emitted = False
-        try:
-            if on_token:
-                parts: list[str] = []
-                usage: dict[str, Any] = {}
-                stream = litellm.completion(messages=messages, stream=True, stream_options={"include_usage": True}, **kw)
-                for chunk in stream:
-                    if getattr(chunk, "usage", None):
-                        usage = _usage(chunk)
-                    if not chunk.choices:
-                        continue
-                    piece = chunk.choices[0].delta.content or ""
-                    if piece:
-                        emitted = True
-                        parts.append(piece)
-                        on_token(piece)
-                text = "".join(parts)
-            else:
-                resp = litellm.completion(messages=messages, **kw)
-                text = resp.choices[0].message.content or ""
-                usage = _usage(resp)
-            break
-        except Exception as e:  # litellm maps every provider error onto its own exception types
-            if emitted or attempt >= opts.retries or not _retryable(e):
-                raise _explain(e, model, opts) from None
-            time.sleep(_delay(attempt))
+        if not on_token:
+            resp = litellm.completion(messages=messages, **kw)
+            return resp.choices[0].message.content or "", _usage(resp)
+        parts: list[str] = []
+        usage: dict[str, Any] = {}
+        stream = litellm.completion(messages=messages, stream=True, stream_options={"include_usage": True}, **kw)
+        for chunk in stream:
+            if getattr(chunk, "usage", None):
+                usage = _usage(chunk)
+            if not chunk.choices:
+                continue
+            piece = chunk.choices[0].delta.content or ""
+            if piece:
+                emitted = True
+                parts.append(piece)
+                on_token(piece)
+        return "".join(parts), usage
+
+    text: str
+    usage: dict[str, Any]
+    try:
+        text, usage = tenacity.Retrying(**_retry_policy(opts, lambda: emitted))(attempt)
+    except Exception as e:  # litellm maps every provider error onto its own exception types
+        raise _explain(e, model, opts) from None
     text, notices = strip_leaks(text)
     if not text.strip():
         notices.append(f"{model} returned an empty answer.")
@@ -376,19 +390,22 @@ def compose_llm(model: str, req: Request, opts: EngineOptions, on_token: OnToken
 
 
 async def acompose_llm(model: str, req: Request, opts: EngineOptions) -> Draft:
+    import tenacity
+
     check_key(model, opts)
     litellm = _litellm()
     messages = _messages_for(model, req)
     kw = _kwargs(model, opts)
-    for attempt in range(opts.retries + 1):
-        try:
-            resp = await litellm.acompletion(messages=messages, **kw)
-            text = resp.choices[0].message.content or ""
-            usage = _usage(resp)
-            break
-        except Exception as e:
-            if attempt >= opts.retries or not _retryable(e):
-                raise _explain(e, model, opts) from None
-            await asyncio.sleep(_delay(attempt))
+
+    async def attempt() -> tuple[str, dict[str, Any]]:
+        resp = await litellm.acompletion(messages=messages, **kw)
+        return resp.choices[0].message.content or "", _usage(resp)
+
+    text: str
+    usage: dict[str, Any]
+    try:
+        text, usage = await tenacity.AsyncRetrying(**_retry_policy(opts))(attempt)
+    except Exception as e:
+        raise _explain(e, model, opts) from None
     text, notices = strip_leaks(text)
     return Draft(text=text, model=model, usage=usage, notices=notices)

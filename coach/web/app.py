@@ -19,7 +19,6 @@ import importlib.util
 import logging
 import time
 import traceback
-from datetime import datetime
 
 import streamlit as st
 
@@ -129,7 +128,7 @@ def sidebar() -> dict:
     options = [EXTRACTIVE] + ([LOCAL] if local_engine_available() else []) + [OTHER]
     if st.session_state.get("engine") not in options:
         st.session_state["engine"] = EXTRACTIVE
-    choice = sb.selectbox("Engine", options, key="engine", format_func=ENGINE_NAMES.get)
+    choice = sb.selectbox("Engine", options, key="engine", format_func=ENGINE_NAMES.__getitem__)  # every option has a name
     sb.caption(ENGINE_HELP[choice])
     model = choice
     api_base = api_key = None
@@ -379,7 +378,7 @@ def page() -> None:
                  placeholder="For example: my team hits every deadline, but I am not sure we are working on what matters…")
     clicked = st.button("Reflect", type="primary", key="reflect", icon=":material/self_improvement:")
 
-    run = None
+    run: tuple[str, str, dict | None] | None = None  # (scenario or reply, model, follow-up state)
     if clicked:
         text = st.session_state.get("scenario") or ""
         if not text.strip():
@@ -388,7 +387,7 @@ def page() -> None:
         elif not settings["model"]:
             st.info("Type a model name in the sidebar, or choose the built-in engine.", icon=":material/tune:")
         else:
-            run = (text, settings["model"])
+            run = (text, settings["model"], None)
     elif st.session_state.get("pending_run"):
         pending = st.session_state.pop("pending_run")
         run = (pending["scenario"], pending["model"], pending.get("follow"))
@@ -397,7 +396,7 @@ def page() -> None:
         run = (follow["reply"], settings["model"], follow) if settings["model"] else None
     journal_view.journal_messages()
     if run:
-        run_reflection(run[0], run[1], settings, store, *run[2:])
+        run_reflection(run[0], run[1], settings, store, run[2])
 
     if st.session_state.get("error"):
         show_error(st.session_state["error"])

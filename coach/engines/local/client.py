@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Generator
 
 from ...errors import EngineError
 from .files import FAILED, MODEL, PROVIDER, checked_path, file_key, import_llama
@@ -218,7 +218,8 @@ def plain_messages(messages: list) -> list[dict[str, str]]:
     return out
 
 
-def generate(messages: list, optional_params: dict | None = None, timeout=None) -> Iterator[dict[str, Any]]:
+def generate(messages: list, optional_params: dict | None = None,
+             timeout=None) -> Generator[dict[str, Any], None, None]:  # a generator: callers close() it
     """Stream ``{"text", "finish_reason", "usage"}`` pieces from the child.
 
     Holds the lock while it runs. Past the deadline the child is killed and litellm's Timeout raised;

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import Any, AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 
 from .client import generate, load_model
 from .files import MODEL, MODEL_NAMES, PROVIDER, import_llama
+
+if TYPE_CHECKING:  # litellm is imported lazily, inside _provider_class
+    from litellm.types.utils import GenericStreamingChunk
 
 _registered: Any = None
 _reg_lock = threading.Lock()
@@ -25,18 +28,19 @@ def _provider_class():
         model_response.choices[0].finish_reason = finish
         model_response.model = MODEL
         model_response.created = int(time.time())
-        setattr(model_response, "usage", Usage(**usage))
+        model_response.usage = Usage(**usage)
         return model_response
 
     def run(messages, optional_params, timeout) -> tuple[str, str, dict]:
-        parts, finish, usage = [], "stop", {}
+        parts: list[str] = []
+        finish, usage = "stop", {}
         for piece in generate(messages, optional_params, timeout):
             parts.append(piece["text"])
             if piece["finish_reason"]:
                 finish, usage = piece["finish_reason"], piece["usage"] or {}
         return "".join(parts), finish, usage
 
-    def chunk(piece: dict, index: int = 0) -> dict:
+    def chunk(piece: dict, index: int = 0) -> GenericStreamingChunk:
         return {"text": piece["text"], "is_finished": bool(piece["finish_reason"]),
                 "finish_reason": piece["finish_reason"] or "", "usage": piece["usage"], "index": index,
                 "tool_use": None}
@@ -55,7 +59,8 @@ def _provider_class():
             text, finish, usage = run(messages, optional_params, timeout)
             return fill(model_response or litellm.ModelResponse(), text, finish, usage)
 
-        def streaming(self, model, messages, *args, optional_params=None, timeout=None, **kw) -> Iterator[dict]:
+        def streaming(self, model, messages, *args, optional_params=None, timeout=None,
+                      **kw) -> Iterator[GenericStreamingChunk]:
             check_name(model)
             for piece in generate(messages, optional_params, timeout):
                 yield chunk(piece)
@@ -67,14 +72,13 @@ def _provider_class():
             return fill(model_response or litellm.ModelResponse(), text, finish, usage)
 
         async def astreaming(self, model, messages, *args, optional_params=None, timeout=None,
-                             **kw) -> AsyncIterator[dict]:
+                             **kw) -> AsyncIterator[GenericStreamingChunk]:
             check_name(model)
             gen = generate(messages, optional_params, timeout)
-            done = object()
             try:
                 while True:
-                    piece = await asyncio.to_thread(next, gen, done)
-                    if piece is done:
+                    piece = await asyncio.to_thread(next, gen, None)  # generate yields dicts, never None
+                    if piece is None:
                         break
                     yield chunk(piece)
             finally:
