@@ -63,7 +63,10 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/dev/null; }
 
+# Lint and types first (config in pyproject.toml): a few seconds, so a slip fails before the long suite.
 test: $(DEV_STAMP) chromium
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 bench: $(DEV_STAMP)

@@ -83,10 +83,10 @@ def guard(turn: TurnInput, model: str, mode: str = "hold") -> TurnInput:
         raise HeldBack(f"personal data found in this thread ({pii.describe(found)}): not sent to {model}. "
                        "Remove it, or replace it with placeholders, or send it as it is on purpose")
 
-    def red(text: str | None) -> str | None:
+    def red(text: str) -> str:
         return pii.redact(text).text if text else text
 
-    return TurnInput(scenario=red(turn.scenario), reply=red(turn.reply),
+    return TurnInput(scenario=red(turn.scenario), reply=red(turn.reply) if turn.reply else turn.reply,
                 history=[(red(a), red(b)) for a, b in turn.history],
                 notices=turn.notices + [f"Personal data was replaced with placeholders before sending "
                                         f"({pii.describe(found)})."])

@@ -87,7 +87,9 @@ def statements_in(passage: Passage, before: str = "") -> list[Statement]:
         speaker = None
         b = _BEFORE.search(pre_sentence)
         if b and b.group(1):
-            speaker = _strip_title(NAME_RE.match(b.group(1)).group(1))
+            name = NAME_RE.match(b.group(1))
+            assert name is not None  # group 1 matched _TITLE + _NAME, which is NAME_RE's own pattern
+            speaker = _strip_title(name.group(1))
         elif b and b.group(2):
             speaker = _last_name_before(before + "\n" + pre)
         else:

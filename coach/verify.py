@@ -236,6 +236,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
                 invented.append(InventedFact(text=text, score=score, reason=why, start=s, end=e))
                 inserts.append((e, " ⚠ *not in your situation*"))
             continue
+        reason: str | None
         if external:
             v = support_judge(text, passages, raw=raw.strip())
             if not v.checked:
@@ -244,14 +245,14 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
                 continue
             ok, score, reason = v.supported, v.score, v.reason
         else:
-            reason: str | None = hard_fail(text, passages, corpus_text, scenario)
+            reason = hard_fail(text, passages, corpus_text, scenario)
             if reason is None:
                 reason = contradiction(text, passages)
             score = 0.0 if reason else support_score(text, passages)
             ok = reason is None and score >= SUPPORT_THRESHOLD
             if not ok and not reason:
                 reason = f"support {score:.2f} is below {SUPPORT_THRESHOLD:.2f}"
-        checks.append(SentenceCheck(text=text, score=score, supported=ok, cites=cites, reason="" if ok else reason,
+        checks.append(SentenceCheck(text=text, score=score, supported=ok, cites=cites, reason="" if ok else (reason or ""),
                                     start=s, end=e, against=PASSAGES))
         if not ok:
             unsupported.append(UnsupportedSentence(text=text, score=score, cites=cites, reason=reason or "", start=s, end=e))

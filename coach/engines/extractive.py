@@ -11,10 +11,14 @@ close enough to one of this situation's needs: no stock sentence fills every ans
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..feedback import Source
 from ..text import split_sentences, words
 from . import Draft, Request
+
+if TYPE_CHECKING:  # situation loads its fitted model; it is imported where it is used
+    from ..situation import Clause
 
 MAX_STEPS = 3
 
@@ -167,14 +171,14 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
     import numpy as np
 
     from ..situation import p_leadership
-    from ..verify import _vectors
+    from ..support_check import vectors
 
     if not cands or not needs:
         return [None] * len(needs), {}
     score = {s.id: s.score for s in sources}
-    vecs = np.asarray(_vectors([c[1] for c in cands]), dtype="float32")
+    vecs = np.asarray(vectors([c[1] for c in cands]), dtype="float32")
     side = p_leadership(vecs)
-    whole = vecs @ np.asarray(_vectors([scenario])[0], dtype="float32")
+    whole = vecs @ np.asarray(vectors([scenario])[0], dtype="float32")
     practice = [bool(_PRACTICE.search(c[1])) for c in cands]
     sims = {}
     out, used = [], set()
@@ -232,7 +236,7 @@ def compose_extractive(req: Request) -> Draft:
     if quote:
         parts.append(quote)
 
-    qs = []
+    qs: list[tuple[Clause, str]] = []
     for clause, _ in needs:
         q = _question(clause)
         if q and q not in {x[1] for x in qs}:
@@ -241,9 +245,9 @@ def compose_extractive(req: Request) -> Draft:
         parts.append("**Questions about your situation.**")
         parts.append("\n".join(f"- About {_quote(c.text)}: {q[0].lower() + q[1:]}" for c, q in qs))
 
-    steps = []
+    steps: list[tuple[Clause, str]] = []
     if cands and needs:
-        best_per: list[tuple[float, str, str, object]] = []
+        best_per: list[tuple[float, str, str, Clause]] = []
         for n, (sid, sent) in enumerate(cands):
             if sent in used or not _PRACTICE.search(sent):
                 continue

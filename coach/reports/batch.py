@@ -70,7 +70,7 @@ def case_flags(rec: dict, allow_pii: bool = False) -> list[str]:
     info = rec.get("pii") or {}
     if info.get("found"):
         what = pii.describe(info["found"])
-        action = info.get("action")
+        action = info.get("action") or ""  # a record without one gets the generic line
         here = ("shown as written in this report (--allow-pii)" if allow_pii
                 else "shown as placeholders such as [EMAIL] in this report")
         flags.append({"redacted": f"personal data replaced with placeholders before processing: {what}",

@@ -68,6 +68,7 @@ def run_probe() -> dict[str, Any]:
 
     t0 = time.perf_counter()
     client.close()
+    result: dict[str, Any]
     try:
         n = 0
         for piece in client.generate([{"role": "user", "content": "Say hello."}],

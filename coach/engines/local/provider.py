@@ -33,7 +33,8 @@ def _provider_class():
 
     def run(messages, optional_params, timeout) -> tuple[str, str, dict]:
         parts: list[str] = []
-        finish, usage = "stop", {}
+        finish = "stop"
+        usage: dict[str, Any] = {}
         for piece in generate(messages, optional_params, timeout):
             parts.append(piece["text"])
             if piece["finish_reason"]:
@@ -71,8 +72,12 @@ def _provider_class():
             text, finish, usage = await asyncio.to_thread(run, messages, optional_params, timeout)
             return fill(model_response or litellm.ModelResponse(), text, finish, usage)
 
-        async def astreaming(self, model, messages, *args, optional_params=None, timeout=None,
-                             **kw) -> AsyncIterator[GenericStreamingChunk]:
+        # litellm wraps astreaming's result as an async iterator without awaiting it (main.py:
+        # CustomStreamWrapper), so an async generator is right; its base class's `async def` stub, which
+        # types it as a coroutine, is not.
+        async def astreaming(  # type: ignore[override]
+                self, model, messages, *args, optional_params=None, timeout=None,
+                **kw) -> AsyncIterator[GenericStreamingChunk]:
             check_name(model)
             gen = generate(messages, optional_params, timeout)
             try:

@@ -1,0 +1,388 @@
+"""`coach batch`'s run: many cases through one engine, concurrently, resumably, with a privacy guard.
+
+Why it is built this way (see ``coach.batch`` for the whole story): requests to a remote model run
+concurrently on one asyncio loop (litellm's async API) up to ``--concurrency``; retrieval is batched
+(one embedding pass per chunk of ``CHUNK`` cases, ``pipeline.prepare_many``); everything that embeds
+runs on the ``CpuWorker`` thread, in order. That is why a case is run here as ``acompose`` on the
+loop plus ``finish`` on the worker, which is ``pipeline.areflect`` split in two at its I/O boundary.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import signal
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .. import pii
+from ..errors import CoachError, UsageError
+from .inputs import Case, Log, ParsedInput, cases_from_records, read_input, stderr_log
+from .privacy import PII_MODES, Gate, privacy_gate
+from .progress import Progress
+from .results import ResultsFile, now, parse_line, scenario_digest
+from .summary import BatchCounts, BatchInterrupted, tally, write_report
+from .worker import CpuWorker, once
+
+CHUNK = 256                      # cases per embedding pass: progress shows, memory stays flat
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 256
+
+
+def _error_text(e: BaseException, secret: str | None) -> str:
+    if isinstance(e, CoachError):
+        msg = str(e)
+    else:
+        first = (str(e).strip().splitlines() or [""])[0]
+        msg = f"{type(e).__name__}: {first}" if first else type(e).__name__
+    if secret:
+        msg = msg.replace(secret, "***")
+    return msg[:500]
+
+
+def _usage_of(feedback: dict) -> dict:
+    u = feedback.get("usage") or {}
+    return {k: u[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens", "cost_usd") if u.get(k) is not None}
+
+
+class Runner:
+    def __init__(self, parsed: ParsedInput, results: ResultsFile, latest: dict[str, dict], model: str, opts,
+                 k: int, concurrency: int, pii_mode: str, retry_errors: bool, store, chunk: int,
+                 progress: Progress, log: Log):
+        self.parsed, self.results, self.latest = parsed, results, latest
+        self.model, self.opts, self.k, self.store = model, opts, k, store
+        self.concurrency, self.pii_mode, self.retry_errors, self.chunk = concurrency, pii_mode, retry_errors, chunk
+        self.progress, self.log = progress, log
+        self.counts = BatchCounts(total=parsed.total)
+        self.in_flight: set[asyncio.Task] = set()
+        self.signal: str | None = None
+
+    # -- recording ---------------------------------------------------------------------------
+    def write(self, rec: dict, show: bool = True) -> None:
+        line = parse_line(rec)  # a mistyped key fails here, before it reaches the file
+        self.results.append(rec)
+        self.latest[line.key] = rec
+        self.counts.ran += 1
+        self.progress.add(line.status, show)
+        usage = line.usage or {}
+        self.counts.prompt_tokens += int(usage.get("prompt_tokens") or 0)
+        self.counts.completion_tokens += int(usage.get("completion_tokens") or 0)
+        if usage.get("cost_usd") is not None:
+            self.counts.cost_usd = (self.counts.cost_usd or 0.0) + float(usage["cost_usd"])
+
+    def base(self, cid: Any, line: int, fields: dict | None = None) -> dict:
+        return {"id": cid, "status": "error", "feedback": None, "error": None, "elapsed_s": 0.0,
+                "line": line, "fields": fields or {}, "model": self.model, "finished_at": None}
+
+    def previous(self, key: str):
+        """The typed newest result of ``key`` from an earlier run (or this one), None if there is none."""
+        old = self.latest.get(key)
+        return parse_line(old) if old else None
+
+    def record_unchanged(self, key: str, status: str, error: str | None) -> bool:
+        old = self.previous(key)
+        return bool(old and old.status == status and old.error == error)
+
+    # -- planning ----------------------------------------------------------------------------
+    def plan(self) -> list[tuple[Case, Gate]]:
+        """Record input problems and privacy holds; return the cases to send, with their gates."""
+        todo: list[tuple[Case, Gate]] = []
+        changed = 0
+        for p in self.parsed.problems:
+            if self.record_unchanged(p.key, "error", p.reason):
+                self.progress.add("error", show=False)
+                continue
+            rec = self.base(p.id, p.line)
+            rec.update(error=p.reason, input_error=True, finished_at=now())
+            self.write(rec, show=False)
+        for case in self.parsed.cases:
+            old = self.previous(case.key)
+            digest = scenario_digest(case.scenario)
+            if old and old.status == "ok":
+                self.counts.already_ok += 1
+                if old.scenario_sha and old.scenario_sha != digest:
+                    changed += 1
+                continue
+            if old and old.status == "error" and not old.input_error and not self.retry_errors \
+                    and old.scenario_sha == digest:
+                self.counts.earlier_errors += 1
+                continue
+            gate = privacy_gate(case.scenario, self.model, self.pii_mode)
+            if gate.skip_reason:
+                if self.record_unchanged(case.key, "skipped", gate.skip_reason):
+                    self.progress.add("skipped", show=False)
+                    continue
+                rec = self.base(case.id, case.line, case.fields)
+                rec.update(status="skipped", error=gate.skip_reason, pii=gate.record(), scenario_sha=digest,
+                           finished_at=now())
+                self.write(rec, show=False)
+                continue
+            todo.append((case, gate))
+        if changed:
+            self.log(f"coach batch: {changed} case(s) already ok have a different scenario than when they ran; "
+                     "their earlier result is kept (give a changed case a new id to run it again)")
+        if self.counts.earlier_errors:
+            self.log(f"coach batch: {self.counts.earlier_errors} case(s) failed in an earlier run and were not sent "
+                     "again: add --retry-errors to send them")
+        return todo
+
+    # -- one case ----------------------------------------------------------------------------
+    def _finish_local(self, prep, t0: float):
+        from ..engines import Request, compose
+        from ..pipeline import finish
+
+        if not prep.in_scope:
+            from ..engines import Draft
+            from ..pipeline import out_of_scope_answer
+
+            draft = Draft(out_of_scope_answer(), self.model)
+        else:
+            draft = compose(self.model, Request(prep.scenario, prep.sources, prep.lens), self.opts)
+        return finish(prep, draft, self.model, prep.prep_s + time.perf_counter() - t0)
+
+    async def reflect(self, prep, cpu: CpuWorker, release: Callable[[], None]):
+        """``pipeline.areflect`` with its CPU half (verification) moved to the worker thread.
+
+        ``release`` frees the case's concurrency slot as soon as the model has answered, so the
+        next request goes out while this answer waits its turn for verification."""
+        from ..engines import Draft, Request, acompose
+        from ..pipeline import finish, is_remote_model, out_of_scope_answer
+
+        t0 = time.perf_counter()
+        if not is_remote_model(self.model):
+            return await cpu.run(self._finish_local, prep, t0)
+        try:
+            if prep.in_scope:
+                draft = await acompose(self.model, Request(prep.scenario, prep.sources, prep.lens), self.opts)
+            else:
+                draft = Draft(out_of_scope_answer(), self.model)
+        finally:
+            release()
+        return await cpu.run(finish, prep, draft, self.model, prep.prep_s + time.perf_counter() - t0)
+
+    async def run_case(self, case: Case, gate: Gate, prep, prep_error: str | None, cpu: CpuWorker,
+                       release: Callable[[], None]) -> None:
+        try:
+            await self._run_case(case, gate, prep, prep_error, cpu, release)
+        finally:
+            release()
+
+    async def _run_case(self, case: Case, gate: Gate, prep, prep_error: str | None, cpu: CpuWorker,
+                        release: Callable[[], None]) -> None:
+        t0 = time.perf_counter()
+        rec = self.base(case.id, case.line, case.fields)
+        rec["scenario_sha"] = scenario_digest(case.scenario)
+        if gate.found:
+            rec["pii"] = gate.record()
+        try:
+            if prep_error:
+                raise CoachError(prep_error)
+            fb = await self.reflect(prep, cpu, release)
+            if gate.action == "redacted":
+                fb.notices.append(f"Personal data was replaced with placeholders before this case was processed: "
+                                  f"{pii.describe(gate.found)}.")
+            feedback = fb.to_dict()
+            rec.update(status="ok", feedback=feedback, elapsed_s=round(fb.elapsed_s or (time.perf_counter() - t0), 3))
+            usage = _usage_of(feedback)
+            if usage:
+                rec["usage"] = usage
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # one case's failure never stops the others
+            rec.update(status="error", error=_error_text(e, getattr(self.opts, "api_key", None)),
+                       elapsed_s=round(time.perf_counter() - t0, 3))
+        rec["finished_at"] = now()
+        self.write(rec)
+
+    # -- the whole run -----------------------------------------------------------------------
+    def _prepare(self, texts: list[str]):
+        """One embedding pass for a chunk; if it fails, case by case so one bad case stays alone."""
+        from ..pipeline import prepare_many
+
+        try:
+            return [(p, None) for p in prepare_many(texts, self.k, self.store)]
+        except CoachError as e:
+            if not isinstance(e, UsageError):
+                raise  # the store or the model is unusable: nothing in this batch can run
+        except Exception:
+            pass
+        out: list[tuple[Any, str | None]] = []
+        for t in texts:
+            try:
+                out.append((prepare_many([t], self.k, self.store)[0], None))
+            except UsageError as e:
+                out.append((None, str(e)))
+            except CoachError:
+                raise
+            except Exception as e:
+                out.append((None, _error_text(e, None)))
+        return out
+
+    async def run(self, todo: list[tuple[Case, Gate]]) -> None:
+        if not todo:
+            return
+        cpu = CpuWorker()
+        sem = asyncio.Semaphore(self.concurrency)
+        # A first chunk of one wave (C cases) gets requests out while the next, full-size chunk is
+        # being prepared: preparing more before the first request only delays every later wave.
+        first = min(self.chunk, max(4, self.concurrency))
+        chunks = [todo[:first]] + [todo[i:i + self.chunk] for i in range(first, len(todo), self.chunk)]
+        pending: concurrent.futures.Future | None = cpu.submit(self._prepare, [g.text for _, g in chunks[0]])
+        try:
+            for ci, chunk in enumerate(chunks):
+                assert pending is not None  # submitted during the chunk before (or above, for the first)
+                prepared = await asyncio.wrap_future(pending)
+                pending = None
+                half = max(1, len(chunk) // 2)
+                for j, ((case, gate), (prep, err)) in enumerate(zip(chunk, prepared)):
+                    if j == half and ci + 1 < len(chunks):  # prefetch the next chunk's retrieval
+                        pending = cpu.submit(self._prepare, [g.text for _, g in chunks[ci + 1]])
+                    await sem.acquire()
+                    task = asyncio.create_task(self.run_case(case, gate, prep, err, cpu, once(sem.release)))
+                    self.in_flight.add(task)
+                    task.add_done_callback(self.in_flight.discard)
+                if pending is None and ci + 1 < len(chunks):
+                    pending = cpu.submit(self._prepare, [g.text for _, g in chunks[ci + 1]])
+            while self.in_flight:
+                await asyncio.gather(*list(self.in_flight))
+        except BaseException:
+            for t in list(self.in_flight):
+                t.cancel()
+            if self.in_flight:
+                await asyncio.gather(*list(self.in_flight), return_exceptions=True)
+            if pending is not None:
+                pending.cancel()
+            raise
+        finally:
+            cpu.close()
+
+    def tally(self) -> None:
+        tally(self.counts, self.parsed.order, self.latest)
+
+
+def _check_engine(model: str, opts) -> None:
+    """An unknown model, a missing API key or a refused --api-base fails here, once, instead of once per
+    case after the embedding."""
+    from ..pipeline import is_remote_model
+
+    if not is_remote_model(model):
+        return
+    try:
+        from ..engines.llm import preflight
+    except ImportError:  # pragma: no cover - the engine module is part of the package
+        return
+    try:
+        preflight(model, opts)
+    except CoachError as e:
+        raise UsageError(str(e)) from None
+
+
+async def _main(runner: Runner, todo) -> None:
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+
+    def on_sigterm() -> None:
+        runner.signal = "SIGTERM"
+        if task is not None:
+            task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or not POSIX
+        pass
+
+    async def tick() -> None:  # redraw (terminal) or print a line (otherwise) even while nothing finishes
+        while True:
+            await asyncio.sleep(runner.progress.interval)
+            runner.progress.show()
+
+    ticker = asyncio.create_task(tick())
+    try:
+        await runner.run(todo)
+    finally:
+        ticker.cancel()
+        try:
+            loop.remove_signal_handler(signal.SIGTERM)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+
+def run_batch(
+    source: str | Path | Sequence[dict],
+    out_dir: str | Path,
+    model: str | None = None,
+    opts=None,
+    *,
+    k: int | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    pii_mode: str = "hold",
+    retry_errors: bool = False,
+    fmt: str = "auto",
+    store=None,
+    chunk: int = CHUNK,
+    progress: bool | None = None,
+    report: bool = True,
+    log: Log = stderr_log,
+) -> BatchCounts:
+    """Run every case of ``source`` (a JSONL/CSV path, '-' for stdin, or a list of dicts) into ``out_dir``.
+
+    Returns the counts; ``counts.exit_code`` is 0 when every case of the input is ok, else 1.
+    Raises ``UsageError`` (exit 2) for what makes the run impossible, ``BatchInterrupted`` on Ctrl-C
+    or SIGTERM (after saving everything finished and writing the report).
+    """
+    from .. import config
+    from ..engines import EngineOptions
+
+    t0 = time.perf_counter()
+    model = model or config.default_model()
+    opts = opts or EngineOptions()
+    k = k or config.DEFAULT_K
+    if pii_mode not in PII_MODES:
+        raise UsageError(f"pii_mode must be one of {', '.join(PII_MODES)}")
+    if not 1 <= int(concurrency) <= MAX_CONCURRENCY:
+        raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
+    config.check_k(int(k))
+    if out_dir is None or str(out_dir) == "":
+        raise UsageError("give an output folder with --out DIR")
+    out = Path(out_dir)
+    _check_engine(model, opts)
+    parsed = read_input(source, fmt, log) if isinstance(source, (str, Path)) else cases_from_records(source, log)
+    if parsed.total == 0:
+        raise UsageError(f"{parsed.name} has no cases: one JSON object per line, or a CSV with id,scenario columns")
+
+    results = ResultsFile(out, log)
+    latest = results.open()
+    bar = Progress(parsed.total, enabled=progress is not False)
+    runner = Runner(parsed, results, latest, model, opts, k, int(concurrency), pii_mode, retry_errors, store,
+                    max(1, int(chunk)), bar, log)
+    interrupted: str | None = None
+    try:
+        todo = runner.plan()
+        c = runner.counts
+        bar.total = parsed.total - c.already_ok - c.earlier_errors
+        if progress is not False:
+            log(f"coach batch: {parsed.total} case(s) in {parsed.name}: {c.already_ok} already ok, "
+                f"{len(todo)} to send to {model}" + (f" (concurrency {concurrency})" if len(todo) > 1 else ""))
+        bar.start("retrieving passages; the first cases also load the models" if todo else "")
+        try:
+            asyncio.run(_main(runner, todo))
+        except KeyboardInterrupt:
+            interrupted = "Ctrl-C"
+        except asyncio.CancelledError:
+            interrupted = runner.signal or "cancellation"
+        bar.finish()
+        runner.tally()
+        c.elapsed_s = round(time.perf_counter() - t0, 3)
+        c.interrupted = interrupted
+        c.results_path = str(results.path)
+        if report:
+            c.report_path = str(write_report(out, parsed, latest, model, allow_pii=pii_mode == "allow"))
+            c.report_pii = "as written" if pii_mode == "allow" else "placeholders"
+    finally:
+        results.close()
+    if interrupted:
+        code = 143 if interrupted == "SIGTERM" else 130
+        raise BatchInterrupted(
+            f"stopped by {interrupted}: {c.ran} case(s) finished in this run and are saved in {results.path}; "
+            "run the same command again to resume", code, c)
+    return c
