@@ -42,7 +42,7 @@ $(RUNTIME_STAMP): pyproject.toml
 
 # `make test` also needs what it tests: the dev tools, and the local model, which the lead's script builds
 # with portable flags (never through the `local` extra, whose default llama-cpp-python build can SIGILL).
-$(DEV_STAMP): $(RUNTIME_STAMP) pyproject.toml scripts/install-local.sh
+$(DEV_STAMP): $(RUNTIME_STAMP) pyproject.toml
 	$(call pip_install,test tools,[dev],installing the test tools (pytest and Playwright)…)
 	bash scripts/install-local.sh $(BIN)/python
 	@touch $@

@@ -657,7 +657,7 @@ def warm_vectors(index: CorpusIndex, suite: Suite, defects: list[DefectItem]) ->
     from . import verify
     from .pipeline import check_scenario
 
-    texts = [u for group in verify._passage_units([p.text for p in index.passages]) for u in group]
+    texts = [u for group in verify.passage_units([p.text for p in index.passages]) for u in group]
     for c in suite.cases:
         try:
             texts.append(check_scenario(c.scenario)[0])

@@ -49,10 +49,10 @@ def check_scenario(text: str | None) -> tuple[str, list[str]]:
 def _as_hit(p, vec) -> Hit:
     import numpy as np
 
-    from .retrieve import _hit
+    from .retrieve import hit_for
 
     cos = float(np.asarray(p.embedding, dtype="float32") @ np.asarray(vec, dtype="float32"))
-    return _hit(p, cos, cos)
+    return hit_for(p, cos, cos)
 
 
 def _sources(hits: list[Hit]) -> list[Source]:

@@ -146,7 +146,7 @@ class Hit:
         return asdict(self)
 
 
-def _hit(p: StoredPassage, score: float, cosine: float) -> Hit:
+def hit_for(p: StoredPassage, score: float, cosine: float) -> Hit:
     m = p.metadata
     return Hit(
         id=p.id, doc_id=m.get("doc_id", ""), title=m.get("title", ""), author=m.get("author") or None,
@@ -198,7 +198,7 @@ def _rank(query: str, vec, row: list[tuple[str, float]], index: PassageIndex, k:
     lex = [LEX_WEIGHT * float(bm[n]) / top if top > 0 else 0.0 for n in cands]
     scores = [cos[n] + x for n, x in zip(cands, lex)]
     picks = mmr(scores, index.vecs[cands], k)
-    return [_hit(index.passages[cands[i]], scores[i], cos[cands[i]]) for i in picks]
+    return [hit_for(index.passages[cands[i]], scores[i], cos[cands[i]]) for i in picks]
 
 
 def retrieve_many(queries: Sequence[str], k: int = 5, store: Store | None = None, vectors=None) -> list[list[Hit]]:
@@ -299,6 +299,6 @@ def retrieve(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:
         return prep.hits
     found = {h.id: h for h in prep.hits}
     index = passage_index(store)
-    out = [found.get(s.passage_id) or _hit(index.passages[index.pos[s.passage_id]], s.score, s.score)
+    out = [found.get(s.passage_id) or hit_for(index.passages[index.pos[s.passage_id]], s.score, s.score)
            for s in prep.sources if s.passage_id in found or s.passage_id in index.pos]
     return sorted(out, key=lambda h: -h.score)  # shown by the score it shows (the ranker's order is the engine's)

@@ -276,10 +276,6 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
 
 
 
-# Names kept for code written before the split (issue 15); new code imports the public names above.
-_passage_units = passage_units
-_vectors = vectors
-
 __all__ = [
     "CITE_RE", "EMBED_WEIGHT", "MIN_CLAIM_WORDS", "MIN_QUOTE_WORDS", "PASSAGES", "SITUATION", "SUPPORT_THRESHOLD",
     "QuoteCorpus", "VerifyResult", "calibrate", "check_quote", "cited_ids", "claim_text", "content_words",

@@ -214,14 +214,24 @@ def test_every_file_of_the_package_is_declared():
     st = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     packages, data, dirs = set(st["packages"]), st.get("package-data", {}), st.get("package-dir", {})
     where = {pkg: (ROOT / d) for pkg, d in dirs.items()}
+    where.update({pkg: ROOT.joinpath(*pkg.split(".")) for pkg in packages if pkg not in where})
     undeclared = []
     for rel in _package_files():
-        parent = ROOT / rel.parent
-        pkg = next((p for p, d in where.items() if d == parent), ".".join(rel.parent.parts))
-        if pkg not in packages:
-            undeclared.append(f"{rel} (package {pkg} is not in [tool.setuptools] packages)")
-        elif rel.suffix != ".py" and not any(fnmatch.fnmatch(rel.name, g) for g in data.get(pkg, [])):
-            undeclared.append(f"{rel} (no package-data pattern of {pkg} matches it)")
+        path = ROOT / rel
+        if rel.suffix == ".py":  # a module: its own folder must be a declared package
+            pkg = next((p for p, d in where.items() if d == path.parent), ".".join(rel.parent.parts))
+            if pkg not in packages:
+                undeclared.append(f"{rel} (package {pkg} is not in [tool.setuptools] packages)")
+            continue
+        # a data file: a pattern of the nearest declared package above it must match its path from there
+        owners = sorted(((p, d) for p, d in where.items() if d in path.parents), key=lambda pd: -len(pd[1].parts))
+        if not owners:
+            undeclared.append(f"{rel} (no declared package holds it)")
+            continue
+        pkg, base = owners[0]
+        inside = path.relative_to(base).as_posix()
+        if not any(fnmatch.fnmatch(inside, g) for g in data.get(pkg, [])):
+            undeclared.append(f"{rel} (no package-data pattern of {pkg} matches {inside})")
     assert not undeclared, undeclared
 
 
