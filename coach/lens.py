@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from .feedback import Lens, LensDimension
 
@@ -110,18 +111,28 @@ AXES: tuple[Axis, ...] = (
 )
 
 
-@lru_cache(maxsize=1)
-def _pole_vectors():
-    """Mean embedding of each pole's texts, and the corpus passage that backs each axis."""
+def pole_vectors():
+    """Mean embedding of each pole's texts, and the corpus passage that backs each axis.
+
+    Cached per corpus folder and stamp (file names, sizes, mtimes): a long-running page sees an edited
+    corpus at once instead of citing the passages it had at start-up."""
+    from .config import corpus_dir
+    from .corpus import corpus_stamp
+
+    folder = corpus_dir()
+    return _pole_vectors_for(str(folder), corpus_stamp(folder))
+
+
+@lru_cache(maxsize=4)
+def _pole_vectors_for(folder: str, stamp: tuple):
     import numpy as np
 
     from . import embed
-    from .config import corpus_dir
     from .corpus import load_corpus
     from .passages import split_document
     from .text import normalize
 
-    docs, _ = load_corpus(corpus_dir())
+    docs, _ = load_corpus(Path(folder))
     passages = [p for d in docs for p in split_document(d)]
     backing: dict[str, str] = {}
     for ax in AXES:
@@ -144,7 +155,7 @@ def lens_for(scenario_vec, source_ids: dict[str, str] | None = None, temp: float
     """The lens for one embedded scenario. ``source_ids`` maps passage id -> S-id of the given sources."""
     import numpy as np
 
-    poles, backing = _pole_vectors()
+    poles, backing = pole_vectors()
     v = np.asarray(scenario_vec, dtype="float32")
     dims, weights, leans = [], [], []
     for ax, (m, l) in zip(AXES, poles):

@@ -222,10 +222,10 @@ def vocabulary_score(scenario_vec) -> float:
     cos(management pole), x10. The case model learns how much the *opposite* of this matters."""
     import numpy as np
 
-    from .lens import _pole_vectors
+    from .lens import pole_vectors
 
     v = np.asarray(scenario_vec, dtype="float32")
-    poles, _ = _pole_vectors()
+    poles, _ = pole_vectors()
     return float(np.mean([float(v @ l - v @ m) for m, l in poles]) * 10)
 
 
@@ -331,9 +331,9 @@ def passage_sides(pvecs):
     """Each passage's side on the lens's axes (leadership minus management), standardised over the corpus."""
     import numpy as np
 
-    from .lens import _pole_vectors
+    from .lens import pole_vectors
 
-    poles, _ = _pole_vectors()
+    poles, _ = pole_vectors()
     P = np.asarray(pvecs, dtype="float32")
     side = np.mean([P @ l - P @ m for m, l in poles], axis=0)
     return (side - side.mean()) / (side.std() or 1.0)

@@ -1,13 +1,17 @@
 """The lens: deterministic, backed by corpus passages, and agreeing with labelled situations."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from coach.lens import AXES, agreement, labelled_situations, lens
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_axis_is_backed_by_a_corpus_passage():
-    from coach.lens import _pole_vectors
+    from coach.lens import pole_vectors
 
-    _, backing = _pole_vectors()
+    _, backing = pole_vectors()
     assert set(backing) == {a.name for a in AXES}
     assert all(backing.values()), backing
 
@@ -60,3 +64,24 @@ def test_sources_hold_the_framework_passage_the_need_calls_for(ingested):
     assert len({s.passage_id for s in prep.sources}) == len(prep.sources)
     assert any("Leadership is about getting results through people." in s.text for s in prep.sources)
     assert not any("Leadership is about getting results through people." in h.text for h in prep.hits)
+
+
+def test_the_lens_follows_an_edited_corpus_without_a_restart(tmp_path, monkeypatch):
+    """A long-running page once kept the lens passages it loaded at start-up after the corpus changed
+    (an lru_cache with no corpus stamp): the lens cited a passage id that no longer existed."""
+    import shutil
+    import time
+
+    from coach.lens import AXES, pole_vectors
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    monkeypatch.setenv("COACH_CORPUS_DIR", str(corpus))
+    axis = next(a for a in AXES if a.name == "processes vs people")
+    before = pole_vectors()[1][axis.name]
+    assert before
+    path = next(p for p in corpus.glob("*.md") if axis.anchor in p.read_text(encoding="utf-8"))
+    time.sleep(0.01)
+    path.write_text(path.read_text(encoding="utf-8").replace(axis.anchor, axis.anchor + " Always."), encoding="utf-8")
+    after = pole_vectors()[1][axis.name]
+    assert after and after != before, "the lens still backs its axis with the passage of the old corpus"
