@@ -506,7 +506,7 @@ def score_case(case: Case, prep, fb, model: str, error: str | None, k: int) -> C
     r.retrieved = [{"rank": n, "doc_id": h.doc_id, "passage_id": h.id, "score": round(float(h.score), 4)}
                    for n, h in enumerate(hits, 1)]
     if case.retrieval_labelled:
-        r.hit_rank = _rank(hits, lambda h: h.doc_id in docs or (wanted and has_passage(h)))
+        r.hit_rank = _rank(hits, lambda h: h.doc_id in docs or (bool(wanted) and has_passage(h)))
         if wanted:
             r.passage_rank = _rank(hits, has_passage)
     r.error = error
@@ -571,7 +571,7 @@ def _answer_sync(preps, model: str, opts) -> list[tuple[Any, str | None]]:
     from .errors import CoachError
     from .pipeline import finish, out_of_scope_answer
 
-    out = []
+    out: list[tuple[Any, str | None]] = []  # (feedback, None) or (None, error)
     for prep in preps:
         t0 = time.perf_counter()
         try:

@@ -240,6 +240,7 @@ def tune(pairs: list[tuple[str, str]]) -> dict:
                 a = agreement(pairs, temp, margin, ratio, vecs)
                 if best is None or a > best["agreement"]:
                     best = {"temp": temp, "margin": margin, "ratio": ratio, "agreement": round(a, 4), "n": len(pairs)}
+    assert best is not None  # the grid above is never empty
     return best
 
 

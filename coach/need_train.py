@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from .situation import (LEANINGS, MODEL_PATH, PASSAGE_MODEL_PATH, Reading, _model, _passage_model, case_features,
                         clauses, pair_features, passage_key, passage_sides, training_cases, vocabulary_score)
@@ -35,7 +36,6 @@ class Item:
 
 
 def load_items(k: int = 5):
-    import numpy as np
 
     from . import embed
     from .retrieve import passage_index, retrieve_situations
@@ -107,7 +107,7 @@ def folds(n: int, k: int, seed: int) -> list[set]:
 
 def oof_features(items, seed: int, C=C_CLAUSE):
     """Case features of ``items`` from clause models that never saw them (4 inner folds)."""
-    F = [None] * len(items)
+    F: list[tuple[Any, list[float], list[float]] | None] = [None] * len(items)  # (features, problems, works)
     for te in folds(len(items), 4, seed + 100):
         m = fit_clause([it for j, it in enumerate(items) if j not in te], C)
         for j in te:
@@ -176,11 +176,11 @@ def cross_validate(items, index, k: int = 5, extra: int = 2, C_clause=C_CLAUSE, 
     """Grouped k-fold: lens agreement and needed-passage recall (k + extra sources) on held-out cases."""
     import numpy as np
 
-    from .situation import decide, decide_case, prior_vectors, rank_sources
+    from .situation import decide, decide_case, rank_sources
 
     sides = passage_sides(index.vecs)
     keys = [passage_key(p.text) for p in index.passages]
-    res = {"lens": [], "lens_hand_margins": [], "recall": [], "recall_hits_only": []}
+    res: dict[str, list[bool]] = {"lens": [], "lens_hand_margins": [], "recall": [], "recall_hits_only": []}
     for seed in seeds:
         for te in folds(len(items), FOLDS, seed):
             tr = [it for j, it in enumerate(items) if j not in te]
@@ -207,7 +207,8 @@ def cross_validate(items, index, k: int = 5, extra: int = 2, C_clause=C_CLAUSE, 
 def in_sample(items, index, k: int = 5, extra: int = 2) -> dict:
     from .situation import decide_case, rank_sources
 
-    _model.cache_clear(), _passage_model.cache_clear()
+    _model.cache_clear()
+    _passage_model.cache_clear()
     m, rank_m = _model(), _passage_model()
     keys = [passage_key(p.text) for p in index.passages]
     sides = passage_sides(index.vecs)
@@ -246,7 +247,8 @@ def train(items, index) -> dict:
                  "times a passage answered a labelled situation (overall, per predicted leaning). `python -m "
                  "coach.need_train --train`; evals/situations.yaml split=dev and evals/cases.yaml only",
         "C": C_RANK} | {k: v for k, v in rank_m.items()}) + "\n", encoding="utf-8")
-    _model.cache_clear(), _passage_model.cache_clear()
+    _model.cache_clear()
+    _passage_model.cache_clear()
     return {"cases": len(items)}
 
 

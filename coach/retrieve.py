@@ -47,7 +47,8 @@ class PassageIndex:
             for w in set(d):
                 f = d.count(w)
                 ix, tf = postings.setdefault(w, ([], []))
-                ix.append(n), tf.append(f * (k1 + 1) / (f + norm))
+                ix.append(n)
+                tf.append(f * (k1 + 1) / (f + norm))
         # idf x term weight, per posting: a query's BM25 is then a sum over its own words only
         self.postings = {
             w: (np.asarray(ix), np.asarray(tf) * math.log(1 + (len(docs) - len(ix) + 0.5) / (len(ix) + 0.5)))
@@ -186,7 +187,7 @@ def _rank(query: str, vec, row: list[tuple[str, float]], index: PassageIndex, k:
             cos[n] = score
     bm = index.bm25(query) if LEX_WEIGHT else None
     top = float(bm.max()) if bm is not None and len(bm) else 0.0
-    if top > 0:
+    if bm is not None and top > 0:  # (top > 0 already implies bm; said so the type checker sees it)
         q = np.asarray(vec, dtype="float32")
         for n in np.argsort(-bm, kind="stable")[:LEX_FETCH]:
             n = int(n)
@@ -195,7 +196,7 @@ def _rank(query: str, vec, row: list[tuple[str, float]], index: PassageIndex, k:
     cands = list(cos)
     if not cands:
         return []
-    lex = [LEX_WEIGHT * float(bm[n]) / top if top > 0 else 0.0 for n in cands]
+    lex = [LEX_WEIGHT * float(bm[n]) / top if bm is not None and top > 0 else 0.0 for n in cands]
     scores = [cos[n] + x for n, x in zip(cands, lex)]
     picks = mmr(scores, index.vecs[cands], k)
     return [hit_for(index.passages[cands[i]], scores[i], cos[cands[i]]) for i in picks]

@@ -23,8 +23,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .text import split_sentences, words
+
+if TYPE_CHECKING:  # numpy is imported where it is used
+    import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("need_model.json")
 # a leaning needs this much probability mass behind it; "both" when problem clauses pull both ways
@@ -229,7 +233,7 @@ def vocabulary_score(scenario_vec) -> float:
     return float(np.mean([float(v @ l - v @ m) for m, l in poles]) * 10)
 
 
-def _logit(ps) -> "object":
+def _logit(ps) -> np.ndarray:
     import numpy as np
 
     p = np.clip(np.asarray(ps, dtype="float64"), 1e-3, 1 - 1e-3)
