@@ -32,7 +32,7 @@ class PassageIndex:
 
         import numpy as np
 
-        from .verify import content_words_list
+        from .text import content_words_list
 
         self.store = store
         self._units: dict[str, object] | None = None
@@ -59,7 +59,7 @@ class PassageIndex:
         """BM25 of every passage for ``query`` (an array in passage order; zeros where no word is shared)."""
         import numpy as np
 
-        from .verify import content_words_list
+        from .text import content_words_list
 
         out = np.zeros(len(self.passages), dtype="float64")
         for w in set(content_words_list(query)):

@@ -16,11 +16,10 @@ recorded below and the test suite re-runs the calibration to catch drift.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any, Iterable
 
 from .quote_check import names_in, verify_corpus
-from .text import normalize, words
+from .text import content_words, normalize, words
 
 # Calibrated on evals/support.yaml (see module docstring); recorded output of the last calibration:
 #   121 pairs (60 supported, 61 not): weight 0.3, threshold 0.594, balanced accuracy 0.819
@@ -32,29 +31,8 @@ _AUTHORITY_WORDS = {
     "gallup", "harvard", "mckinsey", "deloitte", "gartner", "forbes", "stanford", "mit", "wharton", "google",
     "microsoft", "apple", "hbr", "pwc", "kpmg", "bcg", "oxford", "cambridge", "linkedin", "shrm",
 }
-_STOP = set(
-    "a an the and or but if of to in on at for with from by about as is are was were be been being it its this "
-    "that these those they them their there here we our you your i me my he she his her not no so do does did "
-    "have has had can could would should will may might must also just than then what who how when why which "
-    "each every all any both more most very such into onto over under up down out off only own same too".split()
-)
-
-# -- support -------------------------------------------------------------------------------------
-def _stem(w: str) -> str:
-    for suf in ("ing", "ers", "er", "es", "ed", "ly", "s"):
-        if len(w) > len(suf) + 3 and w.endswith(suf):
-            return w[: -len(suf)]
-    return w
-
-
-def content_words_list(text: str) -> list[str]:
-    return [_stem(w) for w in words(text) if w not in _STOP and len(w) > 2]
-
-
-@lru_cache(maxsize=8192)
-def content_words(text: str) -> frozenset[str]:
-    """Cached: the same cited passages are compared with every sentence of an answer."""
-    return frozenset(content_words_list(text))
+# content words live with the other lexical helpers in text.py, so retrieval (BM25) and the
+# verifier share them without importing each other
 
 
 def lexical_support(sentence: str, passages: list[str]) -> float:

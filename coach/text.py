@@ -148,3 +148,28 @@ def same_number(a: float, b: float) -> bool:
         return True
     big = max(abs(a), abs(b))
     return big > 0 and abs(a - b) / big < 0.005
+
+
+# -- content words: what BM25 (retrieve) and the support check (verify) compare ----------------------
+_STOP = set(
+    "a an the and or but if of to in on at for with from by about as is are was were be been being it its this "
+    "that these those they them their there here we our you your i me my he she his her not no so do does did "
+    "have has had can could would should will may might must also just than then what who how when why which "
+    "each every all any both more most very such into onto over under up down out off only own same too".split()
+)
+
+def _stem(w: str) -> str:
+    for suf in ("ing", "ers", "er", "es", "ed", "ly", "s"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            return w[: -len(suf)]
+    return w
+
+
+def content_words_list(text: str) -> list[str]:
+    return [_stem(w) for w in words(text) if w not in _STOP and len(w) > 2]
+
+
+@lru_cache(maxsize=8192)
+def content_words(text: str) -> frozenset[str]:
+    """Cached: the same cited passages are compared with every sentence of an answer."""
+    return frozenset(content_words_list(text))
