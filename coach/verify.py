@@ -48,14 +48,13 @@ from .quote_check import (
     verify_corpus,
 )
 from .quotes import contains_words
+from .text import content_words, content_words_list
 from .support_check import (
     EMBED_WEIGHT,
     PASSAGES,
     SITUATION,
     SUPPORT_THRESHOLD,
     calibrate,
-    content_words,
-    content_words_list,
     contradiction,
     evaluate_threshold,
     hard_fail,
