@@ -168,7 +168,7 @@ def run_reflection(scenario: str, model: str, settings: dict, store, follow: dic
     """Stream the answer into a placeholder, then keep the Feedback in this session's history (and
     the journal). ``follow`` makes this turn a follow-up: ``scenario`` is then the manager's reply."""
     from coach.engines import EngineOptions
-    from coach.followup import HeldBack
+    from coach.followup import HeldBack, guard
     from coach.pipeline import reflect
 
     st.session_state.pop("error", None)
@@ -192,7 +192,7 @@ def run_reflection(scenario: str, model: str, settings: dict, store, follow: dic
                 from coach.engines.llm import preflight
 
                 preflight(model, opts)
-            turn = journal_view.guard(journal_view.turn_for(follow, scenario), model, settings.get("pii_mode", "hold"))
+            turn = guard(journal_view.turn_for(follow, scenario), model, settings.get("pii_mode", "hold"))
             feedback = reflect(turn.scenario, model=model, k=settings["k"], opts=opts, on_token=on_token, store=store,
                                reply=turn.reply, history=turn.history)
             feedback.notices = turn.notices + feedback.notices

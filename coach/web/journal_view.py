@@ -133,15 +133,6 @@ def turn_for(follow: dict | None, text: str):
     return followup.thread_turn([t for t, _ in turns], [fb.raw_answer or fb.answer_markdown for _, fb in turns], text)
 
 
-def guard(turn, model: str, mode: str = "hold"):
-    """The personal-data rule for every turn bound for a remote model (a follow-up sends the whole thread
-    again, so the whole thread is scanned): held back by default (raises ``HeldBack``), replaced with
-    placeholders or sent as written only when the manager chose so in the sidebar."""
-    from coach import followup
-
-    return followup.guard(turn, model, mode)
-
-
 def remember(feedback, text: str, follow: dict | None) -> None:
     """Keep the turn in this session's history and, when saving is on, in the journal. A journal that
     cannot be written costs a notice on the answer, never the answer."""
