@@ -1,6 +1,6 @@
 """Retrieval against its floor: one query encode plus one raw Chroma query on the same store.
 
-``coach.retrieve.retrieve`` is hybrid: cosine over passage and sentence records, plus BM25 from the
+``coach.pipeline.search`` (over ``coach.retrieve``) is hybrid: cosine over passage and sentence records, plus BM25 from the
 in-memory ``PassageIndex``, then MMR. Its floor is ``coach.embed.encode_array([q])`` followed by the
 smallest raw query Chroma answers: ``store.collection().query(query_embeddings=..., n_results=fetch,
 include=["distances"])`` (ids and distances) with the same ``fetch``. Everything retrieval adds
@@ -26,13 +26,14 @@ def _fetch(k: int) -> int:
 
 def measure(store, queries: list[str], k: int) -> dict:
     import coach.retrieve as R
+    from coach.pipeline import search
     from coach import embed
     from coach.store import Store
 
     col = store.collection()
     n_results = _fetch(k)
     # warm: the model, the Chroma segment, the per-process passage index (built once per store)
-    R.retrieve("warm the caches up", k, store)
+    search("warm the caches up", k, store)
     col.query(query_embeddings=embed.encode_array(["warm"]), n_results=n_results, include=FIELDS)
 
     full: list[float] = []
@@ -41,7 +42,7 @@ def measure(store, queries: list[str], k: int) -> dict:
     # The query is an argument, not a closure over the loop variable, so each call times its own query.
     def one_full(q: str) -> None:
         t0 = time.perf_counter()
-        hits = R.retrieve(q, k, store)
+        hits = search(q, k, store)
         full.append(time.perf_counter() - t0)
         if not hits:
             raise RuntimeError(f"retrieve returned nothing for {q!r}")
@@ -59,7 +60,7 @@ def measure(store, queries: list[str], k: int) -> dict:
     # where the time beyond the floor goes (leaf calls only, so nothing is counted twice)
     probe_qs = queries[: max(4, len(queries) // 2)]
     R._INDEX.clear()  # the probe pass includes one index build, as a fresh process would pay it
-    R.retrieve("build the index again", k, store)
+    search("build the index again", k, store)
     targets = {
         "encode": (embed, "encode_array"),
         "chroma_query": (Store, "nearest"),
@@ -70,7 +71,7 @@ def measure(store, queries: list[str], k: int) -> dict:
     with Probe(targets) as probe:
         t0 = time.perf_counter()
         for q in probe_qs:
-            R.retrieve(q, k, store)
+            search(q, k, store)
         total = time.perf_counter() - t0
     per_q = {name: rnd(s * 1000 / len(probe_qs), 2) for name, s in probe.seconds.items()}
     per_q["python_glue"] = rnd((total - sum(probe.seconds.values())) * 1000 / len(probe_qs), 2)

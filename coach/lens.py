@@ -200,13 +200,6 @@ def lens_for_reading(reading, scenario_vec, source_ids: dict[str, str] | None = 
     return Lens(leaning=reading.leaning, dimensions=base.dimensions, score=reading.score)
 
 
-def lens(scenario: str, source_ids: dict[str, str] | None = None) -> Lens:
-    from . import embed
-    from .situation import read
-
-    return lens_for_reading(read(scenario), embed.encode_array([scenario])[0], source_ids)
-
-
 def labelled_situations(path: str = "evals/cases.yaml") -> list[tuple[str, str]]:
     """(scenario, leaning) pairs: the labelled examples the lens is tuned and tested on."""
     import yaml

@@ -146,6 +146,39 @@ def prepare(scenario: str, k: int = config.DEFAULT_K, store=None) -> Prepared:
     return prepare_many([scenario], k, store)[0]
 
 
+def search(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:
+    """What ``coach search`` shows: for a situation, what the coach would draw on: its sources, ranked
+    for its needs (see ``prepare``): retrieval's passages and the framework passages its needs call for.
+
+    Here, not in ``coach.retrieve``: it runs the pipeline's own preparation, and retrieval sits below
+    the pipeline (a search there would make the two import each other)."""
+    from .retrieve import hit_for, need_queries, passage_index, retrieve_situations
+
+    store = store or Store()
+    if not need_queries(query):
+        return retrieve_situations([query], k, store)[0]
+    prep = prepare(query, k, store)
+    if not prep.sources:
+        return prep.hits
+    found = {h.id: h for h in prep.hits}
+    index = passage_index(store)
+    out = [found.get(s.passage_id) or hit_for(index.passages[index.pos[s.passage_id]], s.score, s.score)
+           for s in prep.sources if s.passage_id in found or s.passage_id in index.pos]
+    return sorted(out, key=lambda h: -h.score)  # shown by the score it shows (the ranker's order is the engine's)
+
+
+def lens_of(scenario: str, source_ids: dict[str, str] | None = None) -> Lens:
+    """One scenario's lens: the situation read for its needs, then placed on the lens's axes.
+
+    Here, not in ``coach.lens``: the reading (``coach.situation``) already stands on the lens's
+    poles, so the lens composing the two would make them import each other."""
+    from . import embed
+    from .lens import lens_for_reading
+    from .situation import read
+
+    return lens_for_reading(read(scenario), embed.encode_array([scenario])[0], source_ids)
+
+
 def out_of_scope_answer() -> str:
     from .scope import OUT_OF_SCOPE_MESSAGE
 
@@ -215,4 +248,5 @@ def is_remote_model(model: str | None) -> bool:
     return not (model or "").lower().startswith("local/")
 
 
-__all__: list[Any] = ["Prepared", "prepare", "prepare_many", "finish", "reflect", "areflect", "check_scenario", "is_remote_model"]
+__all__: list[Any] = ["Prepared", "prepare", "prepare_many", "finish", "reflect", "areflect", "check_scenario", "is_remote_model",
+                     "search", "lens_of"]

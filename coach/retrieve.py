@@ -284,22 +284,3 @@ def retrieve_situations(texts: Sequence[str], k: int = 5, store: Store | None = 
         i += len(ns)
         out.append(merge_for_needs(rows[n], per_need, k) if ns else rows[n])
     return out
-
-
-def retrieve(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:
-    """What ``coach search`` shows: for a situation, what the coach would draw on: its sources, ranked
-    for its needs (see ``coach.pipeline.prepare``): retrieval's passages and the framework passages
-    its needs call for."""
-    store = store or Store()
-    if not need_queries(query):
-        return retrieve_situations([query], k, store)[0]
-    from .pipeline import prepare
-
-    prep = prepare(query, k, store)
-    if not prep.sources:
-        return prep.hits
-    found = {h.id: h for h in prep.hits}
-    index = passage_index(store)
-    out = [found.get(s.passage_id) or hit_for(index.passages[index.pos[s.passage_id]], s.score, s.score)
-           for s in prep.sources if s.passage_id in found or s.passage_id in index.pos]
-    return sorted(out, key=lambda h: -h.score)  # shown by the score it shows (the ranker's order is the engine's)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coach.lens import AXES, agreement, labelled_situations, lens
+from coach.lens import AXES, agreement, labelled_situations
+from coach.pipeline import lens_of as lens
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -155,7 +155,7 @@ def test_search_is_sorted_by_the_score_it_shows(ingested, capsys, query):
     import re
 
     from coach.cli import main
-    from coach.retrieve import retrieve
+    from coach.pipeline import search as retrieve
 
     assert main(["search", "-k", "5", "--json", query]) == 0
     scores = [h["score"] for h in json.loads(capsys.readouterr().out)]

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from coach.quotes import corpus_statements, speaker_key
-from coach.retrieve import retrieve
+from coach.pipeline import search as retrieve
 
 ROOT = Path(__file__).resolve().parent.parent
 

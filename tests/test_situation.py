@@ -15,6 +15,15 @@ FREEZERS = ("I manage the night shift at a grocery warehouse. Twice this month t
             "their eyes.")
 
 
+GO_LIVE = ("We have a really inspiring, big-picture strategy for digital transformation that the whole firm believes "
+           "in. We have no idea which system goes live first, who tests it, or when the old one is switched off.")
+HOTEL = ("I'm the general manager of a 140-room hotel. My department heads are excellent managers and every department "
+         "runs its own show perfectly, but housekeeping, front office and F&B never work together, and guests feel the "
+         "gaps. I need them to think like one hotel, and I need a process for the handoffs.")
+FIVE_S = ("I am shift leader in factory of car parts, 35 operators. Company say we must make 5S. My operators laugh on "
+          "5S, they say last boss also tried. I dont know how to do 5S audit.")
+
+
 def test_what_works_is_told_apart_from_what_goes_wrong():
     cs = clauses(COGS)
     assert [c.problem for c in cs] == [False, True]
@@ -59,6 +68,11 @@ def test_a_short_remote_situation_is_in_scope(ingested):
     (COGS, ["two of my best people feel like cogs"]),
     (DEADLINES, ["nobody owns the deadlines"]),
     (FREEZERS, ["freezers were left open", "nobody signs it"]),
+    # a manager's "system" is their go-live plan, not an injection: it must be engaged, not dropped
+    (GO_LIVE, ["which system goes live first", "switched off"]),
+    # needs named in other words than complaints, and clumsy English without apostrophes
+    (HOTEL, ["process for the handoffs"]),
+    (FIVE_S, ["5s audit"]),
 ])
 def test_the_built_in_answer_engages_the_situation(ingested, scenario, facts):
     from coach.pipeline import reflect
@@ -72,6 +86,20 @@ def test_the_built_in_answer_engages_the_situation(ingested, scenario, facts):
     # the manager's words are quoted as theirs, and each need is paired with a cited passage sentence
     assert any(q.speaker == "the manager" for q in fb.quotes)
     assert "[S" in fb.raw_answer
+
+
+def test_mirrored_quotes_start_at_the_thought_and_do_not_cut_it():
+    from coach.engines.extractive import _quote
+    from coach.situation import clauses
+
+    # the joining word is not quoted; the words quoted are still a substring of the situation
+    assert _quote("and honestly I'm not sure I could tell the new people why we exist") == \
+        "“honestly I'm not sure I could tell the new people why we exist”"
+    assert _quote("But the people who were here say it feels different") == "“the people who were here say it feels different”"
+    # a long clause is not cut before a capital "I" in the middle of a thought
+    text = ("But the people who were here at 12 say it feels like a different company, they don't know the new hires, "
+            "and honestly I'm not sure I could tell the new people why we exist.")
+    assert any("not sure I could tell the new people why we exist" in c.text for c in clauses(text))
 
 
 def test_no_stock_sentence_across_unrelated_situations(ingested):
@@ -103,7 +131,7 @@ def test_a_follow_up_engages_the_reply_first(ingested):
 
 
 def test_a_situation_search_returns_what_its_need_calls_for(ingested):
-    from coach.retrieve import retrieve
+    from coach.pipeline import search as retrieve
 
     # written in management's words, the need is people: a passage about leading people must be there
     hits = retrieve(COGS, 5, ingested)

@@ -58,7 +58,7 @@ def cmd_ingest(args) -> int:
 
 def cmd_search(args) -> int:
     from ..errors import UsageError
-    from ..retrieve import retrieve
+    from ..pipeline import search as retrieve
 
     query = read_text_arg(args.query, "query").strip()
     if not query:

@@ -40,7 +40,7 @@ def register(sub) -> None:
 
 def _files(args):
     from ..errors import UsageError
-    from ..evals import find_eval_file, load_defects, load_suite
+    from ..evals.suite import find_eval_file, load_defects, load_suite
 
     cases_path = args.cases or find_eval_file("cases")
     if cases_path is None:
@@ -60,7 +60,9 @@ def cmd_eval(args) -> int:
     from dataclasses import replace
 
     from ..errors import UsageError
-    from ..evals import format_table, run_eval, write_outputs
+    from ..evals.output import format_table, write_outputs
+    from ..progress import live
+    from ..evals.run import run_eval
 
     suite, defects, defects_path = _files(args)
     models = list(dict.fromkeys(m.strip() for m in (args.model or ["extractive"]) if m and m.strip()))
@@ -74,13 +76,13 @@ def cmd_eval(args) -> int:
     judge_opts = replace(opts, api_base=args.judge_api_base or opts.api_base,
                          api_key=args.judge_api_key or opts.api_key)
 
-    progress = None
-    if sys.stderr.isatty() and not args.json:
+    with live("cases", sys.stderr) as bar:  # the printer every command shares (a rich bar on a terminal)
         def progress(model: str, done: int, total: int) -> None:
-            print(f"\r{model}: {done}/{total} cases", end="" if done < total else "\n", file=sys.stderr, flush=True)
+            bar.update(model, done, total, model, f"coach eval: {model} {done}/{total} cases")
 
-    run = run_eval(suite, models, opts, defects=defects, defects_path=defects_path,
-                   judge_model=args.judge_model, judge_opts=judge_opts, progress=progress)
+        run = run_eval(suite, models, opts, defects=defects, defects_path=defects_path,
+                       judge_model=args.judge_model, judge_opts=judge_opts,
+                       progress=None if args.json else progress)  # --json: machine use, a quiet stderr
     written = write_outputs(run, args.out) if args.out is not None else None
     if args.json:
         print_json(run.to_dict())

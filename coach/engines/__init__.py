@@ -7,50 +7,10 @@ model string (``openai/gpt-4o-mini``, ``ollama/llama3.1``, ``openai/<name>`` wit
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Awaitable, Callable
 
-from ..feedback import Lens, Source
-
-EXTRACTIVE = "extractive"
-OnToken = Callable[[str], None]
-
-
-@dataclass
-class EngineOptions:
-    api_base: str | None = None
-    api_key: str | None = None          # never logged, never written anywhere
-    timeout: float = 60.0
-    retries: int = 3
-    temperature: float = 0.2
-    max_tokens: int = 700
-
-
-@dataclass
-class Draft:
-    text: str
-    model: str
-    usage: dict[str, Any] = field(default_factory=dict)
-    notices: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Request:
-    """What an engine is given. For a follow-up turn, ``scenario`` holds everything the manager has
-    written in the thread (the situation and each reply: retrieval, the lens and the verifier read it
-    all), ``reply`` the manager's newest words (the answer engages these first) and ``history`` the
-    earlier turns as (manager's text, coach's answer) pairs."""
-
-    scenario: str
-    sources: list[Source]
-    lens: Lens
-    reply: str | None = None
-    history: list[tuple[str, str]] = field(default_factory=list)
-
-
-def is_extractive(model: str | None) -> bool:
-    return (model or EXTRACTIVE).strip().lower() == EXTRACTIVE
-
+from .base import EXTRACTIVE, Draft, EngineOptions, OnToken, Request, is_extractive
 
 def compose(model: str, req: Request, opts: EngineOptions | None = None, on_token: OnToken | None = None) -> Draft:
     opts = opts or EngineOptions()
@@ -110,3 +70,7 @@ def get_engine(model: str | None, api_base: str | None = None) -> Engine:
         key = None if provider in KEYLESS_PREFIXES or api_base else KEY_VARIABLES.get(provider)
     return Engine(name=name, is_builtin=builtin, is_remote=remote, needs_key=key is not None, key_env_var=key,
                   compose=functools.partial(compose, name), acompose=functools.partial(acompose, name))
+
+
+__all__ = ["EXTRACTIVE", "OnToken", "EngineOptions", "Draft", "Request", "is_extractive", "compose", "acompose",
+           "Engine", "get_engine"]

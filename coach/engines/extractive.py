@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..feedback import Source
 from ..text import split_sentences, words
-from . import Draft, Request
+from .base import Draft, Request
 
 if TYPE_CHECKING:  # situation loads its fitted model; it is imported where it is used
     from ..situation import Clause
@@ -60,6 +60,9 @@ _PRACTICE = re.compile(
     r"process|standards|celebrate|meetings|tracking|succession|mission|values)",
     re.I,
 )
+# a sentence offered as what the articles say must say something about the roles or their practice
+_ABOUT_THE_ROLES = re.compile(r"\b(manag\w*|lead\w*|people|teams?|employees?|staff|organi[sz]ations?|vision|goals?|"
+                              r"direct reports?|workers?|followers?)\b", re.I)
 _ENUM = re.compile(r"^(?:[-*+]\s*|\d+[.)]\s+)")
 _DIRECT = re.compile(r"[“\"]|\bsaid\b|\bsays\b|\bclaimed\b")
 
@@ -100,19 +103,29 @@ def _sentences(sources: list[Source]) -> list[tuple[str, str]]:
     out = []
     for s in sources:
         for sent in passage_sentences(s.text):
+            if sent.endswith(":") and _PRONOUN_START.match(split_sentences(sent)[-1]):
+                # "Managers will focus on the process… They focus on:": the list's lead-in goes, the
+                # sentence before it stands on its own
+                sent = " ".join(split_sentences(sent)[:-1])
             if len(words(sent)) < 6 or sent.endswith(("?", ":")) or _DIRECT.search(sent) or _PRONOUN_START.match(sent):
                 continue
+            if not (_ABOUT_THE_ROLES.search(sent) or _PRACTICE.search(sent)):
+                continue  # "To me the distinction is clear.": true of the article, says nothing to a manager
             out.append((s.id, sent))
     return out
 
 
-def _quote_line(sources: list[Source]) -> str | None:
-    """A Drucker or Maxwell line, only when a given source holds it in the corpus's own words."""
+def _quote_line(sources: list[Source], leaning: str) -> str | None:
+    """A Drucker or Maxwell line, only when a given source holds it in the corpus's own words, and
+    only when it speaks to the situation's side: a line about leaders alone ("Leaders become great…
+    empower others") is no answer to a management need (a skipped handover checklist)."""
     from ..quotes import corpus_statements
 
     by_passage = {s.passage_id: s for s in sources}
     for st in corpus_statements():
         src = by_passage.get(st.passage_id)
+        if leaning == "management" and "manag" not in st.text.lower():
+            continue
         if src and st.direct:
             text = st.text.rstrip(".")
             return f"As {st.speaker} put it, “{text}.” [{src.id}]"
@@ -121,13 +134,16 @@ def _quote_line(sources: list[Source]) -> str | None:
 
 MAX_NEEDS = 4
 NEED_MIN = 0.10     # a corpus sentence less similar than this to a need is not offered as speaking to it
-QUOTE_MAX_WORDS = 22
+QUOTE_MAX_WORDS = 30  # over situation.LONG_CLAUSE: a clause is quoted whole, its facts with it
 _TRAIL = re.compile(r"[\s.!?,;:]+$")
+# the joining word a clause kept from its sentence is not part of the thought: "and honestly I'm not sure…"
+# is quoted as "honestly I'm not sure…" (still the manager's exact words, a substring of the situation)
+_LEAD_JOIN = re.compile(r"^(?:(?:and|but|so|yet|or|also|then|and then)\b[\s,]*)+(?=\S)", re.I)
 
 
 def _quote(text: str) -> str:
     """The manager's clause as a quotation: their exact words, cut to a readable length."""
-    ws = _TRAIL.sub("", text.replace("“", "‘").replace("”", "’").replace('"', "'")).split()
+    ws = _LEAD_JOIN.sub("", _TRAIL.sub("", text.replace("“", "‘").replace("”", "’").replace('"', "'"))).split()
     q = " ".join(ws[:QUOTE_MAX_WORDS])
     q = q[0].lower() + q[1:] if q[:1].isupper() and not q[:2].isupper() and not q.startswith("I ") else q
     return f"“{q}”" + ("…" if len(ws) > QUOTE_MAX_WORDS else "")
@@ -135,13 +151,19 @@ def _quote(text: str) -> str:
 
 # What the manager wrote is mirrored back only where it is their situation, not a payload: no
 # personal data, markup, links, quotations or named authorities (bait for invented quotes), and no
-# instructions aimed at the coach ("ignore previous instructions", "answer like a pirate").
+# instructions aimed at the coach ("ignore previous instructions", "answer as a pirate"). Phrases, not
+# single words: a manager's "system", "answer" or "output" is their situation (a go-live plan, "I had no answer").
 _UNSAFE = re.compile(
-    r"[<>{}`|\[\]]|://|www\.|@|\b(?:ignore|instructions?|prompt|system|pretend|role-?play|roleplay|respond|"
-    r"reply|answer|talk like|act as|you are|from now on|print|reveal|output|disregard|override|jailbreak|"
-    r"drucker|maxwell|sinek|covey|welch|quote[ds]?|assistant|chatgpt|"
-    r"pirate|script|html|markdown|api[ _-]?keys?|passwords?|passwd|tokens?|secrets?|credentials?|"
-    r"environment variables?|env|config\w*)\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", re.I)
+    r"[<>{}`|\[\]]|://|www\.|@|"
+    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}?\b(?:instructions?|prompts?|rules|corpus|above|previous)\b|"
+    r"\b(?:system|hidden|new|previous|prior|developer|secret)\s+(?:prompts?|instructions?|mode|message)\b|"
+    r"^\s*(?:system|user|assistant)\s*:|"
+    r"\b(?:pretend|role-?play\w*|jailbreak\w*|act as|you are now|from now on|talk like|answer as|respond as|"
+    r"reply with|your reply|your answer|before you answer|in your answer|pirate|chatgpt|assistant|language model|"
+    r"drucker|maxwell|sinek|covey|welch|word for word|(?:exact|full|famous|his|her|that|the) quote|"
+    r"quote (?:it|him|her|them|both|me|for me|exactly)|"
+    r"api[ _-]?keys?|passwords?|passwd|secrets?|credentials?|environment variables?)\b|"
+    r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", re.I | re.M)
 
 
 def mirrorable(text: str) -> bool:
@@ -161,9 +183,18 @@ def _needs(req: Request):
         out += [(c, True) for c in (r.needs(MAX_NEEDS) or r.clauses[:1]) if mirrorable(c.text)]
     r = read(req.scenario)
     have = {c.text for c, _ in out}
-    out += [(c, False) for c in r.needs(MAX_NEEDS + 2) if mirrorable(c.text) and c.text not in have
+    out += [(c, False) for c in r.to_engage(MAX_NEEDS + 2) if mirrorable(c.text) and c.text not in have
             and not any(c.text in h for h in have)]
     return out[:MAX_NEEDS], r
+
+
+NEED_MIN_SIDE = 0.03
+SURE_SIDE = 0.25  # |p(leadership) - 0.5| of a need at which only sentences of its side may answer it
+
+
+def _sure_and_agrees(clause, p_sentence: float) -> bool:
+    """Is the need sure of its side, and is the sentence on that side? (then the side is the evidence)"""
+    return abs(clause.p_leadership - 0.5) >= SURE_SIDE and (p_sentence >= 0.5) == (clause.p_leadership >= 0.5)
 
 
 def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario: str):
@@ -174,7 +205,7 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
     from ..support_check import vectors
 
     if not cands or not needs:
-        return [None] * len(needs), {}
+        return [None] * len(needs), {}, []
     score = {s.id: s.score for s in sources}
     vecs = np.asarray(vectors([c[1] for c in cands]), dtype="float32")
     side = p_leadership(vecs)
@@ -189,11 +220,18 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
         agree = [(p >= 0.5) == (clause.p_leadership >= 0.5) for p in side]
         ranked = sorted(range(len(cands)), key=lambda i: -(cos[i] + 0.4 * whole[i] + 0.15 * score.get(cands[i][0], 0.0)
                                                             + 0.08 * agree[i] + 0.05 * practice[i]))
-        pick = next((i for i in ranked if cands[i][1] not in used and cos[i] >= NEED_MIN), None)
+        floor = NEED_MIN
+        if any(_sure_and_agrees(clause, p) for p in side):
+            # MiniLM's cosine between a manager's concrete words and the articles' abstract sentences is
+            # small (0.0-0.2) and noisy: a need sure of its side is answered from that side only, and
+            # the side, not the cosine, is then the main evidence that a sentence speaks to it
+            ranked = [i for i in ranked if agree[i]]
+            floor = NEED_MIN_SIDE
+        pick = next((i for i in ranked if cands[i][1] not in used and cos[i] >= floor), None)
         if pick is not None:
             used.add(cands[pick][1])
         out.append(pick)
-    return out, sims
+    return out, sims, side
 
 
 def _question(clause) -> str | None:
@@ -211,15 +249,21 @@ def compose_extractive(req: Request) -> Draft:
     sources = req.sources
     needs, reading = _needs(req)
     cands = _sentences(sources)
-    picks, sims = _pairs(needs, cands, sources, req.scenario)
+    picks, sims, side = _pairs(needs, cands, sources, req.scenario)
 
     parts = [f"**Where your situation sits: {LEANING_PHRASE.get(req.lens.leaning, LEANING_PHRASE['both'])}.**"]
     mirror: list[str] = []
-    works = [c for c in reading.works if len(words(c.text)) >= 3 and mirrorable(c.text)][:1]
+    engage = {c.text for c, _ in needs}
+    works = [c for c in reading.works if len(words(c.text)) >= 3 and mirrorable(c.text) and c.text not in engage]
     if works and not req.reply:
-        # what works (a strength is not a need), or the setting the manager starts from
-        tail = "" if works[0].neutral else ", and that part is working"
-        mirror.append(f"You wrote that {_quote(works[0].text)}{tail}.")
+        # what works (a strength is not a need), or the setting the manager starts from; a second
+        # strength too, when the manager names one: it is what the needs are set against
+        strengths = [c for c in works[1:] if not c.neutral][:1]
+        said = ", and that ".join(_quote(c.text) for c in works[:1] + strengths)
+        working = sum(not c.neutral for c in works[:1] + strengths)
+        tail = ("", ", and that part is working" if not strengths else ": that part is working",
+                ": those parts are working")[working]
+        mirror.append(f"You wrote that {said}{tail}.")
     used: set[str] = set()
     for (clause, is_reply), pick in zip(needs, picks):
         said = "You replied that" if is_reply else "You wrote that"
@@ -232,7 +276,7 @@ def compose_extractive(req: Request) -> Draft:
     parts.append("**What you describe, and what the articles say about it.**")
     parts.append("\n\n".join(mirror))
 
-    quote = _quote_line([s for s in sources if s.score >= QUOTE_SOURCE_MIN])
+    quote = _quote_line([s for s in sources if s.score >= QUOTE_SOURCE_MIN], req.lens.leaning)
     if quote:
         parts.append(quote)
 
@@ -252,7 +296,7 @@ def compose_extractive(req: Request) -> Draft:
             if sent in used or not _PRACTICE.search(sent):
                 continue
             best = max(((float(sims[c.text][n]), c) for c, _ in needs), key=lambda x: x[0])
-            if best[0] >= NEED_MIN:
+            if best[0] >= (NEED_MIN_SIDE if _sure_and_agrees(best[1], side[n]) else NEED_MIN):
                 best_per.append((best[0], sid, sent, best[1]))
         for _, sid, sent, clause in sorted(best_per, key=lambda x: -x[0]):
             if sent in used:

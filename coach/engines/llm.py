@@ -14,7 +14,7 @@ import secrets
 from typing import Any, Callable
 
 from ..errors import EngineError
-from . import Draft, EngineOptions, OnToken, Request
+from .base import Draft, EngineOptions, OnToken, Request
 from .providers import KEY_VARIABLES, KEYLESS_PREFIXES, provider_of
 
 SYSTEM_PROMPT = """You are Reflection Coach, a calm and practical coach for managers.
@@ -241,7 +241,7 @@ def check_reachable(opts: EngineOptions) -> None:
 def preflight(model: str, opts: EngineOptions) -> None:
     """Everything that can be known wrong before loading models or sending a case: the model name,
     the key and, for an --api-base, whether anything listens there. Fronts call it first."""
-    from . import is_extractive
+    from .base import is_extractive
 
     if is_extractive(model):
         return

@@ -5,18 +5,67 @@ the file reads the same offline, in a CI artifact viewer or years later. The mar
 (``templates/eval.html.j2``) with autoescape: the suite deliberately contains hostile markup
 (``<script>``, ``onerror=``) and the report must show it, never run it.
 
-Why ``metrics`` is passed in: ``coach.evals`` owns the metric table and imports this module to
-write the report, so this module takes the table as data and imports nothing from ``coach.evals``.
+Why ``metrics`` is passed in and the run is a ``Protocol``: ``coach.evals`` owns the metric table and
+the run's types and imports this module to write the report, so this module takes both as data and
+imports nothing from ``coach.evals``, not even for the type checker (no circle, at any time).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping, Protocol, Sequence
 
 from . import charts
 from .templating import chart_svg, render
 
-if TYPE_CHECKING:  # for the type checker only: no import at run time, so no circle
-    from ..evals import EvalRun
+
+# Read-only views (properties, so a dataclass's plain attributes of narrower types satisfy them).
+class _Threshold(Protocol):
+    @property
+    def value(self) -> float: ...
+    @property
+    def direction(self) -> str: ...
+    @property
+    def op(self) -> str: ...
+
+
+class _Suite(Protocol):
+    @property
+    def k(self) -> int: ...
+    @property
+    def cases(self) -> Sequence[Any]: ...
+    @property
+    def path(self) -> Any: ...
+
+
+class _Model(Protocol):
+    @property
+    def model(self) -> str: ...
+    @property
+    def metrics(self) -> Mapping[str, float | None]: ...
+    @property
+    def verdicts(self) -> Mapping[str, bool | None]: ...
+    @property
+    def failing(self) -> list[str]: ...
+
+
+class EvalRun(Protocol):
+    """What the report reads of ``coach.evals.EvalRun`` (structural: any object with these fields)."""
+
+    @property
+    def suite(self) -> _Suite: ...
+    @property
+    def models(self) -> Sequence[_Model]: ...
+    @property
+    def cases(self) -> Sequence[Any]: ...
+    @property
+    def defects(self) -> Sequence[Any]: ...
+    @property
+    def judge_model(self) -> str | None: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def passed(self) -> bool: ...
+    @property
+    def thresholds(self) -> Mapping[str, _Threshold]: ...
 
 Metrics = Mapping[str, tuple[str, str]]  # name -> (direction "min"/"max", what it measures)
 PASS_COLOR, FAIL_COLOR, NA_COLOR = "#2da44e", "#cf222e", "#9e9e9e"

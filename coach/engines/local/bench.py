@@ -10,7 +10,7 @@ from .prompt import build_messages
 
 def benchmark_local(max_tokens: int = 128, runs: int = 3) -> dict[str, float]:
     from ...feedback import Lens, Source
-    from .. import Request
+    from ..base import Request
 
     client.close()  # measure a cold start: the child process and the model load
     t0 = time.perf_counter()
