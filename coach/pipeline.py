@@ -219,14 +219,28 @@ def reflect(
     t0 = time.perf_counter()
     model = model or config.default_model()
     prep = prepare(scenario, k, store)
+    return answer(prep, model, opts, on_token, reply, history, since=t0)
+
+
+def _request(prep: Prepared, reply: str | None, history: list[tuple[str, str]] | None) -> Request:
+    return Request(prep.scenario, prep.sources, prep.lens, reply=reply, history=list(history or []))
+
+
+def answer(prep: Prepared, model: str, opts: EngineOptions | None = None, on_token: OnToken | None = None,
+           reply: str | None = None, history: list[tuple[str, str]] | None = None,
+           since: float | None = None) -> Feedback:
+    """One prepared case through an engine: the canned answer when out of scope, else the engine's
+    draft, then verification. The one place that decides this for the CLI, the page and the eval
+    (``areflect`` is its asynchronous twin for batch). ``since``: when the work began (timing)."""
+    t0 = time.perf_counter() if since is None else since
     if not prep.in_scope:
         draft = Draft(out_of_scope_answer(), model)
         if on_token:
             on_token(draft.text)
     else:
-        req = Request(prep.scenario, prep.sources, prep.lens, reply=reply, history=list(history or []))
-        draft = compose(model, req, opts, on_token)
-    return finish(prep, draft, model, time.perf_counter() - t0)
+        draft = compose(model, _request(prep, reply, history), opts, on_token)
+    elapsed = time.perf_counter() - t0 + (prep.prep_s if since is None else 0.0)
+    return finish(prep, draft, model, elapsed)
 
 
 async def areflect(prep: Prepared, model: str, opts: EngineOptions | None = None, reply: str | None = None,
@@ -236,8 +250,7 @@ async def areflect(prep: Prepared, model: str, opts: EngineOptions | None = None
     if not prep.in_scope:
         draft = Draft(out_of_scope_answer(), model)
     else:
-        req = Request(prep.scenario, prep.sources, prep.lens, reply=reply, history=list(history or []))
-        draft = await acompose(model, req, opts)
+        draft = await acompose(model, _request(prep, reply, history), opts)
     return finish(prep, draft, model, prep.prep_s + time.perf_counter() - t0)
 
 
@@ -249,4 +262,4 @@ def is_remote_model(model: str | None) -> bool:
 
 
 __all__: list[Any] = ["Prepared", "prepare", "prepare_many", "finish", "reflect", "areflect", "check_scenario", "is_remote_model",
-                     "search", "lens_of"]
+                     "search", "lens_of", "answer"]

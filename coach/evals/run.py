@@ -18,19 +18,13 @@ Progress = Callable[[str, int, int], None]  # (engine, cases done, cases in all)
 
 
 def _answer_sync(preps, model: str, opts, progress: Progress | None = None) -> list[tuple[Any, str | None]]:
-    from ..engines import Draft, Request, compose
     from ..errors import CoachError
-    from ..pipeline import finish, out_of_scope_answer
+    from ..pipeline import answer
 
     out: list[tuple[Any, str | None]] = []  # (feedback, None) or (None, error)
     for prep in preps:
-        t0 = time.perf_counter()
         try:
-            if prep.in_scope:
-                draft = compose(model, Request(prep.scenario, prep.sources, prep.lens), opts)
-            else:
-                draft = Draft(out_of_scope_answer(), model)
-            out.append((finish(prep, draft, model, prep.prep_s + time.perf_counter() - t0), None))
+            out.append((answer(prep, model, opts), None))
         except CoachError as e:
             out.append((None, str(e)))
         if progress:
