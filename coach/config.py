@@ -7,6 +7,7 @@
 | COACH_CORPUS_DIR | the corpus folder | the checkout's corpus/, else the copy inside the package |
 | COACH_MODEL | the default engine | extractive |
 | COACH_COLLECTION | the collection name | coach_passages |
+| COACH_STORE_SNAPSHOT | 0: queries always read Chroma, not the embedded store's read snapshot (``store.Snapshot``) | 1 |
 | COACH_EMBED_BACKEND | which backend encodes: auto, numpy or torch (``embed_backend()``) | auto |
 | COACH_RETRY_BASE | first retry delay in seconds for a model's rate limits and server errors (doubles each time) | 0.5 |
 | COACH_LOCAL_MODEL_PATH | a GGUF file for the local engine instead of the packaged SmolLM2 | unset |
@@ -76,6 +77,10 @@ def data_dir() -> Path:
 
 def chroma_url() -> str | None:
     return os.environ.get("COACH_CHROMA_URL") or None
+
+
+def store_snapshot() -> bool:
+    return os.environ.get("COACH_STORE_SNAPSHOT", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def _checkout_root() -> Path | None:

@@ -87,11 +87,16 @@ def test_index_follows_the_store(tmp_path, monkeypatch):
     ingest(corpus, store)
     monkeypatch.setattr(R, "RECHECK_S", 3600.0)
     retrieve("warm", 3, store)
-    # another process adds a passage: the raw collection, so this process's Store never hears of it
+    # another process adds a passage through its own Store: this process's in-memory write counter does
+    # not move (put back below), so only the store on disk (its version token) says so. (Chroma's
+    # embedded client is not safe across processes: a second process is simulated in this one.)
+    import coach.store as store_mod
+
     text = "Zebra-striped standups: a manager paints the meeting room to lift the mood of the team."
-    vec = embed.encode([text])
-    meta = {"doc_id": "zebra", "title": "Zebra standups", "position": 0, "kind": "passage"}
-    store.collection().add(ids=["zebra:0001"], embeddings=vec, documents=[text], metadatas=[meta])
+    gen = store_mod.GENERATION
+    Store(path=tmp_path / "db").upsert(["zebra:0001"], embed.encode([text]), [text],
+                                        [{"doc_id": "zebra", "title": "Zebra standups", "position": 0}])
+    monkeypatch.setattr(store_mod, "GENERATION", gen)
     hits = retrieve("zebra-striped standups painting the meeting room", 3, store)
     assert hits[0].id == "zebra:0001" and hits[0].text == text
     # a write through the coach in this process is seen at once, whatever RECHECK_S says: a deleted
@@ -102,6 +107,8 @@ def test_index_follows_the_store(tmp_path, monkeypatch):
     ingest(corpus, Store(path=tmp_path / "db"))
     assert not any(h.doc_id == "six-key-instances" for h in retrieve(query, 5, store))
     # ...and removes it again: seen at the next check of the stored ids
-    store.collection().delete(ids=["zebra:0001"])
+    gen = store_mod.GENERATION
+    Store(path=tmp_path / "db").delete(["zebra:0001"])
+    monkeypatch.setattr(store_mod, "GENERATION", gen)
     monkeypatch.setattr(R, "RECHECK_S", 0.0)
     assert all(h.id != "zebra:0001" for h in retrieve("zebra-striped standups painting the meeting room", 5, store))
