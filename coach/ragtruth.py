@@ -9,19 +9,23 @@ when a span overlaps it. The verifier's sentences (``text.sentence_spans``) are 
     python -m coach.ragtruth train FILE [--folds 5] # group k-fold CV by source, then fit on all and write the JSON
     coach eval --ragtruth FILE                      # the same report from the CLI
 
+Each answer is judged as a whole (``coach.support.judge_answer``): a sentence's risk is its own
+probability of being unsupported plus ``context_weight`` times its answer's other sentences'; the
+weight (0, 0.1, 0.2 or 0.3) and the threshold are chosen on the training folds of each split.
 A response counts as flagged when any checked sentence is unsupported: that is
 ``coach verify --fail-on unsupported``; by default unsupported sentences are shown, not failed.
 """
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
-from .support import FEATURES, MODEL_PATH, features, load_model, meta_reason, probability_unsupported
+from .support import FEATURES, MODEL_PATH, context, features, load_model, meta_reason, probability_unsupported, risks
 from .text import sentence_spans
 
 
@@ -80,8 +84,9 @@ def sentence_rows(items: list[Item]) -> list[Row]:
     questions and statements about the passages not checked), labelled by overlap with a human span."""
     from .verify import claim_text, is_claim
 
-    rows = []
+    rows: list[Row] = []
     for i, it in enumerate(items):
+        first = len(rows)
         for a, b in sentence_spans(it.response):
             raw = it.response[a:b]
             text = claim_text(raw)
@@ -92,6 +97,9 @@ def sentence_rows(items: list[Item]) -> list[Row]:
                 rows.append(Row(i, text, False, label, {}))
             else:
                 rows.append(Row(i, text, True, label, features(text, it.passages, raw)[0]))
+        own = [r.feats for r in rows[first:] if r.checked]
+        for f, c in zip(own, context(own)):
+            f.update(c)
     return rows
 
 
@@ -190,27 +198,53 @@ def _fit(X, y):
             "scale": [round(float(s), 6) for s in np.asarray(scale)]}
 
 
-def _prob(model: dict, feats: dict) -> float:
+def _predict(model: dict, rows: list[Row]) -> list[float]:
+    """Each row's risk as ``coach.support.judge_answer`` computes it: its own probability plus the
+    context weight times its answer's other checked sentences'; a hard rule is +inf, unchecked -inf."""
     from .support import hard_rule
 
-    return 1.0 if hard_rule(feats, model) else probability_unsupported(feats, model)
+    out = [-math.inf] * len(rows)
+    by_item: dict[int, list[int]] = {}
+    for k, row in enumerate(rows):
+        if row.checked:
+            by_item.setdefault(row.item, []).append(k)
+    weight = float(model.get("context_weight", 0.0))
+    for ks in by_item.values():
+        hard = [hard_rule(rows[k].feats, model) for k in ks]
+        probs = [1.0 if h else probability_unsupported(rows[k].feats, model) for k, h in zip(ks, hard)]
+        for k, h, risk in zip(ks, hard, risks(probs, weight)):
+            out[k] = math.inf if h else risk
+    return out
 
 
-def _predict(model: dict, rows: list[Row]) -> list[float]:
-    return [_prob(model, r.feats) if r.checked else 0.0 for r in rows]
+THRESHOLDS = [i / 100 for i in range(30, 200)]  # risks exceed 1 once the rest of the answer counts
 
 
-def _pick_threshold(items, rows, probs, gpt4_cap: float = 0.08) -> float:
-    """The cut with the best response F1 + sentence balanced accuracy whose GPT-4 flagged share stays within the cap."""
+def _pick_threshold(items, rows, probs, gpt4_cap: float = 0.08) -> tuple[float, float]:
+    """The cut with the best response F1 + sentence balanced accuracy whose GPT-4 flagged share stays
+    within the cap, and that score."""
     best = (-1.0, 0.5)
-    for t in [i / 100 for i in range(30, 100)]:
+    for t in THRESHOLDS:
         m = metrics(items, rows, [p >= t for p in probs])
         if m["gpt4_flagged_share"] is not None and m["gpt4_flagged_share"] > gpt4_cap:
             continue
         score = m["response_f1"] + m["sentence_balanced_accuracy"]
         if score > best[0]:
             best = (score, t)
-    return best[1]
+    return best[1], best[0]
+
+
+# how much the rest of the answer weighs (``coach.support.risks``); chosen on the training folds
+CONTEXT_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
+
+
+def _pick_weight_and_threshold(model: dict, items, rows) -> tuple[float, float]:
+    best = (-1.0, 0.0, 0.5)
+    for w in CONTEXT_WEIGHTS:
+        t, score = _pick_threshold(items, rows, _predict({**model, "context_weight": w}, rows))
+        if score > best[0] + 1e-9:
+            best = (score, w, t)
+    return best[1], best[2]
 
 
 def hand_rule(row: Row) -> bool:
@@ -257,7 +291,8 @@ def _train_rules(items, rows, folds: int, rules: list[str]) -> dict:
     groups = np.array([items[r.item].source_id for r in checked])
     cv_probs = [0.0] * len(rows)
     idx_of = [k for k, r in enumerate(rows) if r.checked]
-    fold_thresholds = []
+    fold_thresholds: list[float] = []
+    fold_weights: list[float] = []
     for tr, te in GroupKFold(n_splits=folds).split(X, y, groups):
         m = _fit(X[tr], y[tr])
         m["rules"] = rules
@@ -268,19 +303,22 @@ def _train_rules(items, rows, folds: int, rules: list[str]) -> dict:
         sub_items = [items[i] for i in tr_items]
         remap = {i: n for n, i in enumerate(tr_items)}
         sub_rows = [Row(remap[r.item], r.text, r.checked, r.label, r.feats) for r in rows if r.item in tr_set]
-        t = _pick_threshold(sub_items, sub_rows, _predict(m, sub_rows))
+        w, t = _pick_weight_and_threshold(m, sub_items, sub_rows)
+        m["context_weight"] = w
         fold_thresholds.append(t)
-        for k in te:
-            p = _prob(m, checked[k].feats)
-            cv_probs[idx_of[k]] = 1.0 if p >= 1.0 else p - t + 0.5  # shift so that 0.5 is this fold's cut
+        fold_weights.append(w)
+        te_rows = [checked[k] for k in te]
+        for k, risk in zip(te, _predict(m, te_rows)):
+            cv_probs[idx_of[k]] = risk - t + 0.5  # shift so that 0.5 is this fold's cut
     cv = metrics(items, rows, [p >= 0.5 for p in cv_probs])
     hand = metrics(items, rows, [r.checked and hand_rule(r) for r in rows])
     final = _fit(X, y)
     final["rules"] = rules
-    final["threshold"] = _pick_threshold(items, rows, _predict(final, rows))
+    final["context_weight"], final["threshold"] = _pick_weight_and_threshold(final, items, rows)
     insample = metrics(items, rows, [p >= final["threshold"] for p in _predict(final, rows)])
     final["cross_validated"] = {k: v for k, v in cv.items() if k != "per_model"}
     final["cross_validated"]["fold_thresholds"] = fold_thresholds
+    final["cross_validated"]["fold_context_weights"] = fold_weights
     final["in_sample"] = {k: v for k, v in insample.items() if k != "per_model"}
     final["hand_rule_same_file"] = {k: v for k, v in hand.items() if k != "per_model"}
     return {"cross_validated": cv, "in_sample": insample, "hand_rule": hand, "threshold": final["threshold"],

@@ -6,8 +6,8 @@ based on the given passages", "Passage 2 says ...") and surface mismatches ("41 
 "sprinkled" vs "sprinkle"), while contradictions slipped through. So the judge:
 
 1. strips the framing ("Based on the given passages,", "According to passage 2,", "(Passage 3)") and
-   sets aside what is left only when it states what the passages lack or refuses: that is no claim
-   about the world (``meta_reason``);
+   sets aside what is left only when it states what the passages lack, refuses, or is a chat
+   pleasantry ("I hope this helps!"): that is no claim about the world (``meta_reason``);
 2. compares words by stem (``text.stem``) and quantities by value (``text.number_values``);
 3. looks for the passage window that best matches the sentence and asks whether the names and
    numbers the sentence puts together are together there, in the same order, with the same polarity
@@ -15,12 +15,17 @@ based on the given passages", "Passage 2 says ...") and surface mismatches ("41 
 4. measures the alignment itself: recall weighted by each word's rarity in these passages, the one
    passage sentence that covers most of the claim, the longest run of words copied in order
    (``_alignment``; each kept because group cross-validation by source said so, see the README);
-5. turns these signals into a probability of "unsupported" with a logistic regression whose
+5. looks at the rest of the answer (``context``, ``risks``): an answer that invents in one place
+   tends to invent in others, so how weakly its other sentences are supported is both a signal of
+   the model and, weighted by ``context_weight``, added to each sentence's risk; an answer is
+   judged as a whole (``judge_answer``), a lone sentence with ``judge``;
+6. turns these signals into a probability of "unsupported" with a logistic regression whose
    coefficients live in ``coach/support_model.json`` (plain numbers, no pickle), trained by
    ``python -m coach.ragtruth train ../shared/data/ragtruth-qa-dev.jsonl`` with group k-fold
-   cross-validation by source (see ``coach/ragtruth.py``).
+   cross-validation by source (see ``coach/ragtruth.py``; the threshold and the context weight are
+   chosen on the training folds).
 
-Everything here is lexical and cached per passage: well under a millisecond per sentence, no model
+Everything here is lexical and cached per passage: under a millisecond per sentence, no model
 to load. The coach's own answers are judged by ``coach.verify`` against its curated corpus, which adds
 embedding similarity calibrated on ``evals/support.yaml``; this judge's contradiction signals are
 added there as hard failures.
@@ -87,7 +92,19 @@ FEATURES = ("recall", "novel", "local", "bigram", "num_novel", "num_elsewhere", 
             "neg_mismatch", "disorder", "length", "advice", "list_item", "framed", "long_novel",
             "swap", "changed", "neg_added",
             # alignment (round 2): IDF over the passages' own sentences, the single best sentence, word runs
-            "idf_recall", "idf_novel", "single", "run_best", "run_any", "n_words", "novel_share")
+            "idf_recall", "idf_novel", "single", "run_best", "run_any", "n_words", "novel_share",
+            # the rest of the answer (round 3): how weakly its other checked sentences are supported
+            "ctx_low", "ctx_mean", "ctx_novel", "ctx_n")
+CONTEXT = ("ctx_low", "ctx_mean", "ctx_novel", "ctx_n")
+
+# pleasantries a chat model wraps an answer in: they claim nothing about the world, yet shared no word
+# with the passages and so were the judge's surest false alarms (26 sentences on the dev file, none
+# labelled by people)
+_PLEASANTRY = re.compile(
+    r"^\s*(?:(?:sure|certainly|of\s+course|absolutely)[,!.]?\s+(?:i\s+(?:can|could|would\s+be\s+happy\s+to)\s+help"
+    r"(?:\s+you)?(?:\s+with\s+that)?)?[!.]?|i\s+hope\s+(?:this|that|these)\b.*\bhelps?\b.*|"
+    r"(?:please\s+)?(?:let\s+me\s+know|feel\s+free\s+to\s+ask)\b.*|"
+    r"if\s+you\s+have\s+any\s+(?:other|further|more|additional)?\s*questions\b.*)$", re.I)
 
 
 _LABEL = re.compile(r"^\s*(?:step\s*\d+\s*[:.-]\s*|[^:.!?]{1,40}:\s+(?=\S))", re.I)
@@ -122,6 +139,8 @@ def meta_reason(sentence: str) -> str | None:
     core, framed = core_claim(sentence)
     if len(words(core)) < 3:
         return "no claim of its own (a pointer to a passage or a heading)"
+    if _PLEASANTRY.match(sentence):
+        return "a pleasantry, not a claim"
     if sentence.rstrip(" *_").endswith("?"):
         return "a question, not a claim"
     if sentence.rstrip(" *_").endswith(":") and len(words(sentence)) <= 8:
@@ -356,6 +375,25 @@ def load_model(path: str = str(MODEL_PATH)) -> dict:
     return model
 
 
+def context(own: list[dict[str, float]]) -> list[dict[str, float]]:
+    """For each checked sentence of one answer, how the answer's other checked sentences are supported.
+
+    On the dev file an answer that invents in one place tends to invent in others, and a sentence of
+    such an answer is more often unsupported than its own words say: how many others are weakly
+    aligned (IDF-weighted recall under 0.6), their mean alignment, their new numbers and names, and
+    how many there are (``ctx_*``; group cross-validation in the README)."""
+    out = []
+    for i in range(len(own)):
+        oth = [f for j, f in enumerate(own) if j != i]
+        out.append({
+            "ctx_low": math.log1p(sum(f["idf_recall"] < 0.6 for f in oth)),
+            "ctx_mean": sum(f["idf_recall"] for f in oth) / len(oth) if oth else 1.0,
+            "ctx_novel": math.log1p(sum(f["num_novel"] + f["name_novel"] for f in oth)),
+            "ctx_n": math.log1p(len(oth)),
+        })
+    return out
+
+
 def probability_unsupported(feats: dict[str, float], model: dict) -> float:
     z = model["intercept"]
     for name, coef, mean, scale in zip(model["features"], model["coef"], model["mean"], model["scale"]):
@@ -370,17 +408,52 @@ def hard_rule(feats: dict[str, float], model: dict) -> bool:
     return any(feats.get(r, 0.0) >= 1.0 for r in model.get("rules", []))
 
 
-def judge(sentence: str, passages: list[str], model: dict | None = None, raw: str | None = None) -> Verdict:
-    """One sentence against its passages: not checked (no claim), supported, or unsupported and why."""
-    why = meta_reason(sentence)
-    if why:
-        return Verdict(False, True, 1.0, why)
+def risks(probs: list[float], weight: float) -> list[float]:
+    """Each sentence's risk: its own probability of being unsupported plus ``weight`` times the sum of
+    its answer's other sentences' (``context_weight`` in the model file, chosen on the training folds).
+    A doubtful sentence among doubtful ones is flagged sooner than the same sentence among
+    well-supported ones; the answer is still flagged only through a sentence that is."""
+    total = sum(probs)
+    return [p + weight * (total - p) for p in probs]
+
+
+def judge_answer(sentences: list[tuple[str, list[str], str | None]], model: dict | None = None) -> list[Verdict]:
+    """All sentences of one answer, each ``(sentence, passages, raw)``: not checked (no claim),
+    supported, or unsupported and why. Judged together because the rest of the answer is evidence."""
     model = model or load_model()
-    feats, problems = features(sentence, passages, raw)
-    p = probability_unsupported(feats, model)
-    ok = p < model["threshold"] and not hard_rule(feats, model)
-    reason = "" if ok else ("; ".join(problems) or f"weak support ({1 - p:.2f}) in the passages")
-    return Verdict(True, ok, round(1 - p, 4), reason)
+    out: list[Verdict | None] = [None] * len(sentences)
+    idx, feats, problems = [], [], []
+    for i, (sentence, passages, raw) in enumerate(sentences):
+        why = meta_reason(sentence)
+        if why:
+            out[i] = Verdict(False, True, 1.0, why)
+            continue
+        f, prob = features(sentence, passages, raw)
+        idx.append(i)
+        feats.append(f)
+        problems.append(prob)
+    for f, c in zip(feats, context(feats)):
+        f.update(c)
+    hard = [hard_rule(f, model) for f in feats]
+    probs = [1.0 if h else probability_unsupported(f, model) for f, h in zip(feats, hard)]
+    weight = float(model.get("context_weight", 0.0))
+    for i, h, p, r, prob in zip(idx, hard, probs, risks(probs, weight), problems):
+        ok = r < model["threshold"] and not h
+        if ok:
+            reason = ""
+        elif prob:
+            reason = "; ".join(prob)
+        elif r - p >= 0.05:
+            reason = f"weak support ({1 - p:.2f}) in the passages, in an answer with other weakly supported sentences"
+        else:
+            reason = f"weak support ({1 - p:.2f}) in the passages"
+        out[i] = Verdict(True, ok, round(1 - p, 4), reason)
+    return [v for v in out if v is not None]
+
+
+def judge(sentence: str, passages: list[str], model: dict | None = None, raw: str | None = None) -> Verdict:
+    """One sentence alone against its passages (no other sentence of its answer to weigh)."""
+    return judge_answer([(sentence, passages, raw)], model)[0]
 
 
 def _roles(text: str) -> dict[str, str]:

@@ -162,7 +162,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
     coach's own answers) scores against the curated passages as calibrated on ``evals/support.yaml``.
     With a ``scenario``, sentences about the manager's situation are checked against it instead.
     """
-    from .support import judge as support_judge
+    from .support import judge_answer as support_judge_answer
     from .support import meta_reason
 
     corpus = verify_corpus()
@@ -211,6 +211,19 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
     unsupported: list[UnsupportedSentence] = []
     invented: list[InventedFact] = []
     all_texts = [src.text for src in sources]
+    external_verdicts = {}
+    if external:  # judged together: the rest of an answer is evidence about each sentence (coach.support)
+        todo = []
+        for s, e in spans:
+            raw = answer[s:e]
+            text = claim_text(raw)
+            if not text or not is_claim(raw, text) or meta_reason(text):
+                continue
+            cites = [c for c in cited_ids(raw) if c in by_id] if not whole_corpus else []
+            if scenario and situation_sentence(text, cites, scenario, all_texts if not whole_corpus else []):
+                continue
+            todo.append((s, (text, [by_id[c].text for c in cites] or all_texts, raw.strip())))
+        external_verdicts = dict(zip([s for s, _ in todo], support_judge_answer([x for _, x in todo])))
     for s, e in spans:
         raw = answer[s:e]
         text = claim_text(raw)
@@ -237,7 +250,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
             continue
         reason: str | None
         if external:
-            v = support_judge(text, passages, raw=raw.strip())
+            v = external_verdicts[s]
             if not v.checked:
                 checks.append(SentenceCheck(text=text, score=0.0, supported=False, cites=cites, checked=False,
                                             reason=v.reason, start=s, end=e))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from coach.feedback import Source
-from coach.support import FEATURES, features, judge, load_model, meta_reason
+from coach.support import CONTEXT, FEATURES, features, judge, judge_answer, load_model, meta_reason, risks
 from coach.verify import contradiction, flag_reasons, is_flagged, verify_answer
-from coach.verify_cli import parse_passages
+from coach.verify_cli import parse_passages, sources_from
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "data" / "ragtruth-qa-dev.jsonl"
@@ -47,6 +47,53 @@ def test_refusals_and_statements_about_the_passages_are_not_claims(sentence):
     assert meta_reason(sentence), sentence
     v = judge(sentence, SURVEY)
     assert not v.checked and v.supported
+
+
+@pytest.mark.parametrize("sentence", [
+    "Sure, I can help you with that!",
+    "I hope this helps!",
+    "Let me know if you have any further questions.",
+    "If you have any other questions, feel free to ask!",
+])
+def test_pleasantries_are_not_claims(sentence):
+    """Round 3: chat pleasantries were the judge's surest false alarms on RAGTruth (no word shared
+    with the passages), and people never label them."""
+    assert meta_reason(sentence) == "a pleasantry, not a claim"
+    assert not judge(sentence, SURVEY).checked
+    # a claim that merely opens with "Sure," is still judged
+    assert judge("Sure, salt was sprinkled on the steaks.", SURVEY).checked
+
+
+INVENTED = ["Pepper and garlic were rubbed into the lamb chops overnight.",
+            "The chef served the chops with mashed potatoes and gravy.",
+            "Marinate the lamb in red wine and rosemary for a day.",
+            "Rest the lamb under foil for ten minutes before carving.",
+            "Serve the chops with a glass of Bordeaux."]
+COPIED = ["Salt was sprinkled on the steaks before they went on the grill.",
+          "A 2021 survey of 3,000 firms found that 41 percent of workers were remote.",
+          "The steaks went on the grill for 8 minutes."]
+DOUBTFUL = "Salt makes the steaks tender before they go on the grill."
+
+
+def test_the_rest_of_the_answer_weighs_on_a_doubtful_sentence():
+    """Round 3: an answer that invents in one place tends to invent in others. The same doubtful
+    sentence passes alone or among copied ones, and fails among invented ones: through the context
+    features (its own probability rises) and through the context weight (the others' risk adds)."""
+    assert judge(DOUBTFUL, SURVEY).supported
+    among_copied = judge_answer([(DOUBTFUL, SURVEY, None)] + [(x, SURVEY, None) for x in COPIED])
+    among_invented = judge_answer([(DOUBTFUL, SURVEY, None)] + [(x, SURVEY, None) for x in INVENTED])
+    assert among_copied[0].supported and all(v.supported for v in among_copied)
+    assert not among_invented[0].supported
+    assert among_invented[0].score < among_copied[0].score  # the ctx_* features: its own probability
+    model = load_model()
+    assert set(CONTEXT) <= set(model["features"]) and model["context_weight"] > 0
+    assert risks([0.5, 0.2, 0.1], 0.1) == pytest.approx([0.53, 0.26, 0.17])
+    # the verifier judges an outside answer the same way, as a whole
+    res = verify_answer(" ".join([DOUBTFUL] + INVENTED), sources_from(SURVEY), judge="passages")
+    first = res.checks.sentences[0]
+    assert first.text == DOUBTFUL and first.checked and not first.supported
+    res = verify_answer(" ".join([DOUBTFUL] + COPIED), sources_from(SURVEY), judge="passages")
+    assert all(s.supported for s in res.checks.sentences if s.checked)
 
 
 def test_framing_is_stripped_and_the_claim_still_judged():
@@ -85,6 +132,8 @@ def test_stored_judge_model_matches_its_features_and_records_cross_validation():
     cv = model["cross_validated"]
     # the file records held-out numbers (group k-fold by source), not only in-sample ones
     assert cv["responses"] > 400 and 0 < cv["response_f1"] <= 1 and len(cv["fold_thresholds"]) == 5
+    # the context weight is chosen on each fold's training part, like the threshold
+    assert len(cv["fold_context_weights"]) == 5 and set(CONTEXT) <= set(FEATURES)
     assert cv["gpt4_flagged_share"] <= 0.1
 
 
