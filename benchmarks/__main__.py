@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     out_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     size = f"{params.articles} generated articles, {params.queries} queries, batch N={params.batch_n} " \
-           f"C={params.batch_c} L={params.batch_latency_s}s" + (" (quick)" if params.quick else "")
+           f"C={params.batch_c} and {params.batch_c_second} L={params.batch_latency_s}s" + (" (quick)" if params.quick else "")
     print(md)
     print(f"\n{size}; {facts['cores']} cores, Python {facts['python']}; total {doc['total_s']} s; wrote {out_path}")
     for name, msg in errors.items():

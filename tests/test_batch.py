@@ -105,6 +105,59 @@ def test_concurrency_reaches_the_limit_and_a_slow_case_does_not_block(ingested, 
     assert counts.prompt_tokens == sum(r.get("usage", {}).get("prompt_tokens", 0) for r in recs)
 
 
+def test_requests_and_results_stream_while_later_cases_are_still_being_prepared(ingested, fake_openai, tmp_path,
+                                                                               monkeypatch):
+    """The batch is streamed: cases are embedded one chunk (about one wave, at least MIN_CHUNK) at a
+    time, the first requests go out before the last chunk is embedded, and answers that came back
+    are verified (``finish``) before the last chunk's embedding starts. Asserted on the order of
+    events, which the runner's design fixes (the worker is FIFO and the next chunk is submitted only
+    once the one before is being sent), not on timings. Preparing every case before the first
+    request, or the rest in one big second pass, fails it."""
+    import coach.pipeline as pipeline
+    from coach.batch.runner import MIN_CHUNK, chunk_size
+
+    events: list[tuple[str, int]] = []  # appended from the worker thread and the server's threads
+    real_prepare, real_finish = pipeline.prepare_many, pipeline.finish
+
+    def prepare_many(texts, *a, **kw):
+        events.append(("prepare", len(texts)))
+        return real_prepare(texts, *a, **kw)
+
+    def finish(*a, **kw):
+        out = real_finish(*a, **kw)
+        events.append(("finished", 1))
+        return out
+
+    def reply(body: dict) -> str:
+        events.append(("request", 1))
+        return grounded_reply(body)
+
+    monkeypatch.setattr(pipeline, "prepare_many", prepare_many)
+    monkeypatch.setattr(pipeline, "finish", finish)
+    fake_openai.configure(latency=0.05, mode=reply)
+    size = chunk_size(2)
+    assert size == MIN_CHUNK
+    rows = [{"id": f"c{i}", "scenario": f"{SITUATIONS[i % len(SITUATIONS)]} (week {i})"} for i in range(3 * size)]
+    counts = run_batch(rows, tmp_path / "out", MODEL, EngineOptions(api_base=fake_openai.url), concurrency=2,
+                       store=ingested, progress=False)
+
+    assert counts.ok == len(rows) and len(lines_of(tmp_path / "out")) == len(rows)
+    passes = [n for kind, n in events if kind == "prepare"]
+    assert passes == [size, size, size], passes  # one chunk per embedding pass, never the rest at once
+    last_pass = max(i for i, (kind, _) in enumerate(events) if kind == "prepare")
+    before_last = [kind for kind, _ in events[:last_pass]]
+    assert "request" in before_last, events    # requests went out while cases were still to be embedded
+    assert before_last.count("finished") >= size - 2, events  # and their answers were verified meanwhile
+
+
+def test_chunk_size_is_one_wave_within_bounds():
+    from coach.batch.runner import CHUNK, MIN_CHUNK, chunk_size
+
+    assert chunk_size(16) == 16 and chunk_size(8) == 8
+    assert chunk_size(1) == MIN_CHUNK  # an embedding pass of one case costs about twice as much per case
+    assert chunk_size(1000) == CHUNK and chunk_size(16, chunk=2) == 2 and chunk_size(16, chunk=0) == 1
+
+
 def test_a_failing_case_is_isolated_and_retried_only_when_asked(ingested, fake_openai, tmp_path, monkeypatch):
     monkeypatch.setenv("COACH_RETRY_BASE", "0.01")
 

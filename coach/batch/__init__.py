@@ -10,11 +10,13 @@ Why it is built this way:
   command reads the file (the newest line per id wins) and sends only what is not ``ok`` yet (failed
   cases again only with ``--retry-errors``).
 * **Fast.** Requests to a remote model run concurrently on one asyncio loop (litellm's async API)
-  up to ``--concurrency``; retrieval is batched (one embedding pass per chunk of ``CHUNK`` cases,
-  ``pipeline.prepare_many``). Everything that embeds (retrieval, the extractive engine, the
-  verifier) runs on one worker thread, in order (``worker``): the loop never stalls on CPU work, and
-  the embedding model (whose fast tokenizer is not safe to call from two threads at once) is only
-  ever used from one thread. That is why a case is run as ``acompose`` on the loop plus ``finish``
+  up to ``--concurrency``; retrieval is batched (one embedding pass per chunk of about
+  ``--concurrency`` cases, ``pipeline.prepare_many``), and the next chunk is prepared while the one
+  before waits on the model, so the first requests go out after one chunk is embedded, not after all
+  of them. Everything that embeds (retrieval, the extractive engine, the verifier) runs on one
+  worker thread, in order (``worker``): the loop never stalls on CPU work, and the embedding model
+  (whose fast tokenizer is not safe to call from two threads at once) is only ever used from one
+  thread. That is why a case is run as ``acompose`` on the loop plus ``finish``
   on the worker (``runner``), which is ``pipeline.areflect`` split in two at its I/O boundary.
 * **Privacy.** Cases should be anonymized and sometimes are not. Before a case goes to a model
   that is not local it is scanned (``privacy``, ``coach.pii``); one with an identifier is

@@ -2,7 +2,8 @@
 
 Why it is built this way (see ``coach.batch`` for the whole story): requests to a remote model run
 concurrently on one asyncio loop (litellm's async API) up to ``--concurrency``; retrieval is batched
-(one embedding pass per chunk of ``CHUNK`` cases, ``pipeline.prepare_many``); everything that embeds
+(one embedding pass per chunk of about one wave of cases, ``pipeline.prepare_many``), and the next
+chunk is prepared while the one before waits on the model; everything that embeds
 runs on the ``CpuWorker`` thread, in order. That is why a case is run here as ``acompose`` on the
 loop plus ``finish`` on the worker, which is ``pipeline.areflect`` split in two at its I/O boundary.
 """
@@ -24,9 +25,17 @@ from .results import ResultsFile, now, parse_line, scenario_digest
 from .summary import BatchCounts, BatchInterrupted, tally, write_report
 from .worker import CpuWorker, once
 
-CHUNK = 256                      # cases per embedding pass: progress shows, memory stays flat
+CHUNK = 256                      # at most this many cases per embedding pass: memory stays flat
+MIN_CHUNK = 8                    # below this an embedding pass costs more per case (~25 ms at 8 or more, 55 ms alone)
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 256
+
+
+def chunk_size(concurrency: int, chunk: int = CHUNK) -> int:
+    """Cases per embedding pass: one wave of requests (``concurrency``), so the first requests wait
+    for only C cases to be embedded and each later chunk is ready before the slots free up; at least
+    ``MIN_CHUNK`` (smaller passes cost more per case) and at most ``chunk``."""
+    return max(1, min(int(chunk), max(MIN_CHUNK, int(concurrency))))
 
 
 def _error_text(e: BaseException, secret: str | None) -> str:
@@ -219,30 +228,30 @@ class Runner:
         return out
 
     async def run(self, todo: list[tuple[Case, Gate]]) -> None:
+        """Stream the cases: one chunk's requests go out while the next chunk is being prepared.
+
+        The worker runs in order (FIFO), so the next chunk's preparation is submitted only once the
+        chunk before it is being sent: finishes of answers that came back meanwhile queue ahead of
+        it, and results are written as cases finish instead of after every case was embedded."""
         if not todo:
             return
         cpu = CpuWorker()
         sem = asyncio.Semaphore(self.concurrency)
-        # A first chunk of one wave (C cases) gets requests out while the next, full-size chunk is
-        # being prepared: preparing more before the first request only delays every later wave.
-        first = min(self.chunk, max(4, self.concurrency))
-        chunks = [todo[:first]] + [todo[i:i + self.chunk] for i in range(first, len(todo), self.chunk)]
+        size = chunk_size(self.concurrency, self.chunk)
+        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
         pending: concurrent.futures.Future | None = cpu.submit(self._prepare, [g.text for _, g in chunks[0]])
         try:
             for ci, chunk in enumerate(chunks):
-                assert pending is not None  # submitted during the chunk before (or above, for the first)
+                assert pending is not None  # submitted when the chunk before started being sent
                 prepared = await asyncio.wrap_future(pending)
                 pending = None
-                half = max(1, len(chunk) // 2)
-                for j, ((case, gate), (prep, err)) in enumerate(zip(chunk, prepared)):
-                    if j == half and ci + 1 < len(chunks):  # prefetch the next chunk's retrieval
-                        pending = cpu.submit(self._prepare, [g.text for _, g in chunks[ci + 1]])
+                if ci + 1 < len(chunks):  # prepared while this chunk's requests wait on the model
+                    pending = cpu.submit(self._prepare, [g.text for _, g in chunks[ci + 1]])
+                for (case, gate), (prep, err) in zip(chunk, prepared):
                     await sem.acquire()
                     task = asyncio.create_task(self.run_case(case, gate, prep, err, cpu, once(sem.release)))
                     self.in_flight.add(task)
                     task.add_done_callback(self.in_flight.discard)
-                if pending is None and ci + 1 < len(chunks):
-                    pending = cpu.submit(self._prepare, [g.text for _, g in chunks[ci + 1]])
             while self.in_flight:
                 await asyncio.gather(*list(self.in_flight))
         except BaseException:
