@@ -219,7 +219,7 @@ def reflect(
     t0 = time.perf_counter()
     model = model or config.default_model()
     prep = prepare(scenario, k, store)
-    return answer(prep, model, opts, on_token, reply, history, since=t0)
+    return answer(prep, model, opts, on_token, reply, history, since=t0, prep_done=False)
 
 
 def _request(prep: Prepared, reply: str | None, history: list[tuple[str, str]] | None) -> Request:
@@ -228,10 +228,11 @@ def _request(prep: Prepared, reply: str | None, history: list[tuple[str, str]] |
 
 def answer(prep: Prepared, model: str, opts: EngineOptions | None = None, on_token: OnToken | None = None,
            reply: str | None = None, history: list[tuple[str, str]] | None = None,
-           since: float | None = None) -> Feedback:
+           since: float | None = None, prep_done: bool = True) -> Feedback:
     """One prepared case through an engine: the canned answer when out of scope, else the engine's
-    draft, then verification. The one place that decides this for the CLI, the page and the eval
-    (``areflect`` is its asynchronous twin for batch). ``since``: when the work began (timing)."""
+    draft, then verification. The one place that decides this for the CLI, the page, the eval and the
+    batch's built-in engine (``areflect`` is its asynchronous twin). Timing: from ``since`` (default
+    now), plus the preparation's own time when it was done before ``since`` (``prep_done``)."""
     t0 = time.perf_counter() if since is None else since
     if not prep.in_scope:
         draft = Draft(out_of_scope_answer(), model)
@@ -239,7 +240,7 @@ def answer(prep: Prepared, model: str, opts: EngineOptions | None = None, on_tok
             on_token(draft.text)
     else:
         draft = compose(model, _request(prep, reply, history), opts, on_token)
-    elapsed = time.perf_counter() - t0 + (prep.prep_s if since is None else 0.0)
+    elapsed = time.perf_counter() - t0 + (prep.prep_s if prep_done else 0.0)
     return finish(prep, draft, model, elapsed)
 
 

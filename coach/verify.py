@@ -150,6 +150,22 @@ def is_flagged(checks: Checks, fail_on_unsupported: bool = False, min_on_corpus:
     return bool(flag_reasons(checks, fail_on_unsupported, min_on_corpus))
 
 
+def _needs_support(raw: str, scenario: str | None, by_id: dict, all_texts: list[str],
+                   whole_corpus: bool) -> tuple[str, list[str]] | None:
+    """(claim text, cited ids) of a sentence judged against the passages, else None: the same tests,
+    in the same order, as ``verify_answer``'s sentence loop (headings, questions, statements about the
+    passages and the manager's own words, judged against the situation, need no support score)."""
+    from .support import meta_reason
+
+    text = claim_text(raw)
+    if not text or not is_claim(raw, text) or meta_reason(text):
+        return None
+    cites = [c for c in cited_ids(raw) if c in by_id] if not whole_corpus else []
+    if scenario and situation_sentence(text, cites, scenario, all_texts if not whole_corpus else []):
+        return None
+    return text, cites
+
+
 def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False, scenario: str | None = None,
                   judge: str = "corpus") -> VerifyResult:
     """Run every check on ``answer`` given ``sources`` (S1..Sk) and, when known, the manager's ``scenario``.
@@ -205,24 +221,22 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
         inserts.append((end, mark))
     unverified = [UnverifiedQuote(speaker=q.speaker, text=q.text, reason=q.reason) for q in quotes if not q.verified]
     # 3) support, sentence by sentence (every text it will compare embedded in one batch first)
+    all_texts = [src.text for src in sources]
     if not external:
-        warm([claim_text(answer[s:e]) for s, e in spans] + [u for g in passage_units([x.text for x in sources]) for u in g])
+        # only sentences the support score will read need a vector: headings, questions, statements
+        # about the passages and the manager's own words (judged by words, against the situation) do not
+        judged = (_needs_support(answer[s:e], scenario, by_id, all_texts, whole_corpus) for s, e in spans)
+        warm([j[0] for j in judged if j] + [u for g in passage_units(all_texts) for u in g])
     checks: list[SentenceCheck] = []
     unsupported: list[UnsupportedSentence] = []
     invented: list[InventedFact] = []
-    all_texts = [src.text for src in sources]
     external_verdicts = {}
     if external:  # judged together: the rest of an answer is evidence about each sentence (coach.support)
         todo = []
         for s, e in spans:
-            raw = answer[s:e]
-            text = claim_text(raw)
-            if not text or not is_claim(raw, text) or meta_reason(text):
-                continue
-            cites = [c for c in cited_ids(raw) if c in by_id] if not whole_corpus else []
-            if scenario and situation_sentence(text, cites, scenario, all_texts if not whole_corpus else []):
-                continue
-            todo.append((s, (text, [by_id[c].text for c in cites] or all_texts, raw.strip())))
+            j = _needs_support(answer[s:e], scenario, by_id, all_texts, whole_corpus)
+            if j:
+                todo.append((s, (j[0], [by_id[c].text for c in j[1]] or all_texts, answer[s:e].strip())))
         external_verdicts = dict(zip([s for s, _ in todo], support_judge_answer([x for _, x in todo])))
     for s, e in spans:
         raw = answer[s:e]

@@ -137,17 +137,9 @@ class Runner:
 
     # -- one case ----------------------------------------------------------------------------
     def _finish_local(self, prep, t0: float):
-        from ..engines import Request, compose
-        from ..pipeline import finish
+        from ..pipeline import answer
 
-        if not prep.in_scope:
-            from ..engines import Draft
-            from ..pipeline import out_of_scope_answer
-
-            draft = Draft(out_of_scope_answer(), self.model)
-        else:
-            draft = compose(self.model, Request(prep.scenario, prep.sources, prep.lens), self.opts)
-        return finish(prep, draft, self.model, prep.prep_s + time.perf_counter() - t0)
+        return answer(prep, self.model, self.opts, since=t0)
 
     async def reflect(self, prep, cpu: CpuWorker, release: Callable[[], None]):
         """``pipeline.areflect`` with its CPU half (verification) moved to the worker thread.
