@@ -50,10 +50,11 @@ class Live:
 
 
 @contextmanager
-def live(unit: str, stream: TextIO | None = None) -> Iterator[Live]:
-    """A ``Live`` for counting ``unit`` (e.g. "passages", "cases") on ``stream`` (stderr by default)."""
+def live(unit: str, stream: TextIO | None = None, terminal: bool | None = None) -> Iterator[Live]:
+    """A ``Live`` for counting ``unit`` (e.g. "passages", "cases") on ``stream`` (stderr by default);
+    ``terminal`` overrides what the stream says it is (tests draw the bar into a buffer)."""
     stream = stream or sys.stderr
-    if not is_terminal(stream):
+    if not (is_terminal(stream) if terminal is None else terminal):
         yield Live(stream)
         return
     from rich.console import Console
@@ -61,7 +62,7 @@ def live(unit: str, stream: TextIO | None = None) -> Iterator[Live]:
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn(unit), TimeElapsedColumn())
-    with Progress(*columns, console=Console(file=stream), transient=False) as bar:
+    with Progress(*columns, console=Console(file=stream, force_terminal=terminal), transient=False) as bar:
         yield Live(stream, bar)
 
 

@@ -1,12 +1,14 @@
 """The batch's progress on stderr: ok / error / skipped counts, rate and ETA.
 
-A live bar on a terminal, a line every few seconds otherwise (a log file gets no carriage returns).
+What is counted lives here; how it is drawn is ``coach.progress``, the printer every command shares:
+rich's bar on a terminal, a plain line every few seconds otherwise (a log file gets no carriage returns).
 """
 from __future__ import annotations
 
 import sys
 import time
 from collections import deque
+from typing import Any
 
 from .results import STATUSES
 
@@ -32,9 +34,10 @@ class Progress:
         self.t0 = time.perf_counter()
         self._base = 0
         self._last = 0.0
-        self._width = 0
         self._recent: deque[float] = deque(maxlen=200)  # finish times, for a rate that ignores warm-up
         self.phase = ""
+        self._cm: Any = None     # coach.progress.live(...), entered on the first show on a terminal
+        self._live: Any = None
 
     def start(self, phase: str = "") -> None:
         """Start the clock for rate and ETA (cases recorded before this do not count toward the rate)."""
@@ -63,11 +66,7 @@ class Progress:
                 f"{rate:.1f}/s  elapsed {fmt_duration(elapsed)}  ETA {eta}")
         if self.phase and self.done == self._base and left:
             text += f"  ({self.phase})"
-        if self.tty:
-            width = 24
-            filled = int(width * self.done / self.total) if self.total else width
-            return f"coach batch [{'█' * filled}{'░' * (width - filled)}] {text}"
-        return f"coach batch: {text}"
+        return text if self.tty else f"coach batch: {text}"
 
     def rate(self, now: float | None = None) -> float:
         """Cases per second over the recent finishes (the first ones pay for model loading)."""
@@ -89,17 +88,24 @@ class Progress:
         self._last = now
         text = self.line()
         if self.tty:
-            pad = max(0, self._width - len(text))
-            self._width = len(text)
-            self.stream.write("\r" + text + " " * pad)
+            if self._live is None:
+                from ..progress import live
+
+                self._cm = live("cases", self.stream, terminal=True)
+                self._live = self._cm.__enter__()
+            self._live.update("batch", self.done, self.total, f"coach batch  {text}")
         else:
             self.stream.write(text + "\n")
-        self.stream.flush()
+            self.stream.flush()
 
     def finish(self) -> None:
         if not self.enabled:
             return
         self.show(force=True)
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        self.close()
+
+    def close(self) -> None:
+        """Give the terminal back (rich hides the cursor while it draws), whatever stopped the run."""
+        if self._cm is not None:
+            cm, self._cm, self._live = self._cm, None, None
+            cm.__exit__(None, None, None)

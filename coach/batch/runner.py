@@ -380,6 +380,7 @@ def run_batch(
             c.report_path = str(write_report(out, parsed, latest, model, allow_pii=pii_mode == "allow"))
             c.report_pii = "as written" if pii_mode == "allow" else "placeholders"
     finally:
+        bar.close()
         results.close()
     if interrupted:
         code = 143 if interrupted == "SIGTERM" else 130

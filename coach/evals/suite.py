@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import UsageError
 
@@ -164,6 +164,21 @@ def parse_thresholds(raw: Any, path: Path) -> dict[str, Threshold]:
     return out
 
 
+def _with_ids(rows: list, path: Path, noun: str, keys: str) -> Iterator[tuple[str, dict]]:
+    """(id, entry) for each entry of an eval file: a mapping with a non-empty id seen only once."""
+    seen: set[str] = set()
+    for n, raw in enumerate(rows, 1):
+        if not isinstance(raw, dict):
+            raise UsageError(f"{path}: {noun} {n} must be a mapping with {keys}")
+        rid = str(raw.get("id") or "").strip()
+        if not rid:
+            raise UsageError(f"{path}: {noun} {n} has no 'id'")
+        if rid in seen:
+            raise UsageError(f"{path}: duplicate {noun} id '{rid}'")
+        seen.add(rid)
+        yield rid, raw
+
+
 def load_suite(path: Path) -> Suite:
     """Read and validate a cases file; any problem is one ``UsageError`` line naming the file (and the
     case and key: the shapes are ``schema``'s models, which reject unknown keys)."""
@@ -176,16 +191,7 @@ def load_suite(path: Path) -> Suite:
     top = parse(CasesFile, data, str(path))
     thresholds = parse_thresholds(top.thresholds, path)
     cases: list[Case] = []
-    seen: set[str] = set()
-    for n, raw in enumerate(top.cases, 1):
-        if not isinstance(raw, dict):
-            raise UsageError(f"{path}: case {n} must be a mapping with id, scenario and expect")
-        cid = str(raw.get("id") or "").strip()
-        if not cid:
-            raise UsageError(f"{path}: case {n} has no 'id'")
-        if cid in seen:
-            raise UsageError(f"{path}: duplicate case id '{cid}'")
-        seen.add(cid)
+    for cid, raw in _with_ids(top.cases, path, "case", "id, scenario and expect"):
         item = parse(CaseEntry, raw, f"{path}: case '{cid}'")
         expect = item.expect or Expect()
         cases.append(Case(
@@ -196,6 +202,7 @@ def load_suite(path: Path) -> Suite:
     if not cases:
         raise UsageError(f"{path}: the 'cases' list is empty")
     if top.situations:
+        seen = {c.id for c in cases}
         for c in load_situations(path.parent / top.situations):
             if c.id in seen:
                 raise UsageError(f"{path}: duplicate case id '{c.id}' (also in {top.situations})")
@@ -240,16 +247,7 @@ def load_defects(path: Path) -> list[DefectItem]:
     if not isinstance(data, list) or not data:
         raise UsageError(f"{path}: expected a mapping with a non-empty 'items' list")
     out: list[DefectItem] = []
-    seen: set[str] = set()
-    for n, raw in enumerate(data, 1):
-        if not isinstance(raw, dict):
-            raise UsageError(f"{path}: item {n} must be a mapping with id, sources, answer, defects")
-        iid = str(raw.get("id") or "").strip()
-        if not iid:
-            raise UsageError(f"{path}: item {n} has no 'id'")
-        if iid in seen:
-            raise UsageError(f"{path}: duplicate item id '{iid}'")
-        seen.add(iid)
+    for iid, raw in _with_ids(data, path, "item", "id, sources, answer, defects"):
         where = f"{path}: item '{iid}'"
         item = parse(DefectEntry, raw, where)
         if not item.sources:
