@@ -62,10 +62,11 @@ def parse_importtime(stderr: str) -> dict:
 
 
 def reflect_cold(params: Params, env: dict) -> dict:
-    """Cold `coach reflect` against its floor, a fresh ``python -c "import chromadb"`` (the one import
-    a reflection cannot avoid: the store is Chroma), alternated run by run so both meet the same
-    machine load; ``reflect_cold_ratio`` is median over median. A first, untimed reflection writes
-    the constant vectors the cold path then reads (as any user's first run does)."""
+    """Cold `coach reflect` against its floor, a fresh ``python -c "import chromadb"`` (the import a
+    reflection once could not avoid; since the store's read snapshot it does not import it at all),
+    alternated run by run so both meet the same machine load; ``reflect_cold_ratio`` is median over
+    median. A first, untimed reflection writes the constant vectors and the store's snapshot the cold
+    path then reads (as any user's first run after an ingest does)."""
     run_timed(coach_argv() + ["reflect", SCENARIO], env)
     runs, floors = [], []
     for _ in range(max(1, params.cold_runs)):
