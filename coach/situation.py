@@ -67,7 +67,7 @@ _NEED = re.compile(r"\b(need|needs|must|have to|has to|had to|supposed to|expect
                    r"how (?:do|can|should|would) (?:i|we)|what (?:do|should) (?:i|we)|should i|where (?:do|should) (?:i|we))\b", re.I)
 # a sentence that opens by setting itself against what came before is what is going wrong ("Still my
 # team leads act like clerks", "Meanwhile the board expects…")
-_LEAD_AFTER = re.compile(r"^\s*(still|yet|meanwhile|however|but|only|except|instead)\b", re.I)
+_LEAD_AFTER = re.compile(r"(?:^|[.!?;]\s+)(still|yet|meanwhile|however|but|only|except|instead)\b", re.I)
 
 
 @dataclass
@@ -128,16 +128,22 @@ _JOINS = re.compile(r",\s+(?=\w)|\s+(?=\b(?:and then|and now|so|then|because|whi
 
 def _split_long(text: str) -> list[str]:
     """A clause of more than LONG_CLAUSE words (run-on English, no punctuation) cut where it joins
-    another thought, into pieces of at least four words, so each can be quoted whole."""
+    another thought, into pieces of at least four words, so each can be quoted whole. Pieces are
+    slices of the text: rejoined short pieces keep their commas (a quotation is the manager's exact
+    words, punctuation included)."""
     if len(text.split()) <= LONG_CLAUSE:
         return [text]
-    out: list[str] = []
-    for piece in _JOINS.split(text):
-        if out and (len(piece.split()) < 4 or len(out[-1].split()) < 4):
-            out[-1] = f"{out[-1]} {piece}" if not out[-1].endswith(",") else f"{out[-1]} {piece}"
+    spans: list[list[int]] = []   # [start, end] of each piece in ``text``
+    start = 0
+    for m in list(_JOINS.finditer(text)) + [None]:
+        end = m.start() if m else len(text)
+        piece = text[start:end]
+        if spans and (len(piece.split()) < 4 or len(text[spans[-1][0]:spans[-1][1]].split()) < 4):
+            spans[-1][1] = end
         else:
-            out.append(piece)
-    return out
+            spans.append([start, end])
+        start = m.end() if m else len(text)
+    return [text[a:b].strip(" ,") for a, b in spans]
 
 
 def clauses(text: str) -> list[Clause]:
@@ -177,7 +183,7 @@ def clauses(text: str) -> list[Clause]:
                 continue
             neg = bool(_PROBLEM.search(t))
             pos = bool(_WORKS.search(t))
-            named = bool(_NEED.search(t) or _SAID.search(t) or _LEAD_AFTER.match(t))
+            named = bool(_NEED.search(t) or _SAID.search(t) or _LEAD_AFTER.search(t))
             if neg:
                 problem = True
             elif role == "after":

@@ -20,6 +20,8 @@ GO_LIVE = ("We have a really inspiring, big-picture strategy for digital transfo
 HOTEL = ("I'm the general manager of a 140-room hotel. My department heads are excellent managers and every department "
          "runs its own show perfectly, but housekeeping, front office and F&B never work together, and guests feel the "
          "gaps. I need them to think like one hotel, and I need a process for the handoffs.")
+RACI = ("budget approved, headcount approved, process map done, raci done. still my 3 team leads act like clerks, "
+        "they wait for me to tell them every step and never bring me a problem with a solution")
 FIVE_S = ("I am shift leader in factory of car parts, 35 operators. Company say we must make 5S. My operators laugh on "
           "5S, they say last boss also tried. I dont know how to do 5S audit.")
 
@@ -73,6 +75,7 @@ def test_a_short_remote_situation_is_in_scope(ingested):
     # needs named in other words than complaints, and clumsy English without apostrophes
     (HOTEL, ["process for the handoffs"]),
     (FIVE_S, ["5s audit"]),
+    (RACI, ["raci", "act like clerks"]),
 ])
 def test_the_built_in_answer_engages_the_situation(ingested, scenario, facts):
     from coach.pipeline import reflect
@@ -100,6 +103,14 @@ def test_mirrored_quotes_start_at_the_thought_and_do_not_cut_it():
     text = ("But the people who were here at 12 say it feels like a different company, they don't know the new hires, "
             "and honestly I'm not sure I could tell the new people why we exist.")
     assert any("not sure I could tell the new people why we exist" in c.text for c in clauses(text))
+    # the pieces of a long run-on clause are slices of it: commas kept, a dangling "and" not quoted
+    run_on = ("budget approved, headcount approved, process map done, raci done. still my 3 team leads act like "
+              "clerks, they wait for me to tell them every step and never bring me a problem with a solution")
+    got = clauses(run_on)
+    assert "budget approved, headcount approved, process map done" in [c.text for c in got]
+    assert all(c.text in run_on for c in got)
+    assert any(c.named and "act like clerks" in c.text for c in got)  # "…done. still my leads…" names a fault
+    assert _quote("i offered it to three of them and") == "“i offered it to three of them”"
 
 
 def test_no_stock_sentence_across_unrelated_situations(ingested):

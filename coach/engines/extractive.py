@@ -138,12 +138,14 @@ QUOTE_MAX_WORDS = 30  # over situation.LONG_CLAUSE: a clause is quoted whole, it
 _TRAIL = re.compile(r"[\s.!?,;:]+$")
 # the joining word a clause kept from its sentence is not part of the thought: "and honestly I'm not sure…"
 # is quoted as "honestly I'm not sure…" (still the manager's exact words, a substring of the situation)
+_TAIL_JOIN = re.compile(r"(?:[\s,]+(?:and|but|so|or|then|and then))+$", re.I)  # "…to three of them and"
 _LEAD_JOIN = re.compile(r"^(?:(?:and|but|so|yet|or|also|then|and then)\b[\s,]*)+(?=\S)", re.I)
 
 
 def _quote(text: str) -> str:
     """The manager's clause as a quotation: their exact words, cut to a readable length."""
-    ws = _LEAD_JOIN.sub("", _TRAIL.sub("", text.replace("“", "‘").replace("”", "’").replace('"', "'"))).split()
+    ws = _LEAD_JOIN.sub("", _TAIL_JOIN.sub("", _TRAIL.sub("", text.replace("“", "‘").replace("”", "’")
+                                                          .replace('"', "'")))).split()
     q = " ".join(ws[:QUOTE_MAX_WORDS])
     q = q[0].lower() + q[1:] if q[:1].isupper() and not q[:2].isupper() and not q.startswith("I ") else q
     return f"“{q}”" + ("…" if len(ws) > QUOTE_MAX_WORDS else "")
