@@ -244,14 +244,20 @@ def answer(prep: Prepared, model: str, opts: EngineOptions | None = None, on_tok
     return finish(prep, draft, model, elapsed)
 
 
+async def adraft(prep: Prepared, model: str, opts: EngineOptions | None = None, reply: str | None = None,
+                 history: list[tuple[str, str]] | None = None) -> Draft:
+    """``answer``'s first half, asynchronously: the canned answer when out of scope, else the
+    engine's draft (the batch runner verifies it on its worker thread)."""
+    if not prep.in_scope:
+        return Draft(out_of_scope_answer(), model)
+    return await acompose(model, _request(prep, reply, history), opts)
+
+
 async def areflect(prep: Prepared, model: str, opts: EngineOptions | None = None, reply: str | None = None,
                    history: list[tuple[str, str]] | None = None) -> Feedback:
-    """One prepared case through an engine, asynchronously (the batch runner's unit of work)."""
+    """One prepared case through an engine, asynchronously: ``adraft``, then verification."""
     t0 = time.perf_counter()
-    if not prep.in_scope:
-        draft = Draft(out_of_scope_answer(), model)
-    else:
-        draft = await acompose(model, _request(prep, reply, history), opts)
+    draft = await adraft(prep, model, opts, reply, history)
     return finish(prep, draft, model, prep.prep_s + time.perf_counter() - t0)
 
 
@@ -263,4 +269,4 @@ def is_remote_model(model: str | None) -> bool:
 
 
 __all__: list[Any] = ["Prepared", "prepare", "prepare_many", "finish", "reflect", "areflect", "check_scenario", "is_remote_model",
-                     "search", "lens_of", "answer"]
+                     "search", "lens_of", "answer", "adraft"]

@@ -146,17 +146,13 @@ class Runner:
 
         ``release`` frees the case's concurrency slot as soon as the model has answered, so the
         next request goes out while this answer waits its turn for verification."""
-        from ..engines import Draft, Request, acompose
-        from ..pipeline import finish, is_remote_model, out_of_scope_answer
+        from ..pipeline import adraft, finish, is_remote_model
 
         t0 = time.perf_counter()
         if not is_remote_model(self.model):
             return await cpu.run(self._finish_local, prep, t0)
         try:
-            if prep.in_scope:
-                draft = await acompose(self.model, Request(prep.scenario, prep.sources, prep.lens), self.opts)
-            else:
-                draft = Draft(out_of_scope_answer(), self.model)
+            draft = await adraft(prep, self.model, self.opts)
         finally:
             release()
         return await cpu.run(finish, prep, draft, self.model, prep.prep_s + time.perf_counter() - t0)

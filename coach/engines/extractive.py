@@ -103,10 +103,11 @@ def _sentences(sources: list[Source]) -> list[tuple[str, str]]:
     out = []
     for s in sources:
         for sent in passage_sentences(s.text):
-            if sent.endswith(":") and _PRONOUN_START.match(split_sentences(sent)[-1]):
+            parts = split_sentences(sent) if sent.endswith(":") else []
+            if parts and _PRONOUN_START.match(parts[-1]):
                 # "Managers will focus on the process… They focus on:": the list's lead-in goes, the
                 # sentence before it stands on its own
-                sent = " ".join(split_sentences(sent)[:-1])
+                sent = " ".join(parts[:-1])
             if len(words(sent)) < 6 or sent.endswith(("?", ":")) or _DIRECT.search(sent) or _PRONOUN_START.match(sent):
                 continue
             if not (_ABOUT_THE_ROLES.search(sent) or _PRACTICE.search(sent)):
@@ -194,9 +195,13 @@ NEED_MIN_SIDE = 0.03
 SURE_SIDE = 0.25  # |p(leadership) - 0.5| of a need at which only sentences of its side may answer it
 
 
-def _sure_and_agrees(clause, p_sentence: float) -> bool:
-    """Is the need sure of its side, and is the sentence on that side? (then the side is the evidence)"""
-    return abs(clause.p_leadership - 0.5) >= SURE_SIDE and (p_sentence >= 0.5) == (clause.p_leadership >= 0.5)
+def _same_side(clause, p_sentence: float) -> bool:
+    return (p_sentence >= 0.5) == (clause.p_leadership >= 0.5)
+
+
+def _sure(clause) -> bool:
+    """Is the need sure enough of its side that the side, not the cosine, is the evidence?"""
+    return abs(clause.p_leadership - 0.5) >= SURE_SIDE
 
 
 def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario: str):
@@ -219,11 +224,11 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
         nv = np.asarray(clause.vec, dtype="float32")
         cos = vecs @ nv
         sims[clause.text] = cos
-        agree = [(p >= 0.5) == (clause.p_leadership >= 0.5) for p in side]
+        agree = [_same_side(clause, p) for p in side]
         ranked = sorted(range(len(cands)), key=lambda i: -(cos[i] + 0.4 * whole[i] + 0.15 * score.get(cands[i][0], 0.0)
                                                             + 0.08 * agree[i] + 0.05 * practice[i]))
         floor = NEED_MIN
-        if any(_sure_and_agrees(clause, p) for p in side):
+        if _sure(clause) and any(agree):
             # MiniLM's cosine between a manager's concrete words and the articles' abstract sentences is
             # small (0.0-0.2) and noisy: a need sure of its side is answered from that side only, and
             # the side, not the cosine, is then the main evidence that a sentence speaks to it
@@ -298,7 +303,8 @@ def compose_extractive(req: Request) -> Draft:
             if sent in used or not _PRACTICE.search(sent):
                 continue
             best = max(((float(sims[c.text][n]), c) for c, _ in needs), key=lambda x: x[0])
-            if best[0] >= (NEED_MIN_SIDE if _sure_and_agrees(best[1], side[n]) else NEED_MIN):
+            sure = _sure(best[1]) and _same_side(best[1], side[n])
+            if best[0] >= (NEED_MIN_SIDE if sure else NEED_MIN):
                 best_per.append((best[0], sid, sent, best[1]))
         for _, sid, sent, clause in sorted(best_per, key=lambda x: -x[0]):
             if sent in used:
