@@ -267,3 +267,23 @@ def test_subprocess_mode_prints_ready_and_serves():
             proc.kill()
             raise
     assert code == 0, proc.stderr.read()
+
+
+def test_connections_send_without_nagle_delay(server):
+    """The server writes a response's headers and body separately; with Nagle's algorithm on, the body
+    waits for the client's delayed ACK (~40 ms a request), a latency no real server adds and which the
+    batch benchmark would count against `coach batch`. So every accepted socket has TCP_NODELAY."""
+    import http.client
+    import socket
+
+    host, port = server.url.split("//", 1)[1].split("/", 1)[0].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    conn.request("GET", "/v1/models")
+    conn.getresponse().read()  # keep-alive: the server's socket stays open and tracked
+    try:
+        with server._lock:
+            socks = list(server._connections)
+        assert socks
+        assert all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in socks)
+    finally:
+        conn.close()

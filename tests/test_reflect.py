@@ -240,3 +240,24 @@ def test_text_output_tells_copied_sentences_from_tested_ones(ingested, fake_open
     checked = md.split("## What was checked", 1)[1].split("\n## ", 1)[0]
     assert "written by openai/fake-model, each tested against the passages it cites" in checked, checked
     assert "on-corpus" in checked and "writes no advice of its own" not in checked
+
+
+def test_usage_carries_the_price_litellm_knows_and_none_it_does_not(fake_openai):
+    """Tokens and cost reach the batch report from ``Draft.usage``. The cost is the one litellm put on
+    the response (read, not computed a second time on the event loop); a model litellm has no price
+    for gets no cost rather than a made-up 0."""
+    import asyncio
+
+    from coach.engines import Request
+    from coach.engines.llm import _litellm, acompose_llm, compose_llm
+
+    req = Request(DRUCKER_CASE, [], None)
+    priced = asyncio.run(acompose_llm("openai/gpt-4o-mini", req, opts(fake_openai)))
+    usage = priced.usage
+    assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
+    expected = _litellm().cost_per_token(model="gpt-4o-mini", prompt_tokens=usage["prompt_tokens"],
+                                         completion_tokens=usage["completion_tokens"])
+    assert usage["cost_usd"] == pytest.approx(sum(expected))
+    assert compose_llm("openai/gpt-4o-mini", req, opts(fake_openai)).usage["cost_usd"] == pytest.approx(sum(expected))
+    unpriced = asyncio.run(acompose_llm("openai/fake-model", req, opts(fake_openai))).usage
+    assert unpriced["total_tokens"] > 0 and "cost_usd" not in unpriced

@@ -95,3 +95,50 @@ def test_threshold_line_is_part_of_the_chart_data():
         assert "<b>" not in svg and re.search(r"<line [^>]*stroke-dasharray", svg)
     no_threshold = bar_chart("latency_p50_s", [("x", 0.3)], None, scale_max=0.0)
     assert not [s for s in no_threshold.shapes if s.tag == "line"]
+
+
+def _cases_with_personal_data() -> list[dict]:
+    recs = []
+    for i in range(3):
+        r = _record()
+        r["id"] = f"case-{i}"
+        r["feedback"]["scenario"] = f"Write to dana{i}@example.com about the handover, or call +1 415 555 01{i:02d}."
+        r["feedback"]["sources"].append({"id": "S2", "title": "T", "author": "A", "text": f"passage {i}",
+                                         "doc_id": f"d{i + 2}", "passage_id": f"d{i + 2}#0", "score": 0.3})
+        recs.append(r)
+    recs.append({"id": "bad", "status": "error", "error": "timed out", "elapsed_s": 1.0, "fields": {}})
+    return recs
+
+
+def test_sections_drawn_while_the_batch_runs_give_the_same_report():
+    """The runner draws each case's section as it finishes (``Sections``); the report assembled from
+    them must be the report drawn from scratch: same redaction (and its counts), numbering, anchors."""
+    from coach.reports.batch import Sections, render_report
+
+    for allow in (False, True):
+        recs = _cases_with_personal_data()
+        early = Sections(allow_pii=allow)
+        for r in reversed(recs):  # cases finish in any order
+            early.add(r)
+        kw = dict(input_name="cases.jsonl", model="m", not_run=["x9"], generated_at="2026-01-01 00:00 UTC",
+                  allow_pii=allow)
+        assert render_report(recs, sections=early, **kw) == render_report(recs, **kw)
+        html = render_report(recs, sections=early, **kw)
+        assert ("dana0@example.com" in html) is allow
+        if not allow:  # the redaction's counts are summed over the sections drawn early
+            assert "3 e-mail addresses" in html and "3 phone numbers" in html
+        # the passages are numbered in order of first use, whatever order the sections were drawn in
+        anchors = re.findall(r'id="(p-\d+)".*?class="meta">([^<]+)<', html)
+        assert anchors == [("p-1", "d1#0"), ("p-2", "d2#0"), ("p-3", "d3#0"), ("p-4", "d4#0")], anchors
+
+
+def test_a_section_is_used_only_for_the_record_it_was_drawn_from():
+    from coach.reports.batch import Sections
+
+    rec = _cases_with_personal_data()[0]
+    s = Sections()
+    s.add(rec)
+    assert s.of(rec) is s.of(rec)  # drawn once, reused
+    newer = dict(rec, feedback=dict(rec["feedback"], answer_markdown="A newer answer."))
+    assert "A newer answer." in str(s.of(newer).view["answer"])  # another record (a rerun) is drawn anew
+    assert s.of(newer) is not s.of(rec)

@@ -57,8 +57,10 @@ def _usage_of(feedback: dict) -> dict:
 class Runner:
     def __init__(self, parsed: ParsedInput, results: ResultsFile, latest: dict[str, dict], model: str, opts,
                  k: int, concurrency: int, pii_mode: str, retry_errors: bool, store, chunk: int,
-                 progress: Progress, log: Log):
+                 progress: Progress, log: Log, sections=None):
         self.parsed, self.results, self.latest = parsed, results, latest
+        self.sections = sections  # the report's case sections, drawn on the worker as cases finish
+        self.drawn: concurrent.futures.Future | None = None  # the last section queued (the worker is FIFO)
         self.model, self.opts, self.k, self.store = model, opts, k, store
         self.concurrency, self.pii_mode, self.retry_errors, self.chunk = concurrency, pii_mode, retry_errors, chunk
         self.progress, self.log = progress, log
@@ -190,6 +192,8 @@ class Runner:
                        elapsed_s=round(time.perf_counter() - t0, 3))
         rec["finished_at"] = now()
         self.write(rec)
+        if self.sections is not None:
+            self.drawn = cpu.submit(self.sections.add, rec)  # queued behind the work answers wait on
 
     # -- the whole run -----------------------------------------------------------------------
     def _prepare(self, texts: list[str]):
@@ -242,6 +246,8 @@ class Runner:
                     task.add_done_callback(self.in_flight.discard)
             while self.in_flight:
                 await asyncio.gather(*list(self.in_flight))
+            if self.drawn is not None:  # a section that failed is drawn again by the report, which reports it
+                await asyncio.gather(asyncio.wrap_future(self.drawn), return_exceptions=True)
         except BaseException:
             for t in list(self.in_flight):
                 t.cancel()
@@ -350,8 +356,13 @@ def run_batch(
     results = ResultsFile(out, log)
     latest = results.open()
     bar = Progress(parsed.total, enabled=progress is not False)
+    sections = None
+    if report:
+        from ..reports.batch import Sections
+
+        sections = Sections(allow_pii=pii_mode == "allow")
     runner = Runner(parsed, results, latest, model, opts, k, int(concurrency), pii_mode, retry_errors, store,
-                    max(1, int(chunk)), bar, log)
+                    max(1, int(chunk)), bar, log, sections)
     interrupted: str | None = None
     try:
         todo = runner.plan()
@@ -373,7 +384,8 @@ def run_batch(
         c.interrupted = interrupted
         c.results_path = str(results.path)
         if report:
-            c.report_path = str(write_report(out, parsed, latest, model, allow_pii=pii_mode == "allow"))
+            c.report_path = str(write_report(out, parsed, latest, model, allow_pii=pii_mode == "allow",
+                                                 sections=sections))
             c.report_pii = "as written" if pii_mode == "allow" else "placeholders"
     finally:
         bar.close()

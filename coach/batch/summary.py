@@ -84,16 +84,17 @@ def tally(c: BatchCounts, order: list[str], latest: dict[str, dict]) -> None:
 
 
 def write_report(out: Path, parsed: ParsedInput, latest: dict[str, dict], model: str,
-                 allow_pii: bool = False) -> Path:
+                 allow_pii: bool = False, sections=None) -> Path:
     """Render ``report.html`` from the newest result of every case of this input, atomically.
 
-    The report is for sharing: personal data in it becomes placeholders unless ``allow_pii``."""
+    The report is for sharing: personal data in it becomes placeholders unless ``allow_pii``.
+    ``sections`` (``reports.batch.Sections``) holds the cases this run already drew."""
     from ..reports.batch import render_report
 
     records = [latest[k] for k in parsed.order if k in latest]
     missing = [k for k in parsed.order if k not in latest]
     html_text = render_report(records, title="Reflection Coach: batch report", input_name=parsed.name,
-                              model=model, not_run=missing, allow_pii=allow_pii)
+                              model=model, not_run=missing, allow_pii=allow_pii, sections=sections)
     path = out / REPORT_NAME
     tmp = out / (REPORT_NAME + ".tmp")
     tmp.write_text(html_text, encoding="utf-8")

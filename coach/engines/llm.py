@@ -338,12 +338,18 @@ def _usage(resp) -> dict[str, Any]:
     if not u:
         return {}
     out = {k: getattr(u, k, None) for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
-    try:
-        import litellm
+    hidden = getattr(resp, "_hidden_params", None) or {}
+    if "response_cost" in hidden:
+        # litellm priced the response already (None: a model it has no price for); pricing it again
+        # costs a few ms of the event loop per request, which a batch pays once per wave
+        out["cost_usd"] = hidden["response_cost"]
+    else:
+        try:
+            import litellm
 
-        out["cost_usd"] = litellm.completion_cost(completion_response=resp)
-    except Exception:
-        pass
+            out["cost_usd"] = litellm.completion_cost(completion_response=resp)
+        except Exception:
+            pass
     return {k: v for k, v in out.items() if v is not None}
 
 

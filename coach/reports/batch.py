@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
@@ -185,12 +186,14 @@ def _meta(r: dict, fb: dict) -> str:
     return " · ".join(meta)
 
 
-def _case_view(n: int, r: dict, passages: dict[str, tuple[str, dict]], allow_pii: bool) -> dict:
+def _case_view(r: dict, allow_pii: bool) -> dict:
+    """One case's section without its number and passage anchors (``_place``): the costly part
+    (markdown, the lens chart), which depends on nothing but the record, so it can be drawn early."""
     status = r.get("status") or "error"
     fb = r.get("feedback") or {}
     fields = [(pii.redact(str(k)).text, pii.redact(v if isinstance(v, str) else repr(v)).text)
               for k, v in (r.get("fields") or {}).items()]
-    view: dict[str, Any] = {"n": n, "id": r.get("id"), "status": status, "meta": _meta(r, fb), "fields": fields,
+    view: dict[str, Any] = {"id": r.get("id"), "status": status, "meta": _meta(r, fb), "fields": fields,
                             "flags": case_flags(r, allow_pii), "error": r.get("error") or "no reason recorded"}
     if status != "ok":
         return view
@@ -207,7 +210,7 @@ def _case_view(n: int, r: dict, passages: dict[str, tuple[str, dict]], allow_pii
     for s in fb.get("sources") or []:
         text = " ".join(str(s.get("text") or "").split())
         sources.append({"id": s.get("id"), "title": s.get("title"), "author": s.get("author"),
-                        "score": f"{float(s.get('score') or 0):.2f}", "anchor": _passage_anchor(s, passages),
+                        "score": f"{float(s.get('score') or 0):.2f}", "src": s,
                         "short": text if len(text) <= 320 else text[:317].rsplit(" ", 1)[0] + "…"})
     view.update(notices=[str(x) for x in fb.get("notices") or []], scenario=fb.get("scenario"),
                 answer=markdown_html(fb.get("answer_markdown")), quotes=fb.get("quotes") or [], lens=lens,
@@ -215,21 +218,70 @@ def _case_view(n: int, r: dict, passages: dict[str, tuple[str, dict]], allow_pii
     return view
 
 
+def _place(n: int, view: dict, passages: dict[str, tuple[str, dict]]) -> dict:
+    """``view`` numbered ``n`` in the report, its sources anchored in order of first appearance."""
+    out = dict(view, n=n)
+    if "sources" in view:
+        out["sources"] = [dict(s, anchor=_passage_anchor(s["src"], passages)) for s in view["sources"]]
+    return out
+
+
+@dataclass(frozen=True)
+class CaseSection:
+    """One result record as the report shows it: redacted (unless allowed) and drawn."""
+
+    record: dict                 # what the report reads: the redacted copy unless allow_pii
+    found: dict[str, int]        # what the redaction replaced, by kind
+    view: dict
+
+
+def case_section(rec: dict, allow_pii: bool) -> CaseSection:
+    found: dict[str, int] = {}
+    shown = rec if allow_pii else pii.redact_deep(rec, found)
+    return CaseSection(shown, found, _case_view(shown, allow_pii))
+
+
+class Sections:
+    """Case sections drawn as the cases finish, so that the report at the end only assembles them.
+
+    Why: ``coach batch`` writes its report after the last answer; drawing 64 sections then costs a
+    quarter of a second that the run can spend while requests wait on the model instead. A section
+    is used only for the very record object it was drawn from (the newest result of its case)."""
+
+    def __init__(self, allow_pii: bool = False):
+        self.allow_pii = allow_pii
+        self._by_id: dict[int, tuple[dict, CaseSection]] = {}
+
+    def add(self, rec: dict) -> None:
+        self._by_id[id(rec)] = (rec, case_section(rec, self.allow_pii))
+
+    def of(self, rec: dict) -> CaseSection:
+        hit = self._by_id.get(id(rec))
+        return hit[1] if hit is not None and hit[0] is rec else case_section(rec, self.allow_pii)
+
+
 def render_report(records: Sequence[dict], *, title: str = "Reflection Coach: batch report", input_name: str = "",
                   model: str = "", not_run: Sequence[str] = (), generated_at: str | None = None,
-                  allow_pii: bool = False) -> str:
+                  allow_pii: bool = False, sections: Sections | None = None) -> str:
     """The whole report for result ``records`` (the newest line per case, in input order).
 
     The report is made to be shared, so unless ``allow_pii`` (the user's ``--allow-pii``) every text
-    in it that came from a user or a model has what ``coach.pii`` finds replaced by placeholders."""
+    in it that came from a user or a model has what ``coach.pii`` finds replaced by placeholders.
+    ``sections`` holds cases already drawn (``Sections``); the rest are drawn here."""
     when = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if sections is None or sections.allow_pii != allow_pii:
+        sections = Sections(allow_pii)
+    drawn = [sections.of(r) for r in records]
+    records = [d.record for d in drawn]
     found: dict[str, int] = {}
+    for d in drawn:
+        for k, v in d.found.items():
+            found[k] = found.get(k, 0) + v
     if not allow_pii:
-        records = [pii.redact_deep(r, found) for r in records]
         not_run = [pii.redact_deep(str(x), found) for x in not_run]
         input_name = pii.redact_deep(input_name, found)
     passages: dict[str, tuple[str, dict]] = {}
-    cases = [_case_view(n, r, passages, allow_pii) for n, r in enumerate(records, 1)]
+    cases = [_place(n, d.view, passages) for n, d in enumerate(drawn, 1)]
     return render("batch.html.j2", title=title, total=len(records) + len(not_run), input_name=input_name,
                   model=model, when=when, allow_pii=allow_pii, found=pii.describe(found) if found else "",
                   summary=_summary_view(records, _summary(records), not_run),
@@ -238,4 +290,4 @@ def render_report(records: Sequence[dict], *, title: str = "Reflection Coach: ba
                   cases=cases, passages=[(anchor, s) for anchor, s in passages.values()])
 
 
-__all__ = ["render_report", "case_flags", "STATUS_COLORS", "LEAN_COLORS"]
+__all__ = ["render_report", "Sections", "CaseSection", "case_section", "case_flags", "STATUS_COLORS", "LEAN_COLORS"]
