@@ -162,3 +162,20 @@ def test_mirrored_words_never_carry_a_payload(ingested):
     fb = reflect(s, model="extractive", store=ingested)
     low = fb.raw_answer.lower()
     assert "ignore previous" not in low and "system prompt" not in low and "dana.whitfield" not in low
+
+
+def test_next_steps_are_things_to_do_not_what_a_role_is(ingested):
+    """"Leadership is accountable to the entire organization, management is accountable to the team."
+    was offered as a next step to a manager whose team owns no deadlines: a definition is not a step."""
+    from coach.pipeline import reflect
+
+    steps = []
+    for s in (DEADLINES + " Last quarter we shipped two of seven committed features.", COGS, REMOTE, FREEZERS, GO_LIVE):
+        a = reflect(s, model="extractive", store=ingested).raw_answer
+        if "**Next steps" in a:
+            steps += [ln[2:] for ln in a.split("**Next steps", 1)[1].splitlines() if ln.startswith("- ")]
+    assert steps
+    import re
+
+    defines = [s for s in steps if re.match(r"(?:the |a )?(?:leadership|management|leaders?|managers?) (?:is|are)\b", s, re.I)]
+    assert not defines, defines

@@ -63,6 +63,9 @@ _PRACTICE = re.compile(
 # a sentence offered as what the articles say must say something about the roles or their practice
 _ABOUT_THE_ROLES = re.compile(r"\b(manag\w*|lead\w*|people|teams?|employees?|staff|organi[sz]ations?|vision|goals?|"
                               r"direct reports?|workers?|followers?)\b", re.I)
+# "Leadership is accountable to the entire organization, …": what a role is, not something to do next
+_DEFINES = re.compile(r"^(?:the\s+|a\s+|good\s+|great\s+)?(?:leadership|management|leaders?|managers?)\s+(?:is|are)\b",
+                      re.I)
 _ENUM = re.compile(r"^(?:[-*+]\s*|\d+[.)]\s+)")
 _DIRECT = re.compile(r"[“\"]|\bsaid\b|\bsays\b|\bclaimed\b")
 
@@ -300,7 +303,7 @@ def compose_extractive(req: Request) -> Draft:
     if cands and needs:
         best_per: list[tuple[float, str, str, Clause]] = []
         for n, (sid, sent) in enumerate(cands):
-            if sent in used or not _PRACTICE.search(sent):
+            if sent in used or not _PRACTICE.search(sent) or _DEFINES.match(sent):
                 continue
             best = max(((float(sims[c.text][n]), c) for c, _ in needs), key=lambda x: x[0])
             sure = _sure(best[1]) and _same_side(best[1], side[n])
