@@ -321,15 +321,19 @@ def read(text: str) -> Reading:
     return read_many([text])[0]
 
 
-def training_cases(situations: str = "evals/situations.yaml", cases: str = "evals/cases.yaml") -> list[dict]:
-    """Labelled situations allowed for tuning: ``split: dev`` of the new set and the old labelled ones."""
+def training_cases(situations: str = "evals/situations.yaml", cases: str = "evals/cases.yaml",
+                   train: str = "evals/situations_train.yaml") -> list[dict]:
+    """Labelled situations allowed for tuning: ``split: dev`` of the new set, the training-only set
+    (``split: train``, never scored) and the old labelled ones. Never ``split: test``."""
     import yaml
 
     out = []
-    if Path(situations).exists():
-        for c in yaml.safe_load(open(situations, encoding="utf-8"))["cases"]:
-            if c.get("split") == "dev" and c.get("leaning") and c.get("in_scope", True):
-                out.append({"id": c["id"], "src": "dev", "scenario": c["scenario"], "leaning": c["leaning"],
+    for path, split in ((situations, "dev"), (train, "train")):
+        if not Path(path).exists():
+            continue
+        for c in yaml.safe_load(open(path, encoding="utf-8"))["cases"]:
+            if c.get("split") == split and c.get("leaning") and c.get("in_scope", True):
+                out.append({"id": c["id"], "src": split, "scenario": c["scenario"], "leaning": c["leaning"],
                             "needs": c.get("needs") or [], "passages": list(c.get("passages") or [])})
     for c in yaml.safe_load(open(cases, encoding="utf-8"))["cases"]:
         e = c.get("expect") or {}
@@ -346,7 +350,9 @@ def training_cases(situations: str = "evals/situations.yaml", cases: str = "eval
 # manager's words, so similarity alone finds a third of them. The sources are instead ranked by one
 # small general model over (situation, passage) pairs (need_passages.json): similarity to the text and
 # to each need, the passage's side on the lens's axes times the needs' side, how often the passage
-# answered labelled situations (overall and for the predicted leaning), and whether retrieval found it.
+# answered labelled situations (overall and for the predicted leaning), and whether retrieval found it;
+# its order is fused with what the nearest labelled situations needed (coach/neighbours.py: grouped
+# 5-fold CV on dev with k + 2 sources, 0.66 -> 0.77).
 # ------------------------------------------------------------------------------------------------
 PASSAGE_MODEL_PATH = Path(__file__).with_name("need_passages.json")
 
@@ -405,10 +411,14 @@ KEEP_HITS = 1  # retrieval's best hit always stays (its words may be the manager
 
 
 def rank_sources(scenario_vec, reading: "Reading", pvecs, keys: list[str], hit_pos: list[int], n: int,
-                 model: dict | None = None, sides=None, keep: int | None = None) -> list[int]:
+                 model: dict | None = None, sides=None, keep: int | None = None, neighbours=None) -> list[int]:
     """Positions of the ``n`` passages this situation most likely needs: retrieval's ``keep`` best
-    first, then the ranker's (the retrieval hits in their own order when no model is saved)."""
+    first, then the ranker's order fused with what the nearest labelled situations needed
+    (``coach.neighbours``; ``neighbours``: that table, None for the packaged one, False for none).
+    The retrieval hits in their own order when no model is saved."""
     import numpy as np
+
+    from .neighbours import fuse, needs_vector, table, vote
 
     m = model or _passage_model()
     if not m:
@@ -419,5 +429,10 @@ def rank_sources(scenario_vec, reading: "Reading", pvecs, keys: list[str], hit_p
     prior, side = prior_vectors(keys, m)
     F = pair_features(scenario_vec, reading, pvecs, sides, in_hits, prior, side[reading.leaning])
     z = F @ np.asarray(m["coef"], dtype="float64") + float(m["intercept"])
+    order = [int(i) for i in np.argsort(-z, kind="stable")]
+    tab = table() if neighbours is None else neighbours
+    votes = vote(scenario_vec, needs_vector(scenario_vec, [c.vec for c in reading.problems]), keys, tab) if tab else None
+    if votes is not None:
+        order = fuse(votes, order)
     first = list(hit_pos)[:KEEP_HITS if keep is None else keep]
-    return (first + [int(i) for i in np.argsort(-z, kind="stable") if int(i) not in first])[:n]
+    return (first + [i for i in order if i not in first])[:n]

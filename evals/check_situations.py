@@ -5,7 +5,7 @@ mechanically (a passage that is not really in the corpus, a "fact" the manager n
 chosen by hand) would silently corrupt every number measured on it. This script checks everything
 that can be checked without judgement and prints the counts a reviewer needs to see the balance.
 
-Usage: python evals/check_situations.py [--file F] [--corpus DIR] [--cases F] [--final]
+Usage: python evals/check_situations.py [--file F] [--corpus DIR] [--cases F] [--final] [--train]
 Exit 0 when clean, 1 with one line per problem, 2 when the file cannot be read at all.
 `--final` adds the issue's size and balance requirements (>= 150 situations, >= 40% mismatches...).
 """
@@ -85,7 +85,7 @@ def check_strings(case_id, name, value, lo, hi, problems) -> list[str]:
     return good
 
 
-def check_case(case, lines, old, problems) -> None:
+def check_case(case, lines, old, problems, train: bool = False) -> None:
     if not isinstance(case, dict):
         problems.append(f"case #{case!r:.40}: not a mapping")
         return
@@ -93,7 +93,10 @@ def check_case(case, lines, old, problems) -> None:
     if not isinstance(cid, str) or not ID_RE.match(cid):
         problems.append(f"{cid!r}: id must be kebab-case text")
         cid = str(cid)
-    if case.get("split") not in SPLITS:
+    if train:
+        if case.get("split") != "train":
+            problems.append(f"{cid}: every case of a training file has split: train")
+    elif case.get("split") not in SPLITS:
         problems.append(f"{cid}: split must be one of {SPLITS}")
     elif case["split"] != split_for(cid):
         problems.append(f"{cid}: split is {case['split']} but the hash rule says {split_for(cid)}")
@@ -102,7 +105,8 @@ def check_case(case, lines, old, problems) -> None:
         problems.append(f"{cid}: scenario is empty")
         scenario = ""
     elif shingles(scenario) & old:
-        problems.append(f"{cid}: scenario shares an {SHINGLE}-word run with evals/cases.yaml")
+        problems.append(f"{cid}: scenario shares an {SHINGLE}-word run with "
+                        + ("evals/cases.yaml or evals/situations.yaml" if train else "evals/cases.yaml"))
     tags = case.get("tags", [])
     if not isinstance(tags, list) or any(t not in TAGS for t in tags):
         problems.append(f"{cid}: tags must be a list drawn from {TAGS}")
@@ -217,12 +221,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=Path, default=ROOT / "evals" / "cases.yaml",
                         help="the older tuned-on set, which situations must not copy")
     parser.add_argument("--final", action="store_true", help="also require the issue's size and balance")
+    parser.add_argument("--train", action="store_true",
+                        help="a training-only file (evals/situations_train.yaml): split: train, and no copying "
+                             "from evals/situations.yaml either")
     args = parser.parse_args(argv)
     import yaml
     try:
         data = yaml.safe_load(args.file.read_text(encoding="utf-8"))
         lines = corpus_lines(args.corpus)
         old = old_scenarios(args.cases)
+        if args.train:
+            old |= old_scenarios(ROOT / "evals" / "situations.yaml")
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         print(f"error: cannot read the situations: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
@@ -235,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     problems: list[str] = []
     for case in cases:
-        check_case(case, lines, old, problems)
+        check_case(case, lines, old, problems, args.train)
     ids = Counter(c.get("id") for c in cases if isinstance(c, dict))
     problems += [f"{i}: id used {n} times" for i, n in ids.items() if n > 1]
     for line in summarize(cases, problems, args.final):

@@ -1,0 +1,125 @@
+"""Which passages a situation needs, from the labelled situations most like it (nearest neighbours).
+
+The labelled needed passages are mostly the corpus's abstract framework passages ("Leadership is
+about getting results through people"); a manager's words rarely resemble them, so similarity between
+the situation and a passage finds few of them, and a ranker over such similarities found 0.66 of dev
+situations' needed passages in grouped 5-fold CV. Situations that lack the same thing, though,
+resemble *each other*: a new situation's needed passages are, most often, the ones its nearest
+labelled situations needed (0.77 in the same CV with 7 sources fused with the ranker; 0.80 once the
+training-only situations of ``evals/situations_train.yaml`` joined the table and the ranker). So the
+table holds, for every training situation (the dev split of ``evals/situations.yaml``,
+``evals/situations_train.yaml`` and the labelled cases of ``evals/cases.yaml``, never the test
+split), its text's vector, the mean vector of
+its needs (its going-wrong clauses and labelled need phrases) and the keys of its needed passages.
+Written by ``python -m coach.need_train --train``.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from functools import lru_cache
+from pathlib import Path
+
+TABLE_PATH = Path(__file__).with_name("need_neighbours.json")
+NEIGHBOURS = 15      # labelled situations that vote (CV on dev: 10-40 within noise)
+TEMPERATURE = 10.0   # vote weight exp(T x (similarity - best similarity)): the closest count most
+TEXT_WEIGHT = 0.5    # similarity = this x text-to-text + the rest x needs-to-needs
+RANKER_WEIGHT = 0.5  # reciprocal-rank fusion with the general ranker (1/(10+rank)); CV: 0.5 best of 0..5
+FUSION_K = 10
+SAME_TEXT = 0.999
+
+
+def unit(v):
+    import numpy as np
+
+    v = np.asarray(v, dtype="float32")
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
+
+
+def needs_vector(scenario_vec, vecs) -> object:
+    """The mean direction of a situation's needs (its text's, when it has none embedded)."""
+    import numpy as np
+
+    vecs = [v for v in vecs if v is not None]
+    return unit(np.mean(np.asarray(vecs, dtype="float32"), axis=0) if vecs else scenario_vec)
+
+
+def _pack(a) -> str:
+    import numpy as np
+
+    return base64.b64encode(np.asarray(a, dtype="float16").tobytes()).decode("ascii")
+
+
+def _unpack(s: str, dim: int):
+    import numpy as np
+
+    return np.frombuffer(base64.b64decode(s), dtype="float16").astype("float32").reshape(-1, dim)
+
+
+def write_table(text_vecs, need_vecs, wanted_keys: list[list[str]], ids: list[str], about: str,
+                path: Path = TABLE_PATH) -> None:
+    """The ids are kept so a test can prove no test-split situation is in the table."""
+    import numpy as np
+
+    T = np.asarray(text_vecs, dtype="float32")
+    path.write_text(json.dumps({
+        "about": about, "dim": int(T.shape[1]), "n": len(wanted_keys), "ids": list(ids),
+        "text": _pack(T), "needs": _pack(need_vecs), "wanted": wanted_keys,
+    }) + "\n", encoding="utf-8")
+    table.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def table() -> dict | None:
+    if not TABLE_PATH.exists():
+        return None
+    data = json.loads(TABLE_PATH.read_text(encoding="utf-8"))
+    return {"text": _unpack(data["text"], data["dim"]), "needs": _unpack(data["needs"], data["dim"]),
+            "wanted": [list(w) for w in data["wanted"]], "ids": list(data.get("ids") or [])}
+
+
+def vote(scenario_vec, needs_vec, keys: list[str], tab: dict | None = None, exclude: int | None = None):
+    """A score per passage (in ``keys`` order): the needed passages of the nearest labelled situations,
+    each situation's vote split over its passages, plus a trace of how often each passage was needed
+    (which orders the passages no neighbour named). None without a table."""
+    import numpy as np
+
+    tab = tab if tab is not None else table()
+    if not tab or not len(tab["wanted"]):
+        return None
+    sim = TEXT_WEIGHT * (tab["text"] @ unit(scenario_vec)) + (1 - TEXT_WEIGHT) * (tab["needs"] @ unit(needs_vec))
+    if exclude is not None:
+        sim[exclude] = -np.inf
+    # a labelled situation is not its own neighbour: the same text again (float16 vectors: cosine
+    # 0.999+) would vote its own labels, and `coach eval`'s dev numbers would read 1.0 instead of what
+    # a new situation gets
+    sim[(tab["text"] @ unit(scenario_vec)) >= SAME_TEXT] = -np.inf
+    pos = {k: n for n, k in enumerate(keys)}
+    score = np.zeros(len(keys))
+    pop = np.zeros(len(keys))
+    for w in tab["wanted"]:
+        for k in w:
+            if k in pos:
+                pop[pos[k]] += 1
+    idx = [int(i) for i in np.argsort(-sim, kind="stable")[:NEIGHBOURS] if np.isfinite(sim[i])]
+    if idx:
+        weights = np.exp(TEMPERATURE * (sim[idx] - sim[idx].max()))
+        for i, wt in zip(idx, weights / weights.sum()):
+            got = [pos[k] for k in tab["wanted"][i] if k in pos]
+            for p in got:
+                score[p] += wt / len(got)
+    return score + 1e-3 * pop / max(1, len(tab["wanted"]))
+
+
+def fuse(vote_scores, ranker_order: list[int]) -> list[int]:
+    """Passage positions by reciprocal-rank fusion of the neighbours' vote and the general ranker."""
+    import numpy as np
+
+    n = len(vote_scores)
+    vr = np.empty(n)
+    vr[np.argsort(-np.asarray(vote_scores), kind="stable")] = np.arange(n)
+    rr = np.full(n, float(n))
+    rr[list(ranker_order)] = np.arange(len(ranker_order))
+    fused = 1.0 / (FUSION_K + vr) + RANKER_WEIGHT / (FUSION_K + rr)
+    return [int(i) for i in np.argsort(-fused, kind="stable")]
