@@ -159,7 +159,8 @@ def neighbour_table(items, keys) -> dict:
     return {"text": np.asarray([it.svec for it in rows], dtype="float32"),
             "needs": np.asarray([needs_vector(it.svec, [x.vec for x in it.clauses if x.problem] + list(it.need_vecs))
                                  for it in rows], dtype="float32"),
-            "wanted": [sorted(keys[j] for j in it.wanted) for it in rows], "ids": [it.case["id"] for it in rows]}
+            "wanted": [sorted(keys[j] for j in it.wanted) for it in rows], "ids": [it.case["id"] for it in rows],
+            "leaning": [it.case["leaning"] for it in rows]}
 
 
 def fit_ranker(items, F, case_m, index, sides, C=C_RANK):
@@ -186,6 +187,13 @@ def fit_ranker(items, F, case_m, index, sides, C=C_RANK):
             "side_prior": {L: {keys[j]: n for j, n in side[L].items()} for L in LEANINGS}}
 
 
+def _vote(it: Item, tab):
+    """The neighbours' leaning vote for a labelled item, as ``situation.read_many`` computes it."""
+    from .neighbours import leaning_vote, needs_vector
+
+    return leaning_vote(it.svec, needs_vector(it.svec, [c.vec for c in it.clauses if c.problem]), tab)
+
+
 def cross_validate(items, index, k: int = 5, extra: int | None = None, C_clause=C_CLAUSE, C_case=C_CASE, C_rank=C_RANK,
                    seeds=SEEDS, keep: int | None = None) -> dict:
     """Grouped k-fold: lens agreement and needed-passage recall (k + extra sources; extra: the pipeline's
@@ -200,7 +208,8 @@ def cross_validate(items, index, k: int = 5, extra: int | None = None, C_clause=
 
     sides = passage_sides(index.vecs)
     keys = [passage_key(p.text) for p in index.passages]
-    res: dict[str, list[bool]] = {"lens": [], "lens_hand_margins": [], "recall": [], "recall_ranker_only": [],
+    res: dict[str, list[bool]] = {"lens": [], "lens_case_only": [], "lens_hand_margins": [], "recall": [],
+                                  "recall_ranker_only": [],
                                   "recall_hits_only": []}
     scored, more = split_training(items)
     for seed in seeds:
@@ -214,10 +223,11 @@ def cross_validate(items, index, k: int = 5, extra: int | None = None, C_clause=
             for j in te:
                 it = scored[j]
                 pp, pw = reading_of(it, m)
-                lean = decide_case(pp, pw, it.vocab, m)[0]
+                lean = decide_case(pp, pw, it.vocab, m, vote=_vote(it, tab))[0]
                 dev = it.case["src"] == "dev"
                 if dev:
                     res["lens"].append(lean == it.case["leaning"])
+                    res["lens_case_only"].append(decide_case(pp, pw, it.vocab, m)[0] == it.case["leaning"])
                     res["lens_hand_margins"].append(decide(pp)[0] == it.case["leaning"])
                 if dev and it.wanted:
                     src = rank_sources(it.svec, as_reading(it, lean), index.vecs, keys, it.hits, k + extra, rank_m, sides, keep,
@@ -246,7 +256,7 @@ def in_sample(items, index, k: int = 5, extra: int | None = None) -> dict:
         if it.case["src"] != "dev":
             continue
         pp, pw = reading_of(it, m)
-        lean = decide_case(pp, pw, it.vocab, m)[0]
+        lean = decide_case(pp, pw, it.vocab, m, vote=_vote(it, None))[0]
         lens.append(lean == it.case["leaning"])
         if it.wanted:
             src = rank_sources(it.svec, as_reading(it, lean), index.vecs, keys, it.hits, k + extra, rank_m, sides)
@@ -297,10 +307,11 @@ def train(items, index) -> dict:
                  "coach.need_train --train`; evals/situations.yaml split=dev, evals/situations_train.yaml and evals/cases.yaml "
                  "(never the test split)",
         "C": C_RANK} | {k: v for k, v in rank_m.items()}) + "\n", encoding="utf-8")
-    write_table(tab["text"], tab["needs"], tab["wanted"], tab["ids"],
+    write_table(tab["text"], tab["needs"], tab["wanted"], tab["ids"], leanings=tab["leaning"], about=
                 "Nearest-neighbour table of coach.neighbours: per training situation (evals/situations.yaml split=dev, "
-                "evals/situations_train.yaml and evals/cases.yaml, never the test split) its id, all-MiniLM-L6-v2 text vector, needs vector and needed passage "
-                "keys (float16, base64). `python -m coach.need_train --train`")
+                "evals/situations_train.yaml and evals/cases.yaml, never the test split) its id, all-MiniLM-L6-v2 text "
+                "vector, needs vector, needed passage keys (float16, base64) and leaning. "
+                "`python -m coach.need_train --train`")
     _model.cache_clear()
     _passage_model.cache_clear()
     return {"cases": len(items), "sources_cases": len(everything), "neighbours": len(tab["wanted"])}

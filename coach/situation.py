@@ -276,9 +276,14 @@ def case_features(problem_ps: list[float], works_ps: list[float], vocab: float):
     return np.array([L.mean(), L.max(), L.min(), np.abs(L).mean(), W.mean(), vocab, len(problem_ps), L.std()])
 
 
-def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, model: dict | None = None) -> tuple[str, float]:
-    """The leaning of a situation: the case model's most probable class (``decide`` without one)."""
+def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, model: dict | None = None,
+                vote: dict[str, float] | None = None) -> tuple[str, float]:
+    """The leaning of a situation: the case model's most probable class (``decide`` without one),
+    fused with the leanings of the most similar labelled situations (``vote``, see
+    ``neighbours.leaning_vote``) when there are any."""
     import numpy as np
+
+    from .neighbours import LENS_VOTE_WEIGHT
 
     m = model or _model()
     score = round(sum(problem_ps) / len(problem_ps) - 0.5, 4) if problem_ps else 0.0
@@ -286,7 +291,18 @@ def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, mo
         return decide(problem_ps)[0], score
     classes, W, b = m["case"]
     z = W @ case_features(problem_ps, works_ps, vocab) + b
-    return classes[int(np.argmax(z))], score
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    if vote:
+        p = (1 - LENS_VOTE_WEIGHT) * p + LENS_VOTE_WEIGHT * np.array([vote.get(c, 0.0) for c in classes])
+    return classes[int(np.argmax(p))], score
+
+
+def vote_of(scenario_vec, problems: list) -> dict[str, float] | None:
+    """The labelled neighbours' leaning vote for a situation with these going-wrong clauses."""
+    from .neighbours import leaning_vote, needs_vector
+
+    return leaning_vote(scenario_vec, needs_vector(scenario_vec, [c.vec for c in problems]))
 
 
 def read_many(texts: list[str], vectors=None) -> list[Reading]:
@@ -310,7 +326,8 @@ def read_many(texts: list[str], vectors=None) -> list[Reading]:
             c.vec = vecs[i]
             i += 1
         leaning, score = decide_case([c.p_leadership for c in cs if c.problem],
-                                     [c.p_leadership for c in cs if not c.problem], vocabulary_score(sv))
+                                     [c.p_leadership for c in cs if not c.problem], vocabulary_score(sv),
+                                     vote=vote_of(sv, [c for c in cs if c.problem]))
         out.append(Reading(cs, leaning, score, [s for s in split_sentences(text)]))
     return out
 

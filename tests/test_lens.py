@@ -42,14 +42,14 @@ def test_agreement_on_labelled_situations():
 
 def test_the_lens_follows_the_need_on_labelled_situations():
     """The lens now reads the situation (coach.situation): on the labelled situations of cases.yaml
-    (part of what the need model was trained on) it measures 0.65 (22/34): the case model is regularised
-    for cross-validated agreement, not in-sample fit (the earlier model's 0.76 here came with 0.62 in CV);
-    the held-out figure is in `coach eval` (lens_agreement_test), the CV one in coach/need_train.py."""
+    (part of what the case model was trained on; the neighbours' vote never counts a situation's own
+    label) it measures 0.53 (18/34); cross-validated on these 34 it went 0.42 -> 0.47 with the vote.
+    The held-out figure is in `coach eval` (lens_agreement_test), the CV one in coach/need_train.py."""
     pairs = labelled_situations()
     from coach.situation import read_many
 
     got = [r.leaning for r in read_many([s for s, _ in pairs])]
-    assert sum(g == y for g, (_, y) in zip(got, pairs)) / len(pairs) >= 0.62
+    assert sum(g == y for g, (_, y) in zip(got, pairs)) / len(pairs) >= 0.5
 
 
 def test_sources_hold_the_framework_passage_the_need_calls_for(ingested):
