@@ -60,7 +60,8 @@ def _unpack(s: str, dim: int):
 
 
 def write_table(text_vecs, need_vecs, wanted_keys: list[list[str]], ids: list[str], about: str,
-                path: Path = TABLE_PATH, leanings: list[str] | None = None) -> None:
+                path: Path = TABLE_PATH, leanings: list[str] | None = None,
+                phrases: list[list[str]] | None = None) -> None:
     """The ids are kept so a test can prove no test-split situation is in the table."""
     import numpy as np
 
@@ -68,6 +69,7 @@ def write_table(text_vecs, need_vecs, wanted_keys: list[list[str]], ids: list[st
     path.write_text(json.dumps({
         "about": about, "dim": int(T.shape[1]), "n": len(wanted_keys), "ids": list(ids),
         "text": _pack(T), "needs": _pack(need_vecs), "wanted": wanted_keys, "leaning": list(leanings or []),
+        "phrases": list(phrases or []),
     }) + "\n", encoding="utf-8")
     table.cache_clear()
 
@@ -79,7 +81,7 @@ def table() -> dict | None:
     data = json.loads(TABLE_PATH.read_text(encoding="utf-8"))
     return {"text": _unpack(data["text"], data["dim"]), "needs": _unpack(data["needs"], data["dim"]),
             "wanted": [list(w) for w in data["wanted"]], "ids": list(data.get("ids") or []),
-            "leaning": list(data.get("leaning") or [])}
+            "leaning": list(data.get("leaning") or []), "phrases": [list(p) for p in data.get("phrases") or []]}
 
 
 def _similarity(scenario_vec, needs_vec, tab: dict, exclude: int | None = None):
@@ -107,13 +109,30 @@ def _nearest(sim, k: int):
     return idx, list(w / w.sum())
 
 
+def phrase_vote(scenario_vec, need_vec, tab: dict | None = None) -> dict[str, float]:
+    """The labelled answer phrases (normalised) of the situations nearest to one need of this
+    situation, weighted as ``vote`` weighs them: "situations that lacked this were answered by that
+    sentence". The built-in engine prefers a sentence holding one when it pairs a need with the
+    articles (``engines.extractive``)."""
+    tab = tab if tab is not None else table()
+    if not tab or not tab.get("phrases"):
+        return {}
+    idx, weights = _nearest(_similarity(scenario_vec, need_vec, tab), NEIGHBOURS)
+    out: dict[str, float] = {}
+    for i, w in zip(idx, weights):
+        for ph in tab["phrases"][i]:
+            out[ph] = out.get(ph, 0.0) + float(w) / len(tab["phrases"][i])
+    return out
+
+
 def leaning_vote(scenario_vec, needs_vec, tab: dict | None = None) -> dict[str, float] | None:
     """The leanings of the ``LENS_NEIGHBOURS`` labelled situations most like this one, as shares.
 
     Why: the case model reads the needs' side from MiniLM clause vectors and tops out near 0.65 (CV on
     dev); situations lacking the same thing resemble each other, so their labels carry what the
     clause reading misses. Grouped 5-fold CV on dev (3 seeds), the lens: case model 0.648, this vote
-    alone 0.70, the two fused (``LENS_VOTE_WEIGHT``) 0.736; on five other seeds 0.642 / 0.732 / 0.723."""
+    alone 0.70, the two fused (``LENS_VOTE_WEIGHT``) 0.736; on five other seeds 0.642 / 0.732 / 0.723
+    (round 4's final models, the clause model also learning from the training-only set: 0.657 → 0.714)."""
     tab = tab if tab is not None else table()
     if not tab or not tab.get("leaning"):
         return None
