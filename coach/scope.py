@@ -75,10 +75,16 @@ _WORK_PATTERNS = re.compile(
     r"restaurant|kitchen|lab|branch|unit|org|business|startup|agency|firm|product|roadmap|release|launch|"
     r"tickets?|metrics|dashboards?|processes|process|sla|slas|budget|quarter|targets?|quota|pipeline|"
     r"check-ins?|checkins?|stand-?ups?|retros?|all-hands|huddles?|handovers?|rota|roster|schedule|"
-    r"deadline|deadlines|feature|features|customers|clients|vendors?|supplier|suppliers|company|job|role)\b"
+    r"deadline|deadlines|feature|features|customers|clients|vendors?|supplier|suppliers|company|job|role|"
+    r"bakery|salon|cafe|café|pub|venue|nursery|depot|factory|pharmacy|stockroom|cold room|bookings)\b"
     r"|\b(?:went|gone|going|work(?:ing)?)\s+(?:fully\s+)?remote\b|\bcheck-ins?\b|\bone[- ]on[- ]ones?\b|"
     r"\b1:1s?\b|\bquit\b|\bresign(?:ed|ation)?\b|\bpromot(?:ed|ion)\b|\bexit interview\b|"
-    r"\bperformance (?:plan|review|issue)s?\b|\bowns? (?:the )?(?:deadlines?|work|project|tasks?)\b", re.I)
+    r"\bperformance (?:plan|review|issue)s?\b|\bowns? (?:the )?(?:deadlines?|work|project|tasks?)\b"
+    # the people of a small workplace, said plainly: "7 people work here", "booked by three different
+    # people who never compare calendars", "someone forgets to lock the cold room, i said many times"
+    r"|\bpeople work (?:here|for (?:me|us))\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|several|\d+) "
+    r"(?:different )?people who\b|\bsomeone (?:\w+ ){0,2}(?:forgets?|forgot|leaves?|left|skips?|skipped)\b"
+    r"|\bi (?:said|told (?:them|him|her|everyone)) (?:it |this )?(?:many|so many|several|\d+) times\b", re.I)
 
 
 @dataclass

@@ -66,6 +66,25 @@ def test_a_short_remote_situation_is_in_scope(ingested):
     assert not prepare("How do I fix a dripping kitchen tap with a ceramic cartridge?", 5, ingested).in_scope
 
 
+@pytest.mark.parametrize("scenario", [
+    # terse situations with no role word that were turned away (four of 215 situations nobody tuned on)
+    "Two couples were told they had the garden for the same Saturday in June. The bookings live in a paper diary "
+    "and a spreadsheet, and the two don't agree.",
+    "O negative stock dropped to 1.5 days twice in October. Donor sessions are booked by three different people "
+    "who never compare calendars.",
+    "my father started this bakery in 1982 and now i own it, 7 people work here some since i was child. they still "
+    "call my father when they disagree with me.",
+    "every week someone forget to lock the cold room and we loose stock, i said many times.",
+])
+def test_terse_workplace_situations_are_in_scope(ingested, scenario):
+    from coach.pipeline import prepare
+
+    assert prepare(scenario, 5, ingested).in_scope
+    for off in ("Should I buy Nvidia shares before the earnings call?", "My garage door is stuck, how do I fix it?",
+                "Which hotel in Paris is best for a weekend away?"):
+        assert not prepare(off, 5, ingested).in_scope, off
+
+
 @pytest.mark.parametrize("scenario,facts", [
     (COGS, ["two of my best people feel like cogs"]),
     (DEADLINES, ["nobody owns the deadlines"]),
