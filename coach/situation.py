@@ -126,6 +126,9 @@ LONG_CLAUSE = 25
 _JOINS = re.compile(r",\s+(?=\w)|\s+(?=\b(?:and then|and now|so|then|because|which|who|when|and they|and i|and we|and he|and she|and it|they|nobody|(?-i:i))\b)", re.I)
 
 
+_QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^\s'‘’\"“”].*?['’\"”](?=[\s,.;:!?)]|$)")
+
+
 def _split_long(text: str) -> list[str]:
     """A clause of more than LONG_CLAUSE words (run-on English, no punctuation) cut where it joins
     another thought, into pieces of at least four words, so each can be quoted whole. Pieces are
@@ -135,7 +138,10 @@ def _split_long(text: str) -> list[str]:
         return [text]
     spans: list[list[int]] = []   # [start, end] of each piece in ``text``
     start = 0
-    for m in list(_JOINS.finditer(text)) + [None]:
+    # words the manager quotes ("I've already heard 'he's one of us, he'll understand'") stay whole
+    quoted = [q.span() for q in _QUOTED.finditer(text)]
+    joins = [m for m in _JOINS.finditer(text) if not any(a < m.start() < b for a, b in quoted)]
+    for m in joins + [None]:
         end = m.start() if m else len(text)
         piece = text[start:end]
         if spans and (len(piece.split()) < 4 or len(text[spans[-1][0]:spans[-1][1]].split()) < 4):

@@ -198,3 +198,14 @@ def test_next_steps_are_things_to_do_not_what_a_role_is(ingested):
 
     defines = [s for s in steps if re.match(r"(?:the |a )?(?:leadership|management|leaders?|managers?) (?:is|are)\b", s, re.I)]
     assert not defines, defines
+
+
+def test_words_the_manager_quotes_are_not_cut_apart():
+    """A long clause was cut at the comma inside a quotation, and the answer quoted the manager from
+    the middle of it ("he'll understand' after three late arrivals")."""
+    text = ("I played second oboe in this orchestra for eleven years and was just appointed orchestra manager. I "
+            "know every musician, which helps and hurts: the brass section treat my emails as suggestions, and I've "
+            "already heard 'he's one of us, he'll understand' after three late arrivals at rehearsal.")
+    pieces = [c.text for c in clauses(text)]
+    assert any("'he's one of us, he'll understand'" in p for p in pieces), pieces
+    assert not any(p.startswith("he'll") for p in pieces), pieces
