@@ -52,7 +52,9 @@ _PROBLEM = re.compile(
     r"turnover|apath\w*|cynic\w*|eye-?roll\w*|roll their eyes|sighs?|grumbl\w*|resent\w*|silent|quiet|"
     r"nobody knows|hate\w*|avoid\w*|resist\w*|push(?:ed|es)? back|pushback|refus\w*|lied|hid\w*|"
     r"stopped|cancel\w*|gave up|give up|dread\w*|panic\w*|scramble\w*|firefight\w*|surprise\w*|unhappy|hurt|"
-    r"harder|hard|difficult|tough|nightmare|stress\w*|sick|absent\w*|crying|cried|shouting|yell\w*)\b",
+    r"harder|hard|difficult|tough|nightmare|stress\w*|sick|absent\w*|crying|cried|shouting|yell\w*|"
+    r"bottleneck\w*|unchecked|unsigned|untracked|unassigned|unanswered|unplanned|blank|wast\w*|throw away|"
+    r"thrown away|double[- ]booked|ran out|run out|runs out|scared|pushed out|waiting)\b",
     re.I)
 _WORKS = re.compile(
     r"\b(great|good|green|love|loves|loved|fine|well|strong|solid|proud|happy|excellent|smooth\w*|"

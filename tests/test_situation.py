@@ -22,6 +22,9 @@ HOTEL = ("I'm the general manager of a 140-room hotel. My department heads are e
          "gaps. I need them to think like one hotel, and I need a process for the handoffs.")
 RACI = ("budget approved, headcount approved, process map done, raci done. still my 3 team leads act like clerks, "
         "they wait for me to tell them every step and never bring me a problem with a solution")
+STUDIO = ("I founded this design studio on a vision and I'm good at selling it: clients love the pitch, the team "
+          "loves the ideas. We've grown from 3 to 25 in two years and now I'm the bottleneck. Every decision comes "
+          "to me, I've never written a job description, and people say they don't know what's expected of them.")
 FIVE_S = ("I am shift leader in factory of car parts, 35 operators. Company say we must make 5S. My operators laugh on "
           "5S, they say last boss also tried. I dont know how to do 5S audit.")
 
@@ -95,6 +98,8 @@ def test_terse_workplace_situations_are_in_scope(ingested, scenario):
     (HOTEL, ["process for the handoffs"]),
     (FIVE_S, ["5s audit"]),
     (RACI, ["raci", "act like clerks"]),
+    # problems said without a complaint word ("now I'm the bottleneck")
+    (STUDIO, ["i'm the bottleneck", "never written a job description"]),
 ])
 def test_the_built_in_answer_engages_the_situation(ingested, scenario, facts):
     from coach.pipeline import reflect
