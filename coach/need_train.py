@@ -17,7 +17,7 @@ from typing import Any
 from .neighbours import write_table
 from .text import normalize
 from .situation import (LEANINGS, MODEL_PATH, PASSAGE_MODEL_PATH, Reading, _model, _passage_model, case_features,
-                        clauses, pair_features, passage_key, passage_sides, training_cases, vocabulary_score)
+                        clauses, pair_features, passage_key, passage_sides, training_cases, vocabulary_score, vote_of)
 
 C_CLAUSE = 1.0     # chosen in CV among 0.1, 0.3, 1, 3
 C_CASE = 0.1       # chosen in CV among 0.1, 1
@@ -191,9 +191,7 @@ def fit_ranker(items, F, case_m, index, sides, C=C_RANK):
 
 def _vote(it: Item, tab):
     """The neighbours' leaning vote for a labelled item, as ``situation.read_many`` computes it."""
-    from .neighbours import leaning_vote, needs_vector
-
-    return leaning_vote(it.svec, needs_vector(it.svec, [c.vec for c in it.clauses if c.problem]), tab)
+    return vote_of(it.svec, [c for c in it.clauses if c.problem], tab)
 
 
 def cross_validate(items, index, k: int = 5, extra: int | None = None, C_clause=C_CLAUSE, C_case=C_CASE, C_rank=C_RANK,

@@ -84,7 +84,7 @@ def table() -> dict | None:
             "leaning": list(data.get("leaning") or []), "phrases": [list(p) for p in data.get("phrases") or []]}
 
 
-def _similarity(scenario_vec, needs_vec, tab: dict, exclude: int | None = None):
+def _similarity(scenario_vec, needs_vec, tab: dict):
     """Similarity of a situation to every row: its text's and its needs'; a row with the same text
     (float16 vectors: cosine 0.999+) is -inf, since a labelled situation is not its own evidence
     (else `coach eval`'s dev numbers would read what the table remembers, not what a new one gets)."""
@@ -92,8 +92,6 @@ def _similarity(scenario_vec, needs_vec, tab: dict, exclude: int | None = None):
 
     text = tab["text"] @ unit(scenario_vec)
     sim = TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * (tab["needs"] @ unit(needs_vec))
-    if exclude is not None:
-        sim[exclude] = -np.inf
     sim[text >= SAME_TEXT] = -np.inf
     return sim
 
@@ -143,7 +141,7 @@ def leaning_vote(scenario_vec, needs_vec, tab: dict | None = None) -> dict[str, 
     return out or None
 
 
-def vote(scenario_vec, needs_vec, keys: list[str], tab: dict | None = None, exclude: int | None = None):
+def vote(scenario_vec, needs_vec, keys: list[str], tab: dict | None = None):
     """A score per passage (in ``keys`` order): the needed passages of the nearest labelled situations,
     each situation's vote split over its passages, plus a trace of how often each passage was needed
     (which orders the passages no neighbour named). None without a table."""
@@ -152,7 +150,7 @@ def vote(scenario_vec, needs_vec, keys: list[str], tab: dict | None = None, excl
     tab = tab if tab is not None else table()
     if not tab or not len(tab["wanted"]):
         return None
-    sim = _similarity(scenario_vec, needs_vec, tab, exclude)
+    sim = _similarity(scenario_vec, needs_vec, tab)
     pos = {k: n for n, k in enumerate(keys)}
     score = np.zeros(len(keys))
     pop = np.zeros(len(keys))

@@ -306,11 +306,12 @@ def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, mo
     return classes[int(np.argmax(p))], score
 
 
-def vote_of(scenario_vec, problems: list) -> dict[str, float] | None:
-    """The labelled neighbours' leaning vote for a situation with these going-wrong clauses."""
+def vote_of(scenario_vec, problems: list, tab: dict | None = None) -> dict[str, float] | None:
+    """The labelled neighbours' leaning vote for a situation with these going-wrong clauses (``tab``:
+    a neighbour table, the packaged one by default)."""
     from .neighbours import leaning_vote, needs_vector
 
-    return leaning_vote(scenario_vec, needs_vector(scenario_vec, [c.vec for c in problems]))
+    return leaning_vote(scenario_vec, needs_vector(scenario_vec, [c.vec for c in problems]), tab)
 
 
 def read_many(texts: list[str], vectors=None) -> list[Reading]:
