@@ -130,7 +130,7 @@ def leaning_vote(scenario_vec, needs_vec, tab: dict | None = None) -> dict[str, 
     dev); situations lacking the same thing resemble each other, so their labels carry what the
     clause reading misses. Grouped 5-fold CV on dev (3 seeds), the lens: case model 0.648, this vote
     alone 0.70, the two fused (``LENS_VOTE_WEIGHT``) 0.736; on five other seeds 0.642 / 0.732 / 0.723
-    (round 4's final models, the clause model also learning from the training-only set: 0.657 → 0.714)."""
+    (round 4's final models, the clause model also learning from the training-only set: 0.670 → 0.726)."""
     tab = tab if tab is not None else table()
     if not tab or not tab.get("leaning"):
         return None

@@ -62,7 +62,8 @@ _WORKS = re.compile(
     r"talented|brilliant|smart|motivated|engaged|passionate|enthusias\w*|excited|popular|liked|"
     r"always deliver\w*|delivers?|works?|working)\b", re.I)
 # clumsy negations and sameness ("dont know how to do the audit", "cast the same actor")
-_SAID = re.compile(r"\b(dont|cant|doesnt|didnt|wont|isnt|arent|wasnt|werent|havent|hasnt|couldnt|wouldnt|same)\b", re.I)
+_SAID = re.compile(r"\b(dont|cant|doesnt|didnt|wont|isnt|arent|wasnt|werent|havent|hasnt|couldnt|wouldnt|same(?!-))\b",
+                   re.I)  # "same-day", "same-sex": a compound, not sameness
 # what the manager says they need is a need, whatever its words ("I need a process for the handoffs",
 # "the board expects a three-year view", "how do I set up ordering for two sites?")
 _NEED = re.compile(r"\b(need|needs|must|have to|has to|had to|supposed to|expects?|expected|wants? (?:me|us|them|a|an|the|my|our)|"
@@ -128,6 +129,11 @@ LONG_CLAUSE = 25
 _JOINS = re.compile(r",\s+(?=\w)|\s+(?=\b(?:and then|and now|so|then|because|which|who|when|and they|and i|and we|and he|and she|and it|they|nobody|(?-i:i))\b)", re.I)
 
 
+# "nobody set rules for who takes app jobs": after a preposition or a verb of knowing, "who/which/when"
+# opens the object of the thought, not a new one
+_OBJECT_CLAUSE = re.compile(r"(?:who|which|when)\b", re.I)
+_TAKES_OBJECT = re.compile(r"\b(?:for|about|of|to|on|with|over|at|in|by|from|into|know|knows|knew|ask|asks|asked|"
+                           r"decide|decides|decided|sure|clear|unclear|idea)\s*$", re.I)
 _QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^\s'‘’\"“”].*?['’\"”](?=[\s,.;:!?)]|$)")
 
 
@@ -142,7 +148,8 @@ def _split_long(text: str) -> list[str]:
     start = 0
     # words the manager quotes ("I've already heard 'he's one of us, he'll understand'") stay whole
     quoted = [q.span() for q in _QUOTED.finditer(text)]
-    joins = [m for m in _JOINS.finditer(text) if not any(a < m.start() < b for a, b in quoted)]
+    joins = [m for m in _JOINS.finditer(text) if not any(a < m.start() < b for a, b in quoted)
+             and not (_OBJECT_CLAUSE.match(text, m.end()) and _TAKES_OBJECT.search(text, 0, m.start()))]
     for m in joins + [None]:
         end = m.start() if m else len(text)
         piece = text[start:end]

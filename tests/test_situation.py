@@ -214,3 +214,17 @@ def test_words_the_manager_quotes_are_not_cut_apart():
     pieces = [c.text for c in clauses(text)]
     assert any("'he's one of us, he'll understand'" in p for p in pieces), pieces
     assert not any(p.startswith("he'll") for p in pieces), pieces
+
+
+def test_a_thought_is_not_cut_before_its_object_and_a_compound_is_not_sameness():
+    """"Nobody set rules for who takes app jobs…" was quoted back as "nobody set rules for"; and a
+    strength ("loves our vision of a same-day diagnostic centre") was engaged as a need because "same"
+    (as in "cast the same actor") matched inside "same-day"."""
+    taxi = ("We're a family taxi firm and the app went live a month ago. Nobody set rules for who takes app jobs "
+            "versus radio jobs, two drivers nearly came to blows over a fare, and account customers are billed twice.")
+    pieces = [c.text for c in clauses(taxi)]
+    assert any(p.startswith("Nobody set rules for who takes app jobs") for p in pieces), pieces
+    assert not any(p.rstrip(" .,").endswith(" for") for p in pieces), pieces
+    vision = clauses("The trust board loves our vision of a same-day diagnostic centre and I've presented it at "
+                     "three conferences. There is no installation plan.")
+    assert not vision[0].named and not vision[0].problem, vision[0]
