@@ -8,7 +8,7 @@
 | COACH_MODEL | the default engine | extractive |
 | COACH_COLLECTION | the collection name | coach_passages |
 | COACH_STORE_SNAPSHOT | 0: queries always read Chroma, not the embedded store's read snapshot (``store.Snapshot``) | 1 |
-| COACH_EMBED_BACKEND | which backend encodes: auto, numpy or torch (``embed_backend()``) | auto |
+| COACH_EMBED_BACKEND | which backend encodes: auto (numpy, then onnxruntime), numpy, onnx or torch (``embed_backend()``) | auto |
 | COACH_RETRY_BASE | first retry delay in seconds for a model's rate limits and server errors (doubles each time) | 0.5 |
 | COACH_LOCAL_MODEL_PATH | a GGUF file for the local engine instead of the packaged SmolLM2 | unset |
 | COACH_LOCAL_THREADS | threads for the local model | half the cores |
@@ -133,7 +133,7 @@ def retry_base() -> float:
 
 
 def embed_backend() -> str:
-    """COACH_EMBED_BACKEND, lower-cased: auto, numpy or torch."""
+    """COACH_EMBED_BACKEND, lower-cased: auto, numpy, onnx or torch (coach/embed.py)."""
     return os.environ.get("COACH_EMBED_BACKEND", "auto").strip().lower()
 
 

@@ -5,7 +5,10 @@ corpus, tests/test_embed.py), so they share one store identity (``MODEL_NAME``, 
 
 - ``numpy`` (coach/minilm.py, the default everywhere): the model's forward pass in numpy, ~0.05 s
   to load. No command imports torch, transformers or scipy for it (~6 s of imports that were almost
-  all of a cold `coach reflect`).
+  all of a cold `coach reflect`). Once a process has encoded enough text to pay for loading it
+  (``minilm.RUNTIME_AFTER_TOKENS``; at once for `coach batch`, ``prefer_runtime``), the same model
+  runs on onnxruntime instead: the same arithmetic with about half the CPU and without holding the
+  GIL (coach/minilm_graph.py). ``COACH_EMBED_BACKEND=numpy`` keeps numpy, ``=onnx`` starts on onnxruntime.
 - ``torch``: sentence-transformers, only with ``COACH_EMBED_BACKEND=torch``. It was kept for bulk
   ingest in case it encoded faster there; measured on this machine's two cores it does not (numpy
   ~1.3x faster per text on the same texts, before torch's import; benchmarks/ingest_bench.py
@@ -57,21 +60,36 @@ def _load():
 
 
 def _load_fast():
-    """The numpy model (no torch)."""
+    """The packaged model without torch: numpy, then onnxruntime (see the module docstring)."""
     global _fast
     with _lock:
         if _fast is None:
-            from .minilm import MiniLM
+            from .minilm import RUNTIME_AFTER_TOKENS, MiniLM
 
-            _fast = MiniLM()
+            forced = _forced()
+            _fast = MiniLM(runtime_after={"numpy": None, "onnx": 0}.get(forced, RUNTIME_AFTER_TOKENS))
     return _fast
 
 
+def prefer_runtime() -> bool:
+    """Move to onnxruntime now (unless ``COACH_EMBED_BACKEND`` says otherwise): for a run that will
+    encode a lot, such as `coach batch`, where loading it up front costs less than its first chunk saves."""
+    if _forced() in ("numpy", "torch"):
+        return False
+    return _load_fast().use_runtime()
+
+
+def _forced() -> str:
+    from .config import embed_backend
+
+    return embed_backend()
+
+
 def backend_for(n_texts: int) -> str:
-    """Which backend encodes a call of ``n_texts`` texts: ``COACH_EMBED_BACKEND`` if set, else numpy
-    (the size is asked so a caller picks one backend for a whole run, should that ever depend on it)."""
-    forced = os.environ.get("COACH_EMBED_BACKEND", "auto").strip().lower()
-    return forced if forced in ("numpy", "torch") else "numpy"
+    """Which backend encodes a call of ``n_texts`` texts: torch only with ``COACH_EMBED_BACKEND=torch``,
+    else the packaged model without torch (numpy or onnxruntime; the size is asked so a caller picks
+    one backend for a whole run, should that ever depend on it)."""
+    return "torch" if _forced() == "torch" else "numpy"
 
 
 def encode(texts: Sequence[str], batch_size: int = BATCH) -> list[list[float]]:

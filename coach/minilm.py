@@ -13,11 +13,14 @@ passage and sentence of the corpus) and a store written by either backend stays 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Sequence, TypedDict
 
 import numpy as np
+
+from .minilm_graph import OUTPUT
 
 MAX_TOKENS = 256  # sentence_bert_config.json's max_seq_length: longer inputs are cut, as sentence-transformers does
 _ERF_P = 0.3275911
@@ -123,25 +126,64 @@ def _map_safetensors(file: Path) -> dict[str, np.ndarray]:
     Reading the 90 MB file into memory (``safetensors.numpy.load_file``) was most of the model's
     load time; mapped, the 47 MB word-embedding table is touched only at the rows a text uses.
     The format is an 8-byte little-endian header length, a JSON header, then the raw tensors."""
-    with open(file, "rb") as f:
-        n = int.from_bytes(f.read(8), "little")
-        header = json.loads(f.read(n))
+    n, header = _safetensors_header(file)
     raw = np.memmap(file, dtype=np.uint8, mode="r")
     out = {}
     for name, t in header.items():
-        if name == "__metadata__":
-            continue
         start, end = t["data_offsets"]
         dtype = _DTYPES[t["dtype"]]
         out[name] = raw[8 + n + start:8 + n + end].view(dtype).reshape(t["shape"])
     return out
 
 
+def _safetensors_header(file: Path) -> tuple[int, dict]:
+    """The header's length and its tensors (name -> dtype, shape, data_offsets)."""
+    with open(file, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(n))
+    header.pop("__metadata__", None)
+    return n, header
+
+
+def safetensors_shapes(file: Path) -> dict[str, tuple[int, ...]]:
+    """Each tensor's shape, under the names the forward pass uses ('bert.' dropped)."""
+    return {k.removeprefix("bert."): tuple(t["shape"]) for k, t in _safetensors_header(file)[1].items()}
+
+
+# Tokens a process encodes with numpy before it loads onnxruntime, which then encodes with about half
+# the CPU and without holding the GIL (coach/minilm_graph.py). Loading costs ~0.3 s with onnxruntime's
+# import, ~0.25 ms saved per token: about 1,200 tokens to break even. A cold `coach reflect` encodes
+# ~600 and stays on numpy; a batch, an ingest or a page that answers a few situations moves over.
+RUNTIME_AFTER_TOKENS = 1200
+
+
+def _load_session(weights: dict[str, np.ndarray], layers: int):
+    """onnxruntime over the checked-in graph, with the packaged weights handed in under their names."""
+    import onnxruntime as ort
+
+    from .minilm_graph import GRAPH, weight_names
+
+    opts = ort.SessionOptions()
+    # two threads: the second uses the core a batch's event loop mostly leaves idle (C=16: 1.66 -> 1.53-1.58
+    # in benchmarks/batch_bench.py; C=8 the same within noise); never spinning, so a waiting thread
+    # gives its core back to the loop at once
+    opts.intra_op_num_threads = max(1, min(2, os.cpu_count() or 1))
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    names = weight_names(layers)
+    values = [ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(weights[n])) for n in names]
+    opts.add_external_initializers(names, values)  # copied in while the session is built
+    return ort.InferenceSession(GRAPH.read_bytes(), opts, providers=["CPUExecutionProvider"])
+
+
 class MiniLM:
     """One loaded model. The weights are read-only; the shared tokenizer is used under a lock, so
     ``encode`` may be called from several threads."""
 
-    def __init__(self, path: Path | None = None):
+    def __init__(self, path: Path | None = None, runtime_after: int | None = RUNTIME_AFTER_TOKENS):
+        """``runtime_after``: tokens this model encodes with numpy before it moves to onnxruntime
+        (0: from the first text; None: never). See ``RUNTIME_AFTER_TOKENS``."""
         from tokenizers import Tokenizer
 
         path = Path(path) if path else model_dir()
@@ -151,6 +193,11 @@ class MiniLM:
         self.layers = int(cfg["num_hidden_layers"])
         w = _map_safetensors(path / "model.safetensors")
         w = {k.removeprefix("bert."): v for k, v in w.items()}
+        self.weights = w
+        self.runtime_after = runtime_after
+        self.tokens_seen = 0
+        self.session = None  # the onnxruntime session, once loaded (``use_runtime``)
+        self._session_lock = threading.Lock()
         self.word = w["embeddings.word_embeddings.weight"]
         self.pos = w["embeddings.position_embeddings.weight"]
         self.type0 = w["embeddings.token_type_embeddings.weight"][0]
@@ -173,6 +220,22 @@ class MiniLM:
         self.tok.no_padding()
         self.tok.enable_truncation(MAX_TOKENS)
         self._lock = threading.Lock()
+
+    def use_runtime(self) -> bool:
+        """Run the forward pass with onnxruntime from now on (coach/minilm_graph.py says why); False,
+        and numpy goes on, when onnxruntime or the graph cannot be loaded. Loading takes ~0.1 s
+        (onnxruntime's import, ~0.2 s more, is often already paid by chromadb)."""
+        with self._session_lock:
+            if self.session is None and self.runtime_after is not None:
+                try:
+                    self.session = _load_session(self.weights, self.layers)
+                except Exception as e:  # noqa: BLE001 - any failure here only costs speed
+                    import sys
+
+                    print(f"coach: embedding with numpy (onnxruntime unavailable: {type(e).__name__}: "
+                          f"{str(e).splitlines()[0] if str(e) else ''})", file=sys.stderr)
+                    self.runtime_after = None
+        return self.session is not None
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Token ids (B, T) and mask (B, T) -> mean-pooled, unnormalised (B, 384)."""
@@ -213,6 +276,9 @@ class MiniLM:
             return out
         with self._lock:
             encs = self.tok.encode_batch(texts)
+        self.tokens_seen += sum(len(e.ids) for e in encs)
+        if self.session is None and self.runtime_after is not None and self.tokens_seen >= self.runtime_after:
+            self.use_runtime()
         order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids))
         for s in range(0, len(order), batch_size):
             chunk = order[s:s + batch_size]
@@ -223,6 +289,10 @@ class MiniLM:
                 e = encs[i].ids
                 ids[r, :len(e)] = e
                 mask[r, :len(e)] = 1
+            session = self.session
+            if session is not None:
+                out[chunk] = session.run([OUTPUT], {"word_vectors": self.word[ids], "mask": mask.astype(np.float32)})[0]
+                continue
             with _one_blas_thread():
                 out[chunk] = self._forward(ids, mask)
         norms = np.linalg.norm(out, axis=1, keepdims=True)

@@ -150,6 +150,36 @@ def test_requests_and_results_stream_while_later_cases_are_still_being_prepared(
     assert before_last.count("finished") >= size - 2, events  # and their answers were verified meanwhile
 
 
+def test_the_first_wave_is_spread_and_the_embedder_moves_to_onnxruntime(ingested, fake_openai, tmp_path,
+                                                                         monkeypatch):
+    """Requests sent at once to a server of steady latency come back at once and queue on the event
+    loop wave after wave, so the first wave leaves FIRST_WAVE_GAP apart (measured where the server
+    receives them); and a batch encodes on onnxruntime (coach/embed.py ``prefer_runtime``)."""
+    from coach import embed
+    from coach.batch.runner import FIRST_WAVE_GAP
+    from coach.minilm import RUNTIME_AFTER_TOKENS, MiniLM
+
+    arrived: list[float] = []
+
+    def reply(body: dict) -> str:
+        arrived.append(time.perf_counter())
+        return grounded_reply(body)
+
+    monkeypatch.delenv("COACH_EMBED_BACKEND", raising=False)
+    monkeypatch.setattr(embed, "_fast", MiniLM(runtime_after=RUNTIME_AFTER_TOKENS))  # a fresh one, on numpy
+    fake_openai.configure(latency=0.3, mode=reply)
+    run_batch([{"id": "warm", "scenario": SITUATIONS[6]}], tmp_path / "warm", MODEL, EngineOptions(api_base=fake_openai.url), store=ingested,
+              progress=False)  # litellm's first call in a process loads its provider code: not what is measured
+    assert embed._fast.session is not None  # the batch moved the embedder at its start
+    arrived.clear()
+    rows = [{"id": f"c{i}", "scenario": s} for i, s in enumerate(SITUATIONS[:6])]
+    counts = run_batch(rows, tmp_path / "out", MODEL, EngineOptions(api_base=fake_openai.url), concurrency=4,
+                       store=ingested, progress=False)
+    assert counts.ok == len(rows) and len(arrived) >= 5
+    span = arrived[3] - arrived[0]  # the gap paces when each request starts being built, so single gaps vary
+    assert span >= 0.8 * 3 * FIRST_WAVE_GAP, arrived[:4]  # sent at once, the four arrive within a few ms
+
+
 def test_chunk_size_is_one_wave_within_bounds():
     from coach.batch.runner import CHUNK, MIN_CHUNK, chunk_size
 

@@ -1,5 +1,5 @@
-"""The two embedders (numpy forward pass, sentence-transformers) give the same vectors, so a store
-written by either is valid for both under one identity; and the query path really runs without
+"""The three embedders (numpy forward pass, the same graph on onnxruntime, sentence-transformers) give
+the same vectors, so a store written by any is valid for all under one identity; and the query path really runs without
 torch and litellm (checked in a real `coach` subprocess, not by reading the code)."""
 from __future__ import annotations
 
@@ -30,17 +30,28 @@ def _corpus_texts() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def both():
+def torch_free():
+    """The packaged model twice: numpy only, and onnxruntime from the first text."""
+    from coach.minilm import MiniLM
+
+    numpy_only, runtime = MiniLM(runtime_after=None), MiniLM(runtime_after=0)
+    assert runtime.use_runtime() and numpy_only.session is None
+    return {"numpy": numpy_only, "onnx": runtime}
+
+
+@pytest.fixture(scope="module")
+def both(torch_free):
     from coach import embed
 
     texts = _corpus_texts()
-    fast = embed.encode_array(texts, backend="numpy")
     slow = embed.encode_array(texts, backend="torch")
-    return texts, fast, slow
+    return texts, {name: m.encode(texts) for name, m in torch_free.items()}, slow
 
 
-def test_numpy_and_sentence_transformers_agree_on_every_corpus_text(both):
+@pytest.mark.parametrize("backend", ["numpy", "onnx"])
+def test_torch_free_forward_passes_and_sentence_transformers_agree_on_every_corpus_text(both, backend):
     texts, fast, slow = both
+    fast = fast[backend]
     assert len(texts) > 150 and fast.shape == slow.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
     cos = (fast * slow).sum(1)
@@ -48,19 +59,45 @@ def test_numpy_and_sentence_transformers_agree_on_every_corpus_text(both):
     assert cos.min() >= 0.9999, (float(cos.min()), texts[worst][:80])
 
 
-def test_agreement_holds_for_long_and_odd_inputs():
+def test_the_checked_in_graph_is_what_the_builder_writes():
+    """coach/minilm.onnx is generated (python -m coach.minilm_graph): an edit to the builder that was
+    not regenerated, or a hand edit of the file, fails here."""
+    from coach.minilm_graph import GRAPH, graph_bytes
+
+    assert GRAPH.read_bytes() == graph_bytes()
+
+
+def test_the_model_moves_to_onnxruntime_after_enough_tokens_and_only_then(monkeypatch):
+    from coach import embed
+    from coach.minilm import MiniLM
+
+    model = MiniLM(runtime_after=40)
+    short = "Two of my best people feel like cogs."
+    before = model.encode([short])
+    assert model.session is None and 0 < model.tokens_seen < 40
+    model.encode([short * 5])
+    assert model.session is not None  # crossed 40 tokens: every later text runs on onnxruntime
+    assert float((model.encode([short]) * before).sum()) >= 0.99999
+    monkeypatch.setenv("COACH_EMBED_BACKEND", "numpy")  # a forced numpy backend never moves
+    monkeypatch.setattr(embed, "_fast", None)
+    assert embed.prefer_runtime() is False and embed._load_fast().runtime_after is None
+    monkeypatch.setenv("COACH_EMBED_BACKEND", "onnx")
+    monkeypatch.setattr(embed, "_fast", None)
+    assert embed._load_fast().runtime_after == 0
+
+
+def test_agreement_holds_for_long_and_odd_inputs(torch_free):
     """Past 256 tokens both cut the text; padding inside a mixed-length batch changes nothing."""
     from coach import embed
 
     long = " ".join(["Leaders inspire people while managers organise the work of the team."] * 60)
     odd = ["ok", "Ünïcödé — “quotes” and emoji 🙂", "- Planning", long, "x " * 3, "Wer führt hier eigentlich?"]
-    fast = embed.encode_array(odd, backend="numpy")
     slow = embed.encode_array(odd, backend="torch")
-    assert (fast * slow).sum(1).min() >= 0.9999
-    model = embed._load_fast()  # the model itself: coach.embed would answer from its memo
-    alone = np.vstack([model.encode([t]) for t in odd])
-    fast = model.encode(odd)
-    assert (alone * fast).sum(1).min() >= 0.99999
+    for model in torch_free.values():  # the models themselves: coach.embed would answer from its memo
+        fast = model.encode(odd)
+        assert (fast * slow).sum(1).min() >= 0.9999
+        alone = np.vstack([model.encode([t]) for t in odd])
+        assert (alone * fast).sum(1).min() >= 0.99999
 
 
 def test_backend_choice_is_numpy_unless_torch_is_asked_for(monkeypatch):

@@ -28,6 +28,12 @@ from .worker import CpuWorker, once
 CHUNK = 256                      # at most this many cases per embedding pass: memory stays flat
 MIN_CHUNK = 8                    # below this an embedding pass costs more per case (~25 ms at 8 or more, 55 ms alone)
 DEFAULT_CONCURRENCY = 8
+# Seconds between the first wave's requests. Sent at once, C requests to a server whose latency is
+# steady come back at once, and every wave after queues on the event loop: litellm spends ~10 ms of
+# CPU on each request and each answer (benchmarks/batch_bench.py). Spread by about that much, answers
+# arrive one at a time and are read as they come. Measured at C=8, L=0.5 s, requests alone: a wave's
+# median request 0.534-0.550 s sent at once, 0.516-0.523 s spread by 12-20 ms.
+FIRST_WAVE_GAP = 0.012
 MAX_CONCURRENCY = 256
 
 
@@ -67,6 +73,7 @@ class Runner:
         self.counts = BatchCounts(total=parsed.total)
         self.in_flight: set[asyncio.Task] = set()
         self.signal: str | None = None
+        self.paced = _is_remote(model)  # an in-process model does not answer on the event loop
 
     # -- recording ---------------------------------------------------------------------------
     def write(self, rec: dict, show: bool = True) -> None:
@@ -229,8 +236,10 @@ class Runner:
             return
         cpu = CpuWorker()
         sem = asyncio.Semaphore(self.concurrency)
+        sent = 0
         size = chunk_size(self.concurrency, self.chunk)
         chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        cpu.submit(_prefer_runtime)  # batches embed enough to pay onnxruntime's load back (coach/embed.py)
         pending: concurrent.futures.Future | None = cpu.submit(self._prepare, [g.text for _, g in chunks[0]])
         try:
             for ci, chunk in enumerate(chunks):
@@ -241,6 +250,9 @@ class Runner:
                     pending = cpu.submit(self._prepare, [g.text for _, g in chunks[ci + 1]])
                 for (case, gate), (prep, err) in zip(chunk, prepared):
                     await sem.acquire()
+                    if 0 < sent < self.concurrency and self.paced:  # the first wave, spread out (FIRST_WAVE_GAP)
+                        await asyncio.sleep(FIRST_WAVE_GAP)
+                    sent += 1
                     task = asyncio.create_task(self.run_case(case, gate, prep, err, cpu, once(sem.release)))
                     self.in_flight.add(task)
                     task.add_done_callback(self.in_flight.discard)
@@ -261,6 +273,18 @@ class Runner:
 
     def tally(self) -> None:
         tally(self.counts, self.parsed.order, self.latest)
+
+
+def _is_remote(model: str) -> bool:
+    from ..pipeline import is_remote_model
+
+    return is_remote_model(model)
+
+
+def _prefer_runtime() -> None:
+    from ..embed import prefer_runtime
+
+    prefer_runtime()
 
 
 def _check_engine(model: str, opts) -> None:
