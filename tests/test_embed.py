@@ -100,6 +100,22 @@ def test_agreement_holds_for_long_and_odd_inputs(torch_free):
         assert (alone * fast).sum(1).min() >= 0.99999
 
 
+def test_an_unloadable_runtime_leaves_numpy_encoding_and_says_so_once(monkeypatch, tmp_path, capsys):
+    import coach.minilm_graph as graph
+    from coach.minilm import MiniLM
+
+    broken = tmp_path / "minilm.onnx"
+    broken.write_bytes(b"not a graph")
+    monkeypatch.setattr(graph, "GRAPH", broken)
+    model = MiniLM(runtime_after=0)
+    vec = model.encode(["Two of my best people feel like cogs."])
+    assert model.session is None and model.runtime_after is None  # never tried again
+    model.encode(["And a second text."])
+    err = capsys.readouterr().err
+    assert err.count("embedding with numpy (onnxruntime unavailable") == 1, err
+    assert vec.shape == (1, 384) and abs(float(np.linalg.norm(vec)) - 1.0) < 1e-5
+
+
 def test_backend_choice_is_numpy_unless_torch_is_asked_for(monkeypatch):
     from coach import embed
 
