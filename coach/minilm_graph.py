@@ -157,7 +157,7 @@ def graph_bytes(model_path: Path | None = None) -> bytes:
     """What ``coach/minilm.onnx`` should hold for the packaged model."""
     import json
 
-    from .minilm import model_dir, safetensors_shapes
+    from .minilm_files import model_dir, safetensors_shapes
 
     path = Path(model_path) if model_path else model_dir()
     cfg = json.loads((path / "config.json").read_text())
