@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -373,18 +372,21 @@ def test_sigterm_and_ctrl_c_stop_cleanly_and_the_rerun_resumes(ingested, tmp_pat
     rows = [{"id": f"s{i}", "scenario": s} for i, s in enumerate(SITUATIONS[:8])]
     src = write_jsonl(tmp_path / "cases.jsonl", rows)
     out = tmp_path / "out"
-    with FakeOpenAI(latency=0.4) as server:
-        opts = EngineOptions(api_base=server.url)
+    arrived = []
 
-        def stop_when_two_are_done() -> None:
-            _wait_lines(out / "results.jsonl", 2, timeout=120)
+    def reply(body: dict) -> str:
+        # the signal goes out from the server when the fifth request arrives: by then (concurrency 2)
+        # the first two answers came back and were saved, and three cases are still to be answered;
+        # a thread polling the results file instead could miss that window on a loaded machine
+        arrived.append(1)
+        if len(arrived) == 5:
             os.kill(os.getpid(), sig)
+        return grounded_reply(body)
 
-        t = threading.Thread(target=stop_when_two_are_done, daemon=True)
-        t.start()
+    with FakeOpenAI(latency=0.4, mode=reply) as server:
+        opts = EngineOptions(api_base=server.url)
         with pytest.raises(BatchInterrupted) as info:
             run_batch(src, out, MODEL, opts, concurrency=2, store=ingested, progress=False)
-        t.join(5)
         assert info.value.exit_code == code and "resume" in str(info.value)
         first = lines_of(out)
         assert 2 <= len(first) < len(rows)
