@@ -367,8 +367,17 @@ def test_kill_9_mid_run_then_resume_gives_every_case_once(ingested, tmp_path):
     assert all(r["status"] == "ok" for r in recs)
 
 
+@pytest.fixture
+def python_sigint():
+    """Python's own Ctrl-C handler, whatever this process inherited: a suite started in the background
+    by a shell without job control (`( make test & )`) inherits SIGINT ignored, and so would the batch."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_sigterm_and_ctrl_c_stop_cleanly_and_the_rerun_resumes(ingested, tmp_path, sig, code):
+def test_sigterm_and_ctrl_c_stop_cleanly_and_the_rerun_resumes(ingested, tmp_path, sig, code, python_sigint):
     rows = [{"id": f"s{i}", "scenario": s} for i, s in enumerate(SITUATIONS[:8])]
     src = write_jsonl(tmp_path / "cases.jsonl", rows)
     out = tmp_path / "out"
