@@ -9,6 +9,10 @@ It computes exactly what sentence-transformers computes for this model — BERT 
 exact erf GELU), mean pooling over the attention mask, L2 normalisation, inputs cut at 256 tokens
 — so the vectors agree to float rounding (tests/test_embed.py checks cosine >= 0.9999 on every
 passage and sentence of the corpus) and a store written by either backend stays valid.
+
+The same pass also runs on onnxruntime (``use_runtime``; the graph is coach/minilm.onnx, built by
+coach/minilm_graph.py): same vectors, about half the CPU and no GIL held while it runs. A model moves
+there by itself once it has encoded ``RUNTIME_AFTER_TOKENS``, where loading it starts to pay.
 """
 from __future__ import annotations
 
@@ -197,8 +201,8 @@ class MiniLM:
 
     def use_runtime(self) -> bool:
         """Run the forward pass with onnxruntime from now on (coach/minilm_graph.py says why); False,
-        and numpy goes on, when onnxruntime or the graph cannot be loaded. Loading takes ~0.1 s
-        (onnxruntime's import, ~0.2 s more, is often already paid by chromadb)."""
+        and numpy goes on, when onnxruntime or the graph cannot be loaded (or numpy was asked for).
+        Loading takes ~0.12 s, plus ~0.13 s for onnxruntime's import."""
         with self._session_lock:
             if self.session is None and self.runtime_after is not None:
                 try:
