@@ -385,8 +385,8 @@ def test_sigterm_and_ctrl_c_stop_cleanly_and_the_rerun_resumes(ingested, tmp_pat
 
     def reply(body: dict) -> str:
         # the signal goes out from the server when the fifth request arrives: by then (concurrency 2)
-        # the first two answers came back and were saved, and three cases are still to be answered;
-        # a thread polling the results file instead could miss that window on a loaded machine
+        # the first two answers came back and were saved, and three cases are still to be answered,
+        # however fast or slow the machine is
         arrived.append(1)
         if len(arrived) == 5:
             os.kill(os.getpid(), sig)

@@ -73,7 +73,9 @@ class Runner:
         self.counts = BatchCounts(total=parsed.total)
         self.in_flight: set[asyncio.Task] = set()
         self.signal: str | None = None
-        self.paced = _is_remote(model)  # an in-process model does not answer on the event loop
+        from ..pipeline import is_remote_model
+
+        self.paced = is_remote_model(model)  # an in-process model does not answer on the event loop
 
     # -- recording ---------------------------------------------------------------------------
     def write(self, rec: dict, show: bool = True) -> None:
@@ -239,7 +241,9 @@ class Runner:
         sent = 0
         size = chunk_size(self.concurrency, self.chunk)
         chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-        cpu.submit(_prefer_runtime)  # batches embed enough to pay onnxruntime's load back (coach/embed.py)
+        from ..embed import prefer_runtime
+
+        cpu.submit(prefer_runtime)  # batches embed enough to pay onnxruntime's load back (coach/embed.py)
         pending: concurrent.futures.Future | None = cpu.submit(self._prepare, [g.text for _, g in chunks[0]])
         try:
             for ci, chunk in enumerate(chunks):
@@ -273,18 +277,6 @@ class Runner:
 
     def tally(self) -> None:
         tally(self.counts, self.parsed.order, self.latest)
-
-
-def _is_remote(model: str) -> bool:
-    from ..pipeline import is_remote_model
-
-    return is_remote_model(model)
-
-
-def _prefer_runtime() -> None:
-    from ..embed import prefer_runtime
-
-    prefer_runtime()
 
 
 def _check_engine(model: str, opts) -> None:
