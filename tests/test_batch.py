@@ -111,9 +111,10 @@ def test_requests_and_results_stream_while_later_cases_are_still_being_prepared(
     are verified (``finish``) before the last chunk's embedding starts. Asserted on the order of
     events, which the runner's design fixes (the worker is FIFO and the next chunk is submitted only
     once the one before is being sent), not on timings. Preparing every case before the first
-    request, or the rest in one big second pass, fails it."""
+    request, or the rest in one big second pass, fails it; so does a first chunk not cut into
+    passes of FIRST_PASS (the first wave's requests wait on its embedding)."""
     import coach.pipeline as pipeline
-    from coach.batch.runner import MIN_CHUNK, chunk_size
+    from coach.batch.runner import FIRST_PASS, MIN_CHUNK, chunk_size
 
     events: list[tuple[str, int]] = []  # appended from the worker thread and the server's threads
     real_prepare, real_finish = pipeline.prepare_many, pipeline.finish
@@ -142,7 +143,8 @@ def test_requests_and_results_stream_while_later_cases_are_still_being_prepared(
 
     assert counts.ok == len(rows) and len(lines_of(tmp_path / "out")) == len(rows)
     passes = [n for kind, n in events if kind == "prepare"]
-    assert passes == [size, size, size], passes  # one chunk per embedding pass, never the rest at once
+    # one chunk per embedding pass, never the rest at once; the first one in two passes
+    assert passes == [FIRST_PASS, size - FIRST_PASS, size, size], passes
     last_pass = max(i for i, (kind, _) in enumerate(events) if kind == "prepare")
     before_last = [kind for kind, _ in events[:last_pass]]
     assert "request" in before_last, events    # requests went out while cases were still to be embedded
@@ -185,6 +187,20 @@ def test_chunk_size_is_one_wave_within_bounds():
     assert chunk_size(16) == 16 and chunk_size(8) == 8
     assert chunk_size(1) == MIN_CHUNK  # an embedding pass of one case costs about twice as much per case
     assert chunk_size(1000) == CHUNK and chunk_size(16, chunk=2) == 2 and chunk_size(16, chunk=0) == 1
+
+
+def test_the_first_chunk_is_cut_into_small_passes_and_the_rest_stay_whole():
+    from coach.batch.runner import plan_chunks
+
+    def sizes(*a, **kw):
+        return [len(r) for r in plan_chunks(*a, **kw)]
+
+    assert sizes(64, 8, first_pass=4) == [4, 4] + [8] * 7
+    assert sizes(40, 16, first_pass=4) == [4, 4, 4, 4, 16, 8]
+    assert sizes(6, 8, first_pass=4) == [4, 2] and sizes(3, 8, first_pass=4) == [3]
+    assert sizes(20, 8) == [8, 8, 4] and sizes(0, 8, first_pass=4) == []  # not cut: an in-process model
+    plan = plan_chunks(37, 16, first_pass=4)
+    assert [i for r in plan for i in r] == list(range(37))  # every case once, in order
 
 
 def test_a_failing_case_is_isolated_and_retried_only_when_asked(ingested, fake_openai, tmp_path, monkeypatch):

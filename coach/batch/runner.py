@@ -34,6 +34,12 @@ DEFAULT_CONCURRENCY = 8
 # arrive one at a time and are read as they come. Measured at C=8, L=0.5 s, requests alone: a wave's
 # median request 0.534-0.550 s sent at once, 0.516-0.523 s spread by 12-20 ms.
 FIRST_WAVE_GAP = 0.012
+# Cases per embedding pass in the first wave of a remote model's batch. No request can leave before
+# its case is prepared, and the last lane of the first wave sets when the whole run ends; a pass of
+# four is ready in about half the time of a pass of eight, so the first four requests leave (spread
+# out) while the next four are embedded. Later chunks are prepared while requests wait, so they stay
+# whole (cheaper per case).
+FIRST_PASS = 4
 MAX_CONCURRENCY = 256
 
 
@@ -42,6 +48,18 @@ def chunk_size(concurrency: int, chunk: int = CHUNK) -> int:
     for only C cases to be embedded and each later chunk is ready before the slots free up; at least
     ``MIN_CHUNK`` (smaller passes cost more per case) and at most ``chunk``."""
     return max(1, min(int(chunk), max(MIN_CHUNK, int(concurrency))))
+
+
+def plan_chunks(n: int, concurrency: int, chunk: int = CHUNK, first_pass: int | None = None) -> list[range]:
+    """The embedding passes of a run of ``n`` cases, as index ranges: chunks of ``chunk_size``, the
+    first of them cut into passes of ``first_pass`` cases (none: not cut)."""
+    size = chunk_size(concurrency, chunk)
+    bounds = list(range(0, n, size)) + [n]
+    out = [range(a, b) for a, b in zip(bounds, bounds[1:])]
+    if first_pass and out and len(out[0]) > first_pass:
+        head = out.pop(0)
+        out[:0] = [range(a, min(a + first_pass, head.stop)) for a in range(head.start, head.stop, first_pass)]
+    return out
 
 
 def _error_text(e: BaseException, secret: str | None) -> str:
@@ -238,9 +256,9 @@ class Runner:
             return
         cpu = CpuWorker()
         sem = asyncio.Semaphore(self.concurrency)
-        sent = 0
-        size = chunk_size(self.concurrency, self.chunk)
-        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        sent, last_sent = 0, 0.0
+        plan = plan_chunks(len(todo), self.concurrency, self.chunk, FIRST_PASS if self.paced else None)
+        chunks = [todo[r.start:r.stop] for r in plan]
         from ..embed import prefer_runtime
 
         cpu.submit(prefer_runtime)  # batches embed enough to pay onnxruntime's load back (coach/embed.py)
@@ -255,8 +273,8 @@ class Runner:
                 for (case, gate), (prep, err) in zip(chunk, prepared):
                     await sem.acquire()
                     if 0 < sent < self.concurrency and self.paced:  # the first wave, spread out (FIRST_WAVE_GAP)
-                        await asyncio.sleep(FIRST_WAVE_GAP)
-                    sent += 1
+                        await asyncio.sleep(max(0.0, last_sent + FIRST_WAVE_GAP - time.perf_counter()))
+                    sent, last_sent = sent + 1, time.perf_counter()
                     task = asyncio.create_task(self.run_case(case, gate, prep, err, cpu, once(sem.release)))
                     self.in_flight.add(task)
                     task.add_done_callback(self.in_flight.discard)
