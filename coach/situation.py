@@ -54,13 +54,20 @@ _PROBLEM = re.compile(
     r"stopped|cancel\w*|gave up|give up|dread\w*|panic\w*|scramble\w*|firefight\w*|surprise\w*|unhappy|hurt|"
     r"harder|hard|difficult|tough|nightmare|stress\w*|sick|absent\w*|crying|cried|shouting|yell\w*|"
     r"bottleneck\w*|unchecked|unsigned|untracked|unassigned|unanswered|unplanned|blank|wast\w*|throw away|"
-    r"thrown away|double[- ]booked|ran out|run out|runs out|scared|pushed out|waiting)\b",
+    r"thrown away|double[- ]booked|ran out|run out|runs out|scared|pushed out|waiting|"
+    # harm and loss said as events, without a complaint word ("two of them came to blows", "billed twice")
+    r"came to blows|(?:billed|charged|paid|invoiced|shipped|sent) twice|overcharg\w*|short by|shortfall|stolen|"
+    r"theft|bull(?:y|ied|ying)|harass\w*|rude|insult\w*|injur\w*|accidents?|damaged|outages?|crash(?:ed|es)?)\b",
     re.I)
 _WORKS = re.compile(
     r"\b(great|good|green|love|loves|loved|fine|well|strong|solid|proud|happy|excellent|smooth\w*|"
     r"on time|on track|on budget|hit|hits|met|meet|documented|clear|clean|tidy|efficient|reliable|"
     r"talented|brilliant|smart|motivated|engaged|passionate|enthusias\w*|excited|popular|liked|"
-    r"always deliver\w*|delivers?|works?|working)\b", re.I)
+    r"always deliver\w*|delivers?|works?|working|"
+    # strengths said warmly rather than as results ("Wonderful community spirit, everyone inspired by…")
+    r"wonderful|inspired|inspiring|amazing|fantastic|terrific|positive|supportive|loyal|dedicated|friendly|"
+    r"thriving|booming|perfect|textbook|spotless|respected|trusted|capable|skilled|hard-?working|"
+    r"close-?knit|tight-?knit|get(?:s)? along|morale is (?:great|high|good))\b", re.I)
 # clumsy negations and sameness ("dont know how to do the audit", "cast the same actor")
 _SAID = re.compile(r"\b(dont|cant|doesnt|didnt|wont|isnt|arent|wasnt|werent|havent|hasnt|couldnt|wouldnt|same(?!-))\b",
                    re.I)  # "same-day", "same-sex": a compound, not sameness

@@ -28,32 +28,6 @@ LEANING_PHRASE = {
     "both": "a question for both roles: a manager's structure and a leader's direction",
 }
 
-# One reflective question per axis pole: framing written for the project, not a claim.
-QUESTIONS: dict[str, tuple[str, str]] = {
-    "focus": ("Which part of this needs a plan, an owner and a date before anything else?",
-              "Where do you want this team to be a year from now, and have you told them?"),
-    "processes vs people": ("What would you measure here, so that you and the team can see whether it is on track?",
-                            "What does each person on the team want from their work, and when did you last ask?"),
-    "playbook vs a better way": ("Is the playbook clear to everyone, and is it actually being followed?",
-                                 "If you set aside how it has always been done, what would a better way look like?"),
-    "tactics vs strategy": ("Is the goal clear enough that your team can turn it into concrete tasks?",
-                            "Can you state the end point you are leading toward in one sentence?"),
-    "change vs transformation": ("Who oversees the work the change requires, step by step?",
-                                 "Why should people follow you through this change, in their own words?"),
-    "specifics vs imagination": ("What specific work does the vision require this month?",
-                                 "What could this team become that nobody has pictured yet?"),
-    "concrete data vs abstract thinking": ("Which numbers would tell you whether this is getting better?",
-                                           "What pattern connects the problems you are seeing?"),
-    "inside vs outside": ("With the resources you have, how does the work actually get done today?",
-                          "What is changing outside your team that should change how it works?"),
-    "commitment vs uncertainty": ("What has the team committed to deliver, and is that still understood?",
-                                  "What would you decide now, with confidence, even without all the facts?"),
-    "team vs whole organization": ("Is each person on your team equipped to do what is required?",
-                                   "How does this decision land on the rest of the organization?"),
-    "current roles vs developing the next leaders": ("Does each person know what is expected of them, and how they are doing?",
-                                                     "Who on your team could you be developing to lead?"),
-}
-
 _PRACTICE = re.compile(
     r"\b(1-on-1|one-on-one|expectations|accountab|appreciation|awards|accolades|coaching|mentoring|equipping|"
     r"relationships|development|develop|communicat|feedback|vision|direction|inspire|empower|metrics|measure|"
@@ -66,7 +40,19 @@ _ABOUT_THE_ROLES = re.compile(r"\b(manag\w*|lead\w*|people|teams?|employees?|sta
 # "Leadership is accountable to the entire organization, …": what a role is, not something to do next
 _DEFINES = re.compile(r"^(?:the\s+|a\s+|good\s+|great\s+)?(?:leadership|management|leaders?|managers?)\s+(?:is|are)\b",
                       re.I)
+# "For an organization to succeed, it needs both good managers and good leaders.": true of every
+# situation, so it answers none in particular; a need is paired with it only when nothing else is close
+_BOTH_ROLES = re.compile(r"\b(?:needs? both|both roles|hand[- ]in[- ]hand|the two do not)\b", re.I)
+GENERIC_PENALTY = 0.15
 _ENUM = re.compile(r"^(?:[-*+]\s*|\d+[.)]\s+)")
+# The article talking about itself or its author, not about what a manager does: "Allow me to give
+# you my perspective, which comes from 15 years…", "I think they are different.", "To better
+# understand the differences between management and leadership, think about…". Paired with a need it
+# reads as a non-answer; and a sentence after it stands on its own instead of being joined to it.
+_PREFACE = re.compile(
+    r"^(?:I\b|I['’](?:m|ve|d|ll)\b|allow me|let me|let['’]s|to me\b|don['’]t get me|there['’]s actually)|"
+    r"\b(?:differences? between|distinction between|synonyms?|interchangeabl\w*|countless books|"
+    r"this (?:article|post|blog))\b", re.I)
 _DIRECT = re.compile(r"[“\"]|\bsaid\b|\bsays\b|\bclaimed\b")
 
 
@@ -91,8 +77,8 @@ def passage_sentences(text: str) -> list[str]:
     for line in text.splitlines():
         for n, sent in enumerate(split_sentences(line)):
             sent = _ENUM.sub("", sent).strip()
-            if out and joined < 2 and (_PRONOUN_START.match(sent) or (n > 0 and _picks_up(out[-1], sent))) \
-                    and not out[-1].endswith((":", "?")):
+            picks_up = n > 0 and not _PREFACE.search(out[-1]) and _picks_up(out[-1], sent) if out else False
+            if out and joined < 2 and (_PRONOUN_START.match(sent) or picks_up) and not out[-1].endswith((":", "?")):
                 out[-1] = f"{out[-1]} {sent}"
                 joined += 1
             else:
@@ -111,7 +97,8 @@ def _sentences(sources: list[Source]) -> list[tuple[str, str]]:
                 # "Managers will focus on the process… They focus on:": the list's lead-in goes, the
                 # sentence before it stands on its own
                 sent = " ".join(parts[:-1])
-            if len(words(sent)) < 6 or sent.endswith(("?", ":")) or _DIRECT.search(sent) or _PRONOUN_START.match(sent):
+            if len(words(sent)) < 6 or sent.endswith(("?", ":")) or _DIRECT.search(sent) or _PRONOUN_START.match(sent) \
+                    or _PREFACE.search(split_sentences(sent)[0]):
                 continue
             if not (_ABOUT_THE_ROLES.search(sent) or _PRACTICE.search(sent)):
                 continue  # "To me the distinction is clear.": true of the article, says nothing to a manager
@@ -230,6 +217,7 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
     whole = vecs @ svec
     folded = [normalize(c[1]) for c in cands]
     practice = [bool(_PRACTICE.search(c[1])) for c in cands]
+    generic = [bool(_BOTH_ROLES.search(c[1])) for c in cands]
     sims = {}
     out, used = [], set()
     for clause, _ in needs:
@@ -242,7 +230,8 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
         answered = [sum(w for ph, w in votes.items() if ph in f) for f in folded]
         ranked = sorted(range(len(cands)), key=lambda i: -(cos[i] + 0.4 * whole[i] + 0.15 * score.get(cands[i][0], 0.0)
                                                             + 0.08 * agree[i] + 0.05 * practice[i]
-                                                            + PHRASE_WEIGHT * answered[i]))
+                                                            + PHRASE_WEIGHT * answered[i]
+                                                            - GENERIC_PENALTY * generic[i]))
         floor = NEED_MIN
         if _sure(clause) and any(agree):
             # MiniLM's cosine between a manager's concrete words and the articles' abstract sentences is
@@ -258,14 +247,14 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
 
 
 def _question(clause) -> str | None:
+    """The reflective question for this need (``coach.questions``: chosen by what the need is about)."""
     from ..lens import lens_for
+    from ..questions import question_for
 
-    dims = lens_for(clause.vec).dimensions
-    for d in dims[:2]:
-        pair = QUESTIONS.get(d.name)
-        if pair:
-            return pair[1] if clause.p_leadership >= 0.5 else pair[0]
-    return None
+    if clause.vec is None:
+        return None
+    axes = tuple(d.name for d in lens_for(clause.vec).dimensions[:2])
+    return question_for(clause.vec, clause.side, _sure(clause), axes).text
 
 
 def compose_extractive(req: Request) -> Draft:
