@@ -11,11 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import numpy as np
 
 AXIS_BONUS = 0.03   # a question on one of the need's two nearest axes wins a near-tie
 SIDE_BONUS = 0.03   # so does a question of the need's own side
@@ -105,35 +100,16 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 
-CUES_PATH = Path(__file__).with_name("question_cues.npz")
-
-
-def embed_cues() -> tuple[list[str], "np.ndarray"]:
-    """Every cue and its vector, by the embedding model (what ``python -m coach.questions`` stores)."""
-    import numpy as np
-
-    from . import embed
-
-    cues = [c for q in QUESTIONS for c in q.cues]
-    return cues, np.asarray(embed.encode_array(cues), dtype="float32")
-
-
 @lru_cache(maxsize=1)
 def _cue_vectors():
-    """(question index per cue, cue vectors). Read from the stored file: embedding the cues costs a cold
-    `coach reflect` ~0.8 s on numpy. If the cues were edited since the file was written, they are
-    embedded here instead (a test fails until the file is written again)."""
+    """(question index per cue, cue vectors): embedded once per process."""
     import numpy as np
+
+    from .support_check import vectors
 
     owner = [i for i, q in enumerate(QUESTIONS) for _ in q.cues]
     cues = [c for q in QUESTIONS for c in q.cues]
-    try:
-        with np.load(CUES_PATH) as f:
-            if list(f["texts"]) == cues:
-                return np.asarray(owner), np.asarray(f["vecs"], dtype="float32")
-    except (OSError, KeyError, ValueError):
-        pass
-    return np.asarray(owner), embed_cues()[1]
+    return np.asarray(owner), np.asarray(vectors(cues), dtype="float32")
 
 
 def question_for(need_vec, side: str, sure: bool, axes: tuple[str, ...] = ()) -> Question:
@@ -148,11 +124,3 @@ def question_for(need_vec, side: str, sure: bool, axes: tuple[str, ...] = ()) ->
     if sure:
         score = np.where([q.side == side for q in QUESTIONS], score, -np.inf)
     return QUESTIONS[int(np.argmax(score))]
-
-
-if __name__ == "__main__":  # after editing the cues: python -m coach.questions
-    import numpy as np
-
-    texts, vecs = embed_cues()
-    np.savez_compressed(CUES_PATH, texts=np.asarray(texts), vecs=vecs)
-    print(f"wrote {CUES_PATH} ({len(texts)} cues)")
