@@ -102,14 +102,16 @@ QUESTIONS: tuple[Question, ...] = (
 
 @lru_cache(maxsize=1)
 def _cue_vectors():
-    """(question index per cue, cue vectors): embedded once per process."""
+    """(question index per cue, cue vectors)."""
     import numpy as np
 
-    from .support_check import vectors
+    from . import embed
 
     owner = [i for i, q in enumerate(QUESTIONS) for _ in q.cues]
     cues = [c for q in QUESTIONS for c in q.cues]
-    return np.asarray(owner), np.asarray(vectors(cues), dtype="float32")
+    # constant texts: read from the data dir after the first run (embedding them costs a cold
+    # `coach reflect` ~0.8 s on numpy)
+    return np.asarray(owner), np.asarray(embed.encode_cached(cues), dtype="float32")
 
 
 def question_for(need_vec, side: str, sure: bool, axes: tuple[str, ...] = ()) -> Question:
