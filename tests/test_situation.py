@@ -325,3 +325,30 @@ def test_a_need_is_not_answered_by_a_line_true_of_every_situation(ingested):
     raw = reflect(text, model="extractive", store=ingested).raw_answer
     paired = [line for line in raw.split("\n\n") if line.startswith("You wrote that") and "[S" in line]
     assert paired and not [p for p in paired if _BOTH_ROLES.search(p)], raw
+
+
+def test_run_on_english_is_cut_between_thoughts_not_inside_one():
+    """"…shift lead over same guys i drink beer with…" was cut before "i" and "they dont listen when |
+    i say…" after "when": neither piece was a thought the manager could recognise as theirs."""
+    text = ("i was on the press line 9 years, now they make me shift lead over same guys i drink beer with on "
+            "friday. they dont listen when i say about the scrap, they just laugh. and also i dont know how to "
+            "read the cost reports the plant manager send me every week, nobody show me")
+    got = [c.text for c in clauses(text)]
+    assert any("same guys i drink beer with" in t for t in got), got
+    assert not [t for t in got if t.rstrip(" .").lower().endswith((" when", " that", " if", " because"))], got
+    assert all(t in text for t in got)
+    # a lower-case "i" followed by a verb of knowing still opens a new thought in a run-on clause
+    run_on = ("we have five people on the early shift and two on the late one and nobody covers the gap in the "
+              "middle of the day i dont know who should plan it")
+    assert any(t.startswith("i dont know who should plan it") for t in (c.text for c in clauses(run_on)))
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("I try hard to inspire them and I talk about our purpose.", False),
+    ("Preventive maintenance compliance is 61% against a target of 90%.", True),
+    ("The new rota is hard on the night staff.", True),
+])
+def test_effort_is_not_a_problem_and_a_missed_target_is(text, problem):
+    # a second sentence that is a problem, so the first is not read as the need by default
+    got = clauses(text + " Nobody owns the spare parts count.")
+    assert got[0].problem is problem and got[-1].problem, got
