@@ -176,6 +176,42 @@ def test_restating_the_situation_passes_and_an_invented_fact_is_flagged():
     assert is_flagged(r.checks)  # an invented fact always fails
 
 
+WAREHOUSE = ("im shift supervisor nights in warehouse, 14 pickers. the guys are good people we laugh alot, morale is "
+             "great honestly. but pick rate is droping every week and no one know who is suposed to do replen at 3am, "
+             "it just dont happen.")
+
+
+@pytest.mark.parametrize("sentence,invented", [
+    # paraphrases and interpretations, in words the manager did not use
+    ("You mentioned that the replenishment task at night is not assigned to anyone.", False),
+    ("Your team seems to lack direction.", False),
+    ("You wrote that morale on the night shift is high.", False),
+    # facts of other situations: short, in ordinary words, and not the manager's
+    ("You wrote that the baby room was out of ratio twice.", True),
+    ("You mentioned that the crews blame each other for the missed bins.", True),
+    ("Your team: tracked in a notebook.", True),
+])
+def test_a_paraphrase_passes_and_another_situations_fact_is_flagged(sentence, invented):
+    """The word rule alone flagged a third of faithful paraphrases and interpretations, and let short
+    foreign facts through when their words happened to be the corpus's; a sentence's meaning close to
+    one of the manager's thoughts (support_check.PARAPHRASE_MIN) now decides what the words cannot."""
+    r = verify_answer(sentence, [], whole_corpus=True, scenario=WAREHOUSE)
+    assert bool(r.checks.invented_facts) is invented, (r.checks.invented_facts, r.checks.sentences)
+
+
+def test_the_paraphrase_cut_is_what_calibration_on_the_training_situations_picks():
+    """``python -m coach.restatements`` on evals/situations_train.yaml: the recorded cut must still be
+    the calibrated one, and hold its balanced accuracy (paraphrases against other situations' facts)."""
+    from coach.restatements import balanced_accuracy, build_pairs, calibrate, features
+    from coach.support_check import PARAPHRASE_MIN
+
+    rows = features(build_pairs(ROOT / "evals" / "situations_train.yaml"))
+    best = calibrate(rows)
+    assert abs(best["cut"] - PARAPHRASE_MIN) < 1e-9, best
+    got = balanced_accuracy(rows, PARAPHRASE_MIN)
+    assert got["balanced_accuracy"] >= 0.84 and got["flagged_fact"] == 0.0 and got["flagged_interpretation"] == 0.0, got
+
+
 def test_the_managers_own_words_are_theirs_not_an_unverified_quote():
     r = verify_answer('You said “two of my best engineers tell me they feel like cogs”.', [], whole_corpus=True,
                       scenario=SITUATION)
