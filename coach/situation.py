@@ -68,6 +68,9 @@ _WORKS = re.compile(
     r"wonderful|inspired|inspiring|amazing|fantastic|terrific|positive|supportive|loyal|dedicated|friendly|"
     r"thriving|booming|perfect|textbook|spotless|respected|trusted|capable|skilled|hard-?working|"
     r"close-?knit|tight-?knit|get(?:s)? along|morale is (?:great|high|good))\b", re.I)
+# a fault denied is a strength ("I haven't failed one in eleven years", "we never missed a delivery")
+_NO_FAULT = re.compile(r"\b(?:haven't|hasn't|have not|has not|never|not once|no)\s+(?:\w+\s+)?"
+                       r"(?:failed|fail|missed|miss|lost|dropped|had a complaint|complaints?)\b", re.I)
 # clumsy negations and sameness ("dont know how to do the audit", "cast the same actor")
 _SAID = re.compile(r"\b(dont|cant|doesnt|didnt|wont|isnt|arent|wasnt|werent|havent|hasnt|couldnt|wouldnt|same(?!-))\b",
                    re.I)  # "same-day", "same-sex": a compound, not sameness
@@ -147,9 +150,34 @@ _OPENS = re.compile(r"\b(?:when|that|if|because|where|as|than|before|after|until
 # "nobody set rules for who takes app jobs": after a preposition or a verb of knowing, "who/which/when"
 # opens the object of the thought, not a new one
 _OBJECT_CLAUSE = re.compile(r"(?:who|which|when)\b", re.I)
+# "half of them are scared | they'll be pushed out": what one is afraid or sure of is part of the thought
+_FEELS = re.compile(r"\b(?:scared|afraid|worried|convinced|certain|aware)\s*$", re.I)
+_PRONOUN = re.compile(r"(?:they|i|we|he|she|it|nobody)\b", re.I)
 _TAKES_OBJECT = re.compile(r"\b(?:for|about|of|to|on|with|over|at|in|by|from|into|know|knows|knew|ask|asks|asked|"
                            r"decide|decides|decided|sure|clear|unclear|idea)\s*$", re.I)
 _QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^\s'‘’\"“”].*?['’\"”](?=[\s,.;:!?)]|$)")
+
+
+def _semi_split(text: str) -> list[str]:
+    """``text`` cut at semicolons and dashes, except that what a dash sets off as a list or a "with…"
+    ("I'm good at running a home — rotas, budgets, inspections", "the October tour to Japan — flights,
+    freight, visas — with no handover notes") stays with the thought it belongs to. Pieces are slices."""
+    cuts = list(_SEMI.finditer(text))
+    spans: list[tuple[int, int, str]] = []   # (start, end, the separator after the piece)
+    start = 0
+    for m in cuts + [None]:
+        end = m.start() if m else len(text)
+        spans.append((start, end, m.group() if m else ""))
+        start = m.end() if m else len(text)
+    out: list[tuple[int, int, str]] = []
+    for a, b, sep in spans:
+        piece = text[a:b]
+        after_dash = bool(out) and out[-1][2].strip() in ("—", "–")
+        if after_dash and ("," in piece or piece.lower().startswith(("with ", "without "))):
+            out[-1] = (out[-1][0], b, sep)  # joined: the slice runs on to this piece's end
+        else:
+            out.append((a, b, sep))
+    return [text[a:b] for a, b, _ in out]
 
 
 def _split_long(text: str) -> list[str]:
@@ -165,7 +193,8 @@ def _split_long(text: str) -> list[str]:
     quoted = [q.span() for q in _QUOTED.finditer(text)]
     joins = [m for m in _JOINS.finditer(text) if not any(a < m.start() < b for a, b in quoted)
              and not (_OBJECT_CLAUSE.match(text, m.end()) and _TAKES_OBJECT.search(text, 0, m.start()))
-             and not _OPENS.search(text, 0, m.start())]
+             and not _OPENS.search(text, 0, m.start())
+             and not (_PRONOUN.match(text, m.end()) and _FEELS.search(text, 0, m.start()))]
     for m in joins + [None]:
         end = m.start() if m else len(text)
         piece = text[start:end]
@@ -205,14 +234,14 @@ def clauses(text: str) -> list[Clause]:
                     pieces.append((rest, "after"))
         split_more: list[tuple[str, str | None]] = []
         for t, role in pieces:
-            for sub in _SEMI.split(t):
+            for sub in _semi_split(t):
                 for part in _split_long(sub):
                     split_more.append((part, role))
         for t, role in split_more:
             t = _clean(t)
             if len(words(t)) < 2:
                 continue
-            neg = bool(_PROBLEM.search(t))
+            neg = bool(_PROBLEM.search(_NO_FAULT.sub(" ", t)))
             pos = bool(_WORKS.search(t))
             named = bool(_NEED.search(t) or _SAID.search(t) or _LEAD_AFTER.search(t))
             if neg:

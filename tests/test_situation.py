@@ -352,3 +352,42 @@ def test_effort_is_not_a_problem_and_a_missed_target_is(text, problem):
     # a second sentence that is a problem, so the first is not read as the need by default
     got = clauses(text + " Nobody owns the spare parts count.")
     assert got[0].problem is problem and got[-1].problem, got
+
+
+ORCHESTRA = ("I played second oboe in this orchestra for eleven years and was just appointed orchestra manager. I know "
+             "every musician, which helps and hurts: the brass section treat my emails as suggestions, and I've already "
+             "heard 'he's one of us, he'll understand' after three late arrivals at rehearsal. On top of that I've "
+             "inherited the October tour to Japan — flights, instrument freight, visas for 74 people — with no "
+             "handover notes at all.")
+
+
+def test_what_a_dash_sets_off_as_a_list_stays_with_its_thought():
+    got = [c.text for c in clauses("I'm good at the running of a home — rotas, budgets, inspections; I haven't "
+                                   "failed one in eleven years. We hit our numbers — morale is gone.")]
+    assert "I'm good at the running of a home — rotas, budgets, inspections" in got, got
+    assert "We hit our numbers" in got and any(t.startswith("morale is gone") for t in got), got
+    assert any("scared they'll be pushed out" in c.text
+               for c in clauses("But they want me to inspire the carers, and half of them are scared they'll be "
+                                "pushed out because they've never had dementia training and nobody explained why."))
+
+
+def test_a_fault_denied_is_a_strength():
+    cs = clauses("I haven't failed one inspection in eleven years. Nobody owns the rota.")
+    assert [c.problem for c in cs] == [False, True], cs
+
+
+def test_the_answer_also_holds_what_the_manager_told_beyond_the_needs(ingested):
+    """An answer that pairs four needs with passages and drops the rest of what the manager told
+    (the tour to Japan, the brass section) engaged one of three labelled facts; the rest of their
+    thoughts, the fullest first, are mirrored back too."""
+    from coach.pipeline import reflect
+
+    fb = reflect(ORCHESTRA, model="extractive", store=ingested)
+    raw = fb.raw_answer
+    assert "You also wrote that" in raw, raw
+    for fact in ("second oboe", "brass section", "tour to Japan"):
+        assert fact in raw, (fact, raw)
+    # the aside before the colon belongs to the thought before: the quotation starts at this one's start
+    assert "“the brass section treat my emails as suggestions”" in raw, raw
+    assert not fb.checks.invented_facts and not fb.checks.unverified_quotes
+    assert lifted_fragments(raw) == []

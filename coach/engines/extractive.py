@@ -133,10 +133,15 @@ _TAIL_JOIN = re.compile(r"(?:[\s,]+(?:and|but|so|or|then|and then))+$", re.I)  #
 _LEAD_JOIN = re.compile(r"^(?:(?:and|but|so|yet|or|also|then|and then)\b[\s,]*)+(?=\S)", re.I)
 
 
+# "which helps and hurts: the brass section treat my emails as suggestions": the aside before the colon
+# belongs to the thought before; the quotation starts where this one does
+_LEAD_ASIDE = re.compile(r"^(?:which|who|that|and|but)\b[^:]{0,40}:\s+(?=\S)", re.I)
+
+
 def _quote(text: str) -> str:
     """The manager's clause as a quotation: their exact words, cut to a readable length."""
-    ws = _LEAD_JOIN.sub("", _TAIL_JOIN.sub("", _TRAIL.sub("", text.replace("“", "‘").replace("”", "’")
-                                                          .replace('"', "'")))).split()
+    ws = _LEAD_JOIN.sub("", _LEAD_ASIDE.sub("", _TAIL_JOIN.sub("", _TRAIL.sub("", text.replace("“", "‘").replace(
+        "”", "’").replace('"', "'"))))).split()
     q = " ".join(ws[:QUOTE_MAX_WORDS])
     q = q[0].lower() + q[1:] if q[:1].isupper() and not q[:2].isupper() and not q.startswith("I ") else q
     return f"“{q}”" + ("…" if len(ws) > QUOTE_MAX_WORDS else "")
@@ -257,6 +262,23 @@ def _question(clause) -> str | None:
     return question_for(clause.vec, clause.side, _sure(clause), axes).text
 
 
+MAX_ALSO = 2
+
+
+def _also(reading, quoted: set[str]) -> list:
+    """Up to MAX_ALSO more of the manager's thoughts, so the answer holds what they told (the tour to
+    Japan, "they already call us 'the old ones'") and not only the needs it pairs with passages:
+    problems not yet answered first, then what they name in other words, then the rest; in text order."""
+    def free(c) -> bool:
+        return (c.text not in quoted and not any(c.text in q or q in c.text for q in quoted)
+                and len(words(c.text)) >= 4 and mirrorable(c.text))
+
+    rest = [c for c in reading.clauses if free(c)]
+    # the fullest thoughts first: a four-word aside ("I know every musician") says less than the tour
+    ranked = sorted(rest, key=lambda c: (not c.problem, not c.named, -len(words(c.text))))[:MAX_ALSO]
+    return sorted(ranked, key=reading.clauses.index)
+
+
 def compose_extractive(req: Request) -> Draft:
     sources = req.sources
     needs, reading = _needs(req)
@@ -276,6 +298,7 @@ def compose_extractive(req: Request) -> Draft:
         tail = ("", ", and that part is working" if not strengths else ": that part is working",
                 ": those parts are working")[working]
         mirror.append(f"You wrote that {said}{tail}.")
+        engage |= {c.text for c in works[:1] + strengths}
     used: set[str] = set()
     for (clause, is_reply), pick in zip(needs, picks):
         said = "You replied that" if is_reply else "You wrote that"
@@ -285,6 +308,9 @@ def compose_extractive(req: Request) -> Draft:
             used.add(sent)
             line += f" {sent} [{sid}]"
         mirror.append(line)
+    also = [] if req.reply else _also(reading, engage)
+    if also:
+        mirror.append("You also wrote that " + ", and that ".join(_quote(c.text) for c in also) + ".")
     parts.append("**What you describe, and what the articles say about it.**")
     parts.append("\n\n".join(mirror))
 
