@@ -34,6 +34,13 @@ _PRACTICE = re.compile(
     r"process|standards|celebrate|meetings|tracking|succession|mission|values)",
     re.I,
 )
+# a next step is something a manager can do this week: a practice the articles describe, not a
+# quality of a role ("they focus on the big picture…, helping to inspire others")
+_STEP = re.compile(
+    r"\b(1-on-1|one-on-one|expectations|accountab|appreciation|awards|accolades|coaching|mentoring|feedback|"
+    r"metrics|measur\w*|tracking|meetings|standards|celebrate|succession|reviews?|goals|process in place|"
+    r"relationships|getting to know|equip\w*|deadlines?|budgets?|plan(?:s|ning)?|set direction|specific work|"
+    r"drive (?:their|your) teams?)\b", re.I)
 # a sentence offered as what the articles say must say something about the roles or their practice
 _ABOUT_THE_ROLES = re.compile(r"\b(manag\w*|lead\w*|people|teams?|employees?|staff|organi[sz]ations?|vision|goals?|"
                               r"direct reports?|workers?|followers?)\b", re.I)
@@ -331,7 +338,7 @@ def compose_extractive(req: Request) -> Draft:
     if cands and needs:
         best_per: list[tuple[float, str, str, Clause]] = []
         for n, (sid, sent) in enumerate(cands):
-            if sent in used or not _PRACTICE.search(sent) or _DEFINES.match(sent):
+            if sent in used or not _STEP.search(sent) or _DEFINES.match(sent):
                 continue
             best = max(((float(sims[c.text][n]), c) for c, _ in needs), key=lambda x: x[0])
             sure = _sure(best[1]) and _same_side(best[1], side[n])
