@@ -52,11 +52,14 @@ _PROBLEM = re.compile(
     r"turnover|apath\w*|cynic\w*|eye-?roll\w*|roll their eyes|sighs?|grumbl\w*|resent\w*|silent|quiet|"
     r"nobody knows|hate\w*|avoid\w*|resist\w*|push(?:ed|es)? back|pushback|refus\w*|lied|hid\w*|"
     r"stopped|cancel\w*|gave up|give up|dread\w*|panic\w*|scramble\w*|firefight\w*|surprise\w*|unhappy|hurt|"
-    r"harder|(?<!try )(?<!tries )(?<!tried )(?<!trying )(?<!work )(?<!works )(?<!worked )(?<!working )hard|difficult|tough|nightmare|stress\w*|sick|absent\w*|crying|cried|shouting|yell\w*|"
+    # "hard", but not the effort of "I try hard" or "they work hard"
+    r"harder|(?<!try )(?<!tries )(?<!tried )(?<!trying )(?<!work )(?<!works )(?<!worked )(?<!working )hard|"
+    r"difficult|tough|nightmare|stress\w*|sick|absent\w*|crying|cried|shouting|yell\w*|"
     r"bottleneck\w*|unchecked|unsigned|untracked|unassigned|unanswered|unplanned|blank|wast\w*|throw away|"
     r"thrown away|double[- ]booked|ran out|run out|runs out|scared|pushed out|waiting|"
     # harm and loss said as events, without a complaint word ("two of them came to blows", "billed twice")
-    r"against a target|below (?:target|plan|budget)|under target|came to blows|(?:billed|charged|paid|invoiced|shipped|sent) twice|overcharg\w*|short by|shortfall|stolen|"
+    r"against a target|below (?:target|plan|budget)|under target|came to blows|"
+    r"(?:billed|charged|paid|invoiced|shipped|sent) twice|overcharg\w*|short by|shortfall|stolen|"
     r"theft|bull(?:y|ied|ying)|harass\w*|rude|insult\w*|injur\w*|accidents?|damaged|outages?|crash(?:ed|es)?)\b",
     re.I)
 _WORKS = re.compile(

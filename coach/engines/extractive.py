@@ -3,7 +3,8 @@
 It reads the situation (``coach.situation``: what works, what is going wrong, where the needs sit),
 then, for each need, mirrors the manager's own words back ("You wrote that “…”.": their text, so the
 verifier checks it against the situation) and pairs it with the sentence of the sources that speaks
-to that need, cited. Questions name the manager's own problem; next steps are the sources' own
+to that need, cited; up to two more of the manager's thoughts are mirrored without a pairing, so the
+answer holds what they told and not only what it could answer. Questions name the manager's own problem; next steps are the sources' own
 descriptions of practice, chosen for each need. A sentence that points back ("This is why…", "Or
 perhaps…") is only ever used together with the sentence before it, and nothing is said unless it is
 close enough to one of this situation's needs: no stock sentence fills every answer.
