@@ -16,6 +16,7 @@ recorded below and the test suite re-runs the calibration to catch drift.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Iterable
 
 from .quote_check import names_in, verify_corpus
@@ -146,8 +147,9 @@ def support_score(sentence: str, passages: list[str]) -> float:
 
 # -- the second source of truth: the manager's own situation ----------------------------------------
 SITUATION, PASSAGES = "situation", "passages"
-_SAYS_YOU = re.compile(r"\b(?:you|the manager)\s+(?:(?:have|had)\s+)?(?:said|say|wrote|write|mention(?:ed|s)?|describe[ds]?|told|"
-                       r"note[ds]?|explain(?:ed|s)?|report(?:ed|s)?|share[ds]?)\b", re.I)
+_SAYS = (r"(?:you|the manager)\s+(?:(?:have|had)\s+)?(?:said|say|wrote|write|mention(?:ed|s)?|describe[ds]?|told|"
+         r"note[ds]?|explain(?:ed|s)?|report(?:ed|s)?|share[ds]?)")
+_SAYS_YOU = re.compile(r"\b" + _SAYS + r"\b", re.I)
 _YOU = re.compile(r"\b(?:you|your|you're|yours|yourself|you've)\b", re.I)
 _ADVICE_MOOD = re.compile(
     r"^\s*(?:consider|try|ask|start|set|hold|make|take|give|let|build|focus|think|schedule|talk|share|invite|write|"
@@ -179,10 +181,7 @@ _SITUATION_WORDS = set(
 #   flagged: facts 0%, needs 22%, interpretations 0%, other situations' facts 89% and needs 79%.
 #   Not used to choose, evals/situations.yaml: 0.842 (the word rule before it: 0.709).
 PARAPHRASE_MIN = 0.30
-_LEAD_IN = re.compile(
-    r"^\s*(?:(?:you|the manager)\s+(?:(?:have|had)\s+)?(?:said|say|wrote|write|mention(?:ed|s)?|describe[ds]?|"
-    r"told(?:\s+me)?|note[ds]?|explain(?:ed|s)?|report(?:ed|s)?|share[ds]?)\s+(?:that\s+)?|"
-    r"in your (?:situation|team|case)\s*,?\s*)", re.I)
+_LEAD_IN = re.compile(r"^\s*(?:" + _SAYS + r"(?:\s+me)?\s+(?:that\s+)?|in your (?:situation|team|case)\s*,?\s*)", re.I)
 
 
 def _stems(text: str) -> set[str]:
@@ -257,8 +256,9 @@ def _corpus_stems() -> set[str]:
     return got
 
 
-def _situation_stems() -> set[str]:
-    return {_stem_key(w) for w in _SITUATION_WORDS}
+@lru_cache(maxsize=1)
+def _situation_stems() -> frozenset[str]:
+    return frozenset(_stem_key(w) for w in _SITUATION_WORDS)
 
 
 def situation_similarity(text: str, scenario: str) -> float:
