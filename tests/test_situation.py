@@ -400,3 +400,11 @@ def test_the_answer_also_holds_what_the_manager_told_beyond_the_needs(ingested):
     assert "“the brass section treat my emails as suggestions”" in raw, raw
     assert not fb.checks.invented_facts and not fb.checks.unverified_quotes
     assert lifted_fragments(raw) == []
+
+
+def test_a_closing_so_that_belongs_to_the_thought_is_quoted():
+    from coach.engines.extractive import _quote
+
+    assert _quote("he's 20 years older than me, knows more than me, and openly says so") == \
+        "“he's 20 years older than me, knows more than me, and openly says so”"
+    assert _quote("we tried the new rota, so") == "“we tried the new rota”"

@@ -137,7 +137,8 @@ QUOTE_MAX_WORDS = 30  # over situation.LONG_CLAUSE: a clause is quoted whole, it
 _TRAIL = re.compile(r"[\s.!?,;:]+$")
 # the joining word a clause kept from its sentence is not part of the thought: "and honestly I'm not sure…"
 # is quoted as "honestly I'm not sure…" (still the manager's exact words, a substring of the situation)
-_TAIL_JOIN = re.compile(r"(?:[\s,]+(?:and|but|so|or|then|and then))+$", re.I)  # "…to three of them and"
+# "…to three of them and" loses its "and"; "openly says so" keeps its "so" (only ", so" dangles)
+_TAIL_JOIN = re.compile(r"(?:[\s,]+(?:and|but|or|then|and then)|,\s*so)+$", re.I)
 _LEAD_JOIN = re.compile(r"^(?:(?:and|but|so|yet|or|also|then|and then)\b[\s,]*)+(?=\S)", re.I)
 
 
