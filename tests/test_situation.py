@@ -400,6 +400,9 @@ def test_the_answer_also_holds_what_the_manager_told_beyond_the_needs(ingested):
     assert "“the brass section treat my emails as suggestions”" in raw, raw
     assert not fb.checks.invented_facts and not fb.checks.unverified_quotes
     assert lifted_fragments(raw) == []
+    # a relative clause leans on the one before it: never quoted alone as something more they wrote
+    also = reflect(PHARMACISTS, model="extractive", store=ingested).raw_answer
+    assert "You also wrote that “who" not in also, also
 
 
 def test_a_closing_so_that_belongs_to_the_thought_is_quoted():
