@@ -256,7 +256,7 @@ class Runner:
             return
         cpu = CpuWorker()
         sem = asyncio.Semaphore(self.concurrency)
-        sent, last_sent = 0, 0.0
+        sent = 0
         plan = plan_chunks(len(todo), self.concurrency, self.chunk, FIRST_PASS if self.paced else None)
         chunks = [todo[r.start:r.stop] for r in plan]
         from ..embed import prefer_runtime
@@ -273,8 +273,8 @@ class Runner:
                 for (case, gate), (prep, err) in zip(chunk, prepared):
                     await sem.acquire()
                     if 0 < sent < self.concurrency and self.paced:  # the first wave, spread out (FIRST_WAVE_GAP)
-                        await asyncio.sleep(max(0.0, last_sent + FIRST_WAVE_GAP - time.perf_counter()))
-                    sent, last_sent = sent + 1, time.perf_counter()
+                        await asyncio.sleep(FIRST_WAVE_GAP)
+                    sent += 1
                     task = asyncio.create_task(self.run_case(case, gate, prep, err, cpu, once(sem.release)))
                     self.in_flight.add(task)
                     task.add_done_callback(self.in_flight.discard)

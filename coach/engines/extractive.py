@@ -133,7 +133,7 @@ def _quote_line(sources: list[Source], leaning: str) -> str | None:
 
 MAX_NEEDS = 4
 NEED_MIN = 0.10     # a corpus sentence less similar than this to a need is not offered as speaking to it
-QUOTE_MAX_WORDS = 30  # over situation.LONG_CLAUSE: a clause is quoted whole, its facts with it
+QUOTE_MAX_WORDS = 30  # over clauses.LONG_CLAUSE: a clause is quoted whole, its facts with it
 _TRAIL = re.compile(r"[\s.!?,;:]+$")
 # the joining word a clause kept from its sentence is not part of the thought: "and honestly I'm not sure…"
 # is quoted as "honestly I'm not sure…" (still the manager's exact words, a substring of the situation)

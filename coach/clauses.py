@@ -1,0 +1,214 @@
+"""Cutting a manager's text into clauses, each read as working, going wrong or neutral context.
+
+Split out of ``coach.situation`` (which reads the clauses for their needs and leaning) because the
+cutting is where a manager's own words are kept whole: every clause is a slice of their text, so the
+answer can quote it back as theirs. The cues are words, chosen and checked by grouped CV on the dev
+split (``python -m coach.need_train --cv``): each change to them is kept only if the lens and the
+sources do not fall.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import split_sentences, words
+
+_CONTRAST = re.compile(
+    r"(?:,|;|—|–| -)?\s+\b(but|yet|however|although|though|even though|while|whereas)\b[,]?\s+", re.I)
+_LEAD_CONTRAST = re.compile(r"^\s*(although|though|even though|while|whereas|despite)\b", re.I)
+_SEMI = re.compile(r"\s*;\s*|\s+[—–]\s+")
+_PROBLEM = re.compile(
+    r"\b(not|no|nobody|no one|noone|nothing|none|never|neither|nor|without|can't|cannot|can not|couldn't|don't|"
+    r"doesn't|didn't|won't|wouldn't|isn't|aren't|wasn't|weren't|haven't|hasn't|hardly|barely|"
+    r"keeps?|kept|again|missing|missed|miss|misses|lost|lose|losing|loses|late|later|slip\w*|behind|overdue|"
+    r"complain\w*|frustrat\w*|burn\w*|quit\w*|resign\w*|leav\w*|left|disengag\w*|demotivat\w*|unmotivat\w*|"
+    r"bored|stuck|cogs?|drop\w*|fell|falling|worse|worst|conflict\w*|blame\w*|ignor\w*|confus\w*|chaos|"
+    r"chaotic|mess\w*|fail\w*|problem\w*|struggl\w*|worr\w*|anxious|afraid|fear\w*|unclear|overwhelm\w*|"
+    r"exhaust\w*|tired|angry|upset|argu\w*|fight\w*|tension|toxic|low|lack\w*|errors?|mistakes?|wrong|"
+    r"delay\w*|overrun\w*|over budget|rework|duplicat\w*|forgot\w*|forget\w*|skip\w*|broke\w*|bad|poor\w*|"
+    r"turnover|apath\w*|cynic\w*|eye-?roll\w*|roll their eyes|sighs?|grumbl\w*|resent\w*|silent|quiet|"
+    r"nobody knows|hate\w*|avoid\w*|resist\w*|push(?:ed|es)? back|pushback|refus\w*|lied|hid\w*|"
+    r"stopped|cancel\w*|gave up|give up|dread\w*|panic\w*|scramble\w*|firefight\w*|surprise\w*|unhappy|hurt|"
+    # "hard", but not the effort of "I try hard" or "they work hard"
+    r"harder|(?<!try )(?<!tries )(?<!tried )(?<!trying )(?<!work )(?<!works )(?<!worked )(?<!working )hard|"
+    r"difficult|tough|nightmare|stress\w*|sick|absent\w*|crying|cried|shouting|yell\w*|"
+    r"bottleneck\w*|unchecked|unsigned|untracked|unassigned|unanswered|unplanned|blank|wast\w*|throw away|"
+    r"thrown away|double[- ]booked|ran out|run out|runs out|scared|pushed out|waiting|"
+    # harm and loss said as events, without a complaint word ("two of them came to blows", "billed twice")
+    r"against a target|below (?:target|plan|budget)|under target|came to blows|"
+    r"(?:billed|charged|paid|invoiced|shipped|sent) twice|overcharg\w*|short by|shortfall|stolen|"
+    r"theft|bull(?:y|ied|ying)|harass\w*|rude|insult\w*|injur\w*|accidents?|damaged|outages?|crash(?:ed|es)?)\b",
+    re.I)
+_WORKS = re.compile(
+    r"\b(great|good|green|love|loves|loved|fine|well|strong|solid|proud|happy|excellent|smooth\w*|"
+    r"on time|on track|on budget|hit|hits|met|meet|documented|clear|clean|tidy|efficient|reliable|"
+    r"talented|brilliant|smart|motivated|engaged|passionate|enthusias\w*|excited|popular|liked|"
+    r"always deliver\w*|delivers?|works?|working|"
+    # strengths said warmly rather than as results ("Wonderful community spirit, everyone inspired by…")
+    r"wonderful|inspired|inspiring|amazing|fantastic|terrific|positive|supportive|loyal|dedicated|friendly|"
+    r"thriving|booming|perfect|textbook|spotless|respected|trusted|capable|skilled|hard-?working|"
+    r"close-?knit|tight-?knit|get(?:s)? along|morale is (?:great|high|good))\b", re.I)
+# a fault denied is a strength ("I haven't failed one in eleven years", "we never missed a delivery")
+_NO_FAULT = re.compile(r"\b(?:haven't|hasn't|have not|has not|never|not once|no)\s+(?:\w+\s+)?"
+                       r"(?:failed|fail|missed|miss|lost|dropped|had a complaint|complaints?)\b", re.I)
+# clumsy negations and sameness ("dont know how to do the audit", "cast the same actor")
+_SAID = re.compile(r"\b(dont|cant|doesnt|didnt|wont|isnt|arent|wasnt|werent|havent|hasnt|couldnt|wouldnt|same(?!-))\b",
+                   re.I)  # "same-day", "same-sex": a compound, not sameness
+# what the manager says they need is a need, whatever its words ("I need a process for the handoffs",
+# "the board expects a three-year view", "how do I set up ordering for two sites?")
+_NEED = re.compile(r"\b(need|needs|must|have to|has to|had to|supposed to|expects?|expected|wants? (?:me|us|them|a|an|the|my|our)|"
+                   r"how (?:do|can|should|would) (?:i|we)|what (?:do|should) (?:i|we)|should i|where (?:do|should) (?:i|we))\b", re.I)
+# a sentence that opens by setting itself against what came before is what is going wrong ("Still my
+# team leads act like clerks", "Meanwhile the board expects…")
+_LEAD_AFTER = re.compile(r"(?:^|[.!?;]\s+)(still|yet|meanwhile|however|but|only|except|instead)\b", re.I)
+
+
+@dataclass
+class Clause:
+    text: str
+    problem: bool
+    sentence: int          # index of the sentence it comes from
+    p_leadership: float = 0.5
+    neutral: bool = False  # neither working nor wrong on its face: context ("I manage the night shift")
+    # the manager names a need or a fault in words the problem cues leave out ("I need a process for the
+    # handoffs", clumsy "dont", "Still my leads act like clerks"): the answer engages it, the leaning
+    # does not count it (counting it cost 0.03-0.05 of grouped CV lens agreement on dev)
+    named: bool = False
+    vec: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def side(self) -> str:
+        return "leadership" if self.p_leadership >= 0.5 else "management"
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.strip(" ,;:-–—").split())
+
+
+LONG_CLAUSE = 25
+# a lower-case "i" opens a new thought in run-on English only when a verb of saying, knowing or having
+# follows ("…every week i dont know who…"); "the same guys i drink beer with" is one thought
+_NEW_I = r"(?-i:i)(?=\s+(?:dont|don't|cant|can't|need|want|think|feel|try|tried|say|said|have|had|am|was|will|must|" \
+         r"find|found|know|never|always|also|just|really|still|do|did|told|asked|tell|see|saw)\b)"
+_JOINS = re.compile(r",\s+(?=\w)|\s+(?=\b(?:and then|and now|so|then|because|which|who|when|and they|and i|and we|"
+                    r"and he|and she|and it|they|nobody|" + _NEW_I + r")\b)", re.I)
+# a thought does not end on the word that opens its next part ("they dont listen when | i say…")
+_OPENS = re.compile(r"\b(?:when|that|if|because|where|as|than|before|after|until|while|whether|what|how|why|who)\s*$",
+                    re.I)
+
+
+# "nobody set rules for who takes app jobs": after a preposition or a verb of knowing, "who/which/when"
+# opens the object of the thought, not a new one
+_OBJECT_CLAUSE = re.compile(r"(?:who|which|when)\b", re.I)
+# "half of them are scared | they'll be pushed out": what one is afraid or sure of is part of the thought
+_FEELS = re.compile(r"\b(?:scared|afraid|worried|convinced|certain|aware)\s*$", re.I)
+_PRONOUN = re.compile(r"(?:they|i|we|he|she|it|nobody)\b", re.I)
+_TAKES_OBJECT = re.compile(r"\b(?:for|about|of|to|on|with|over|at|in|by|from|into|know|knows|knew|ask|asks|asked|"
+                           r"decide|decides|decided|sure|clear|unclear|idea)\s*$", re.I)
+_QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^\s'‘’\"“”].*?['’\"”](?=[\s,.;:!?)]|$)")
+
+
+def _semi_split(text: str) -> list[str]:
+    """``text`` cut at semicolons and dashes, except that what a dash sets off as a list or a "with…"
+    ("I'm good at running a home — rotas, budgets, inspections", "the October tour to Japan — flights,
+    freight, visas — with no handover notes") stays with the thought it belongs to. Pieces are slices."""
+    cuts = list(_SEMI.finditer(text))
+    spans: list[tuple[int, int, str]] = []   # (start, end, the separator after the piece)
+    start = 0
+    for m in cuts + [None]:
+        end = m.start() if m else len(text)
+        spans.append((start, end, m.group() if m else ""))
+        start = m.end() if m else len(text)
+    out: list[tuple[int, int, str]] = []
+    for a, b, sep in spans:
+        piece = text[a:b]
+        after_dash = bool(out) and out[-1][2].strip() in ("—", "–")
+        if after_dash and ("," in piece or piece.lower().startswith(("with ", "without "))):
+            out[-1] = (out[-1][0], b, sep)  # joined: the slice runs on to this piece's end
+        else:
+            out.append((a, b, sep))
+    return [text[a:b] for a, b, _ in out]
+
+
+def _split_long(text: str) -> list[str]:
+    """A clause of more than LONG_CLAUSE words (run-on English, no punctuation) cut where it joins
+    another thought, into pieces of at least four words, so each can be quoted whole. Pieces are
+    slices of the text: rejoined short pieces keep their commas (a quotation is the manager's exact
+    words, punctuation included)."""
+    if len(text.split()) <= LONG_CLAUSE:
+        return [text]
+    spans: list[list[int]] = []   # [start, end] of each piece in ``text``
+    start = 0
+    # words the manager quotes ("I've already heard 'he's one of us, he'll understand'") stay whole
+    quoted = [q.span() for q in _QUOTED.finditer(text)]
+    joins = [m for m in _JOINS.finditer(text) if not any(a < m.start() < b for a, b in quoted)
+             and not (_OBJECT_CLAUSE.match(text, m.end()) and _TAKES_OBJECT.search(text, 0, m.start()))
+             and not _OPENS.search(text, 0, m.start())
+             and not (_PRONOUN.match(text, m.end()) and _FEELS.search(text, 0, m.start()))]
+    for m in joins + [None]:
+        end = m.start() if m else len(text)
+        piece = text[start:end]
+        if spans and (len(piece.split()) < 4 or len(text[spans[-1][0]:spans[-1][1]].split()) < 4):
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+        start = m.end() if m else len(text)
+    return [text[a:b].strip(" ,") for a, b in spans]
+
+
+def clauses(text: str) -> list[Clause]:
+    """Sentences cut at contrast markers, each read as working or going wrong."""
+    out: list[Clause] = []
+    sents = [s for s in split_sentences(" ".join(text.split())) if words(s)]
+    if len(sents) == 1 and len(words(sents[0])) > 60:  # one run-on paragraph without punctuation
+        sents = [s for s in re.split(r"\s+(?=\band then\b|\bso\b|\band now\b)", sents[0]) if words(s)]
+    for n, sent in enumerate(sents):
+        pieces: list[tuple[str, str | None]] = []   # (text, "before" | "after" | None contrast role)
+        lead = _LEAD_CONTRAST.match(sent)
+        if lead and "," in sent:
+            head, tail = sent.split(",", 1)
+            pieces = [(head, "before"), (tail, "after")]
+        else:
+            parts = _CONTRAST.split(sent)
+            # parts = [text, marker, text, marker, text...]
+            first = parts[0]
+            pieces.append((first, "before" if len(parts) > 1 else None))
+            for i in range(1, len(parts) - 1, 2):
+                marker, rest = parts[i].lower(), parts[i + 1]
+                if marker in ("although", "though", "even though", "while", "whereas"):
+                    # "X although Y": Y is what works, X what is wrong
+                    prev_text, _ = pieces[-1]
+                    pieces[-1] = (prev_text, "after")
+                    pieces.append((rest, "before"))
+                else:
+                    pieces.append((rest, "after"))
+        split_more: list[tuple[str, str | None]] = []
+        for t, role in pieces:
+            for sub in _semi_split(t):
+                for part in _split_long(sub):
+                    split_more.append((part, role))
+        for t, role in split_more:
+            t = _clean(t)
+            if len(words(t)) < 2:
+                continue
+            neg = bool(_PROBLEM.search(_NO_FAULT.sub(" ", t)))
+            pos = bool(_WORKS.search(t))
+            named = bool(_NEED.search(t) or _SAID.search(t) or _LEAD_AFTER.search(t))
+            if neg:
+                problem = True
+            elif role == "after":
+                problem = True
+            elif role == "before" or pos:
+                problem = False
+            else:
+                problem = None  # neutral: decided below
+            out.append(Clause(t, bool(problem), n, neutral=problem is None, named=named))
+    if out and not any(c.problem for c in out):
+        # nothing reads as going wrong: the whole text is the need (a terse "how do I..." question)
+        for c in out:
+            if c.neutral or not _WORKS.search(c.text):
+                c.problem = True
+        if not any(c.problem for c in out):
+            for c in out:
+                c.problem = True
+    return out
