@@ -8,7 +8,7 @@ and benchmarks/batch_bench.py report both).
 
 Why without weights: exporting the model needs torch (and downloading an exported one is not
 possible offline). This graph is written from the model's config alone, with the `onnx` package
-(a dev dependency), and checked in (about 10 KB). Its weights are declared external: at load,
+(a dev dependency), and checked in (about 26 KB). Its weights are declared external: at load,
 coach/minilm.py hands onnxruntime the arrays of the packaged safetensors file under these same
 names, so nothing is exported, fetched or duplicated on disk, and a store written by any backend
 stays valid (tests/test_embed.py checks the vectors against sentence-transformers).

@@ -221,8 +221,8 @@ def situation_check(text: str, scenario: str, passages: list[str]) -> tuple[bool
     feats, problems = features(text, [scenario])
     if feats["num_novel"] or feats["name_novel"]:
         why = next((p for p in problems if "number" in p or "names" in p), "a detail the situation does not contain")
-        scn_share = _share_from(text, scenario)
-        return False, round(scn_share, 4), f"not in your situation: {why.replace('the passages', 'your situation')}"
+        share = _share(_stems(text), _stems(scenario))
+        return False, round(share, 4), f"not in your situation: {why.replace('the passages', 'your situation')}"
     from_scn, unknown = situation_words(text, scenario, passages)
     if from_scn >= 0.5 or not unknown:
         return True, round(max(from_scn, 0.5), 4), "restates your situation"
@@ -231,17 +231,17 @@ def situation_check(text: str, scenario: str, passages: list[str]) -> tuple[bool
     return False, round(from_scn, 4), f"not in your situation: {', '.join(unknown[:4])}"
 
 
-def _share_from(text: str, scenario: str) -> float:
-    cw = _stems(text)
-    return len(cw & _stems(scenario)) / len(cw) if cw else 1.0
+def _share(cw: set[str], scn: set[str]) -> float:
+    """The share of a sentence's content words (``cw``) that are the situation's (``scn``)."""
+    return len(cw & scn) / len(cw) if cw else 1.0
 
 
 def situation_words(text: str, scenario: str, passages: list[str]) -> tuple[float, list[str]]:
     """(share of the sentence's content words that are the manager's, the words that are nobody's:
     not the situation's, the corpus's, the given passages' or coaching's own)."""
-    cw = _stems(text)
-    known = _stems(scenario) | _corpus_stems() | {w for p in passages for w in _stems(p)} | _situation_stems()
-    return _share_from(text, scenario), sorted(cw - known)
+    cw, scn = _stems(text), _stems(scenario)
+    known = scn | _corpus_stems() | {w for p in passages for w in _stems(p)} | _situation_stems()
+    return _share(cw, scn), sorted(cw - known)
 
 
 _CORPUS_STEMS: dict[int, set[str]] = {}
