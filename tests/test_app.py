@@ -656,6 +656,17 @@ def test_builtin_answer_says_where_it_comes_from_not_a_score(ingested, fake_open
     assert not any("not that the advice fits your situation" in c for c in captions)
 
 
+def test_a_sentence_checked_against_the_situation_is_not_labelled_as_from_a_passage(ingested):
+    """"You wrote that …" is checked against the manager's words, not a passage: the page's list of
+    checks said "· from the passage" for it, as for the articles' sentences."""
+    at = new_app()
+    reflect(at, "Everyone loves our product vision but nobody owns the deadlines.")
+    checks = [v for v in markdown_values(at) if v.startswith("- **")]
+    mine = [v for v in checks if "You wrote that" in v]
+    assert mine and all(v.startswith("- **✓ your situation**") for v in mine), checks
+    assert any(v.startswith("- **· from the passage**") for v in checks if "You wrote that" not in v), checks
+
+
 def test_history_after_a_failed_engine_does_not_claim_to_show_anything(ingested):
     at = new_app()
     reflect(at, DRUCKER_SCENARIO)

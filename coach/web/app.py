@@ -273,8 +273,11 @@ def show_checks(feedback) -> None:
         with st.expander("Where each sentence comes from" if summary.copied else "How each sentence was checked"):
             for s in feedback.checks.sentences:
                 checked = getattr(s, "checked", True)
-                good = "· from the passage" if summary.copied else "✓ supported"
-                mark = (good if s.supported else "⚠ unsupported") if checked else "· not a claim"
+                if getattr(s, "against", "") == "situation":  # checked against the manager's own words
+                    good, bad = "✓ your situation", "⚠ not in your situation"
+                else:
+                    good, bad = ("· from the passage" if summary.copied else "✓ supported"), "⚠ unsupported"
+                mark = (good if s.supported else bad) if checked else "· not a claim"
                 reason = getattr(s, "reason", "") or ""
                 extra = f" ({sanitize_markdown(reason)})" if reason and checked and not s.supported else ""
                 cites = f" · cites {', '.join(s.cites)}" if s.cites else ""
