@@ -45,7 +45,7 @@ def test_the_packaged_table_holds_training_situations_only():
     assert set(tab["ids"]) <= {c["id"] for c in allowed}
     # the training-only situations (evals/situations_train.yaml) are neighbours too
     assert {c["id"] for c in allowed if c["src"] == "train"} <= set(tab["ids"])
-    assert len(tab["ids"]) >= 260
+    assert len(tab["ids"]) >= 480
 
 
 def test_neighbours_raise_out_of_fold_needed_passage_recall_and_lens(ingested, monkeypatch):
@@ -63,6 +63,21 @@ def test_neighbours_raise_out_of_fold_needed_passage_recall_and_lens(ingested, m
     # (measured 0.726 vs 0.670 over three seeds and on this one)
     assert got["lens"] >= got["lens_case_only"] + 0.03, got
     assert got["lens"] >= 0.68, got
+
+
+def test_every_writer_group_held_out_is_read_by_models_trained_on_the_others(ingested, monkeypatch):
+    """The decision criterion of round 6 (``python -m coach.need_train --groups``): each group of
+    writers scored by models that never saw it, as a new manager's situation is. Measured mean lens
+    0.778 and needed passage 0.877 over six groups; with the case model learning from dev alone (round
+    5's models on this data) the groups' lens fell to 0.70-0.74."""
+    from coach import need_train
+
+    monkeypatch.chdir(ROOT)
+    items, index = need_train.load_items()
+    got = need_train.leave_group_out(items, index)
+    assert set(got) == {"dev", "tra", "trb", "trc", "trd", "tre", "mean"}, got
+    assert got["mean"]["lens"] >= 0.75 and got["mean"]["recall"] >= 0.85, got
+    assert all(v["lens"] >= 0.65 and v["n"] >= 60 for g, v in got.items() if g != "mean"), got
 
 
 def test_a_labelled_situation_is_not_its_own_neighbour():
