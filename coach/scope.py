@@ -121,6 +121,8 @@ AT_WORK = (
     "the drivers and warehouse workers I supervise", "our accountants, receptionists and trainers",
     "a person I manage is older than me", "we missed the target again and nobody owns it",
     "I lead a group of freelancers", "I coach the volunteer coaches at our club", "nobody told the guards about the change",
+    "we run a family business, a bakery or a farm shop, and the daily checks are not done",
+    "my business partner and I disagree about how to run the shop",
 )
 ELSEWHERE = (
     "a recipe for a cake", "how do I bake bread", "my car makes a noise when I brake", "should I buy this stock",
@@ -128,6 +130,15 @@ ELSEWHERE = (
     "how to fix a dripping tap", "my laptop will not turn on", "which holiday destination is best",
     "how do I treat a cold", "my garden plants are dying", "my dog keeps barking at night",
     "what is the capital of France", "translate this sentence", "who won the football match",
+    # private life said as a problem, like a situation ("my cat stopped eating", "I can't sleep since the
+    # baby"): of 20 such requests written for round 6, 10 were answered as situations, 3 with these; of
+    # 15 more written afterwards, 10 and then 8. A phrase near a workplace (a landlord's flat, a book
+    # club) was left out: it turned away real situations about lettings and a library.
+    "my neighbour is noisy or his tree blocks my light", "I cannot sleep at night",
+    "my partner and I keep arguing at home", "my family argues about the holidays",
+    "I keep skipping the gym and gaining weight", "learning to play the guitar", "my knee hurts when I run",
+    "my flatmate leaves a mess", "my phone or wifi keeps disconnecting",
+    "how do I protect my elderly mother from scams", "planning a holiday trip abroad", "my cat is ill",
 )
 
 

@@ -42,14 +42,15 @@ def test_agreement_on_labelled_situations():
 
 def test_the_lens_follows_the_need_on_labelled_situations():
     """The lens now reads the situation (coach.situation): on the labelled situations of cases.yaml
-    (part of what the case model was trained on; the neighbours' vote never counts a situation's own
-    label) it measures 0.53 (18/34); cross-validated on these 34 it went 0.42 -> 0.47 with the vote.
-    The held-out figure is in `coach eval` (lens_agreement_test), the CV one in coach/need_train.py."""
+    (part of what the case and direct models were trained on; the neighbours' vote never counts a
+    situation's own label) it measures 0.676 (23/34); held out as a writer group (trained on all the
+    others) 0.441, and 0.441 in-sample too without the direct model, which this floor would catch.
+    The held-out figure is in `coach eval` (lens_agreement_test), the others in coach/need_train.py."""
     pairs = labelled_situations()
     from coach.situation import read_many
 
     got = [r.leaning for r in read_many([s for s, _ in pairs])]
-    assert sum(g == y for g, (_, y) in zip(got, pairs)) / len(pairs) >= 0.5
+    assert sum(g == y for g, (_, y) in zip(got, pairs)) / len(pairs) >= 0.6
 
 
 def test_sources_hold_the_framework_passage_the_need_calls_for(ingested):

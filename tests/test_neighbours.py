@@ -68,16 +68,17 @@ def test_neighbours_raise_out_of_fold_needed_passage_recall_and_lens(ingested, m
 def test_every_writer_group_held_out_is_read_by_models_trained_on_the_others(ingested, monkeypatch):
     """The decision criterion of round 6 (``python -m coach.need_train --groups``): each group of
     writers scored by models that never saw it, as a new manager's situation is. Measured mean lens
-    0.778 and needed passage 0.877 over six groups; with the case model learning from dev alone (round
-    5's models on this data) the groups' lens fell to 0.70-0.74."""
+    0.816 and needed passage 0.895 over six groups; without the direct model the lens was 0.778, with
+    15 passage neighbours instead of 30 the passages 0.877, and with round 5's models on this data
+    the groups' lens fell to 0.61-0.71."""
     from coach import need_train
 
     monkeypatch.chdir(ROOT)
     items, index = need_train.load_items()
     got = need_train.leave_group_out(items, index)
     assert set(got) == {"dev", "tra", "trb", "trc", "trd", "tre", "mean"}, got
-    assert got["mean"]["lens"] >= 0.75 and got["mean"]["recall"] >= 0.85, got
-    assert all(v["lens"] >= 0.65 and v["n"] >= 60 for g, v in got.items() if g != "mean"), got
+    assert got["mean"]["lens"] >= 0.80 and got["mean"]["recall"] >= 0.885, got
+    assert all(v["lens"] >= 0.72 and v["n"] >= 60 for g, v in got.items() if g != "mean"), got
 
 
 def test_a_labelled_situation_is_not_its_own_neighbour():

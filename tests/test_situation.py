@@ -50,6 +50,24 @@ def test_both_when_needs_pull_both_ways():
     assert decide([0.1, 0.2])[0] == "management"
 
 
+def test_the_direct_model_is_averaged_in_when_the_model_file_holds_one():
+    """decide_case: the case model, the neighbours' vote, then the direct model (DIRECT_WEIGHT)."""
+    import numpy as np
+
+    from coach.situation import DIRECT_WEIGHT, case_features, decide_case
+
+    classes = ["both", "leadership", "management"]
+    n = len(case_features([0.5], [0.5], 0.0))
+    case = (classes, np.zeros((3, n)), np.log(np.array([0.2, 0.3, 0.5])))   # leans management
+    direct = (classes, np.array([[4.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), np.zeros(3))  # reads both from x[0]
+    m = {"case": case, "direct": direct}
+    assert decide_case([0.5], [], 0.0, m)[0] == "management"                    # no direct features given
+    assert decide_case([0.5], [], 0.0, {"case": case}, direct=np.array([1.0, 0.0]))[0] == "management"
+    assert decide_case([0.5], [], 0.0, m, direct=np.array([1.0, 0.0]))[0] == "both"
+    assert decide_case([0.5], [], 0.0, m, direct=np.array([0.0, 0.0]))[0] == "management"
+    assert 0 < DIRECT_WEIGHT < 1
+
+
 def test_dependent_sentences_are_recognised():
     for s in ("Or perhaps it is working with your operational folks.", "That’s where a manager shifts.",
               "This is why it matters.", "Through this process they manage all of the moving parts."):
@@ -78,6 +96,8 @@ def test_a_short_remote_situation_is_in_scope(ingested):
     "my father started this bakery in 1982 and now i own it, 7 people work here some since i was child. they still "
     "call my father when they disagree with me.",
     "every week someone forget to lock the cold room and we loose stock, i said many times.",
+    # a small family business, its people unnamed (round 6)
+    "We are a family bakery, lovely ideas, but no one checks the oven log and two batches burned.",
 ])
 def test_terse_workplace_situations_are_in_scope(ingested, scenario):
     from coach.pipeline import prepare
@@ -86,6 +106,18 @@ def test_terse_workplace_situations_are_in_scope(ingested, scenario):
     for off in ("Should I buy Nvidia shares before the earnings call?", "My garage door is stuck, how do I fix it?",
                 "Which hotel in Paris is best for a weekend away?"):
         assert not prepare(off, 5, ingested).in_scope, off
+
+
+@pytest.mark.parametrize("off", [
+    "I can't sleep more than four hours a night since the baby was born.",
+    "The paint on my bathroom ceiling keeps peeling. What primer should I use?",
+    "My knee hurts when I run downhill, should I stop running?",
+])
+def test_a_private_problem_said_like_a_situation_is_out_of_scope(ingested, off):
+    """Said as a problem, a private one resembles a situation: it must still be turned away calmly."""
+    from coach.pipeline import prepare
+
+    assert not prepare(off, 5, ingested).in_scope
 
 
 @pytest.mark.parametrize("scenario,facts", [
