@@ -356,7 +356,33 @@ def fit_sources(items, F, index, sides, keys, C_case=C_CASE, C_rank=C_RANK):
     """The source ranker and the neighbour table, from every labelled item (training-only ones too);
     ``F``: their out-of-fold case features (``fit_models``)."""
     case_m = fit_case(items, F, C_case)
-    return fit_ranker(items, F, case_m, index, sides, C_rank), neighbour_table(items, keys)
+    rank_m = fit_ranker(items, F, case_m, index, sides, C_rank)
+    rank_m["direct"] = fit_passage_direct(items, keys)
+    return rank_m, neighbour_table(items, keys)
+
+
+MIN_ANSWERED = 3   # a passage gets its own direct model once it answered this many labelled situations
+
+
+def fit_passage_direct(items, keys, C=C_DIRECT) -> dict:
+    """Per passage, does a situation whose text and needs read like this one need it (logistic
+    regression on ``situation.direct_features``, one per passage answered at least ``MIN_ANSWERED``
+    times)? The neighbours' vote copies the nearest situations' passages; these models generalise
+    over all the situations that needed each passage."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [it for it in items if it.wanted]
+    X = np.asarray([_direct(it) for it in rows])
+    out: dict[str, list] = {"keys": [], "coef": [], "intercept": []}
+    for j, key in enumerate(keys):
+        y = [j in it.wanted for it in rows]
+        if MIN_ANSWERED <= sum(y) < len(y):
+            clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(X, y)
+            out["keys"].append(key)
+            out["coef"].append([round(float(x), 4) for x in clf.coef_[0]])
+            out["intercept"].append(round(float(clf.intercept_[0]), 4))
+    return out
 
 
 def train(items, index) -> dict:

@@ -27,6 +27,11 @@ TEMPERATURE = 10.0   # vote weight exp(T x (similarity - best similarity)): the 
 TEXT_WEIGHT = 0.5    # similarity = this x text-to-text + the rest x needs-to-needs
 RANKER_WEIGHT = 0.5  # reciprocal-rank fusion with the general ranker (1/(10+rank)); CV: 0.5 best of 0..5
 FUSION_K = 10
+# weight of the per-passage direct models (need_passages.json "direct": does a situation whose text and
+# needs read like this need this passage?) in the fusion. Each writer group held out (need_train
+# --groups), the needed passage among the sources: 0.895 without them, 0.905 at 0.5, 0.912 at 1.0,
+# 0.894 at 2.0 (C 0.1: 0.903 / 0.910 / 0.905)
+PASSAGE_DIRECT_WEIGHT = 1.0
 SAME_TEXT = 0.999
 LENS_NEIGHBOURS = 20   # labelled situations whose leanings vote (CV on dev: 15-40 within noise)
 LENS_VOTE_WEIGHT = 0.7  # leaning = argmax((1 - this) x case model + this x vote); CV: 0.6-0.8 within noise
@@ -167,14 +172,23 @@ def vote(scenario_vec, needs_vec, keys: list[str], tab: dict | None = None):
     return score + 1e-3 * pop / max(1, len(tab["wanted"]))
 
 
-def fuse(vote_scores, ranker_order: list[int]) -> list[int]:
-    """Passage positions by reciprocal-rank fusion of the neighbours' vote and the general ranker."""
+def _ranks(scores):
+    import numpy as np
+
+    r = np.empty(len(scores))
+    r[np.argsort(-np.asarray(scores, dtype="float64"), kind="stable")] = np.arange(len(scores))
+    return r
+
+
+def fuse(vote_scores, ranker_order: list[int], direct_scores=None) -> list[int]:
+    """Passage positions by reciprocal-rank fusion of the neighbours' vote, the general ranker and,
+    when given, the per-passage direct models (``PASSAGE_DIRECT_WEIGHT``)."""
     import numpy as np
 
     n = len(vote_scores)
-    vr = np.empty(n)
-    vr[np.argsort(-np.asarray(vote_scores), kind="stable")] = np.arange(n)
     rr = np.full(n, float(n))
     rr[list(ranker_order)] = np.arange(len(ranker_order))
-    fused = 1.0 / (FUSION_K + vr) + RANKER_WEIGHT / (FUSION_K + rr)
+    fused = 1.0 / (FUSION_K + _ranks(vote_scores)) + RANKER_WEIGHT / (FUSION_K + rr)
+    if direct_scores is not None:
+        fused = fused + PASSAGE_DIRECT_WEIGHT / (FUSION_K + _ranks(direct_scores))
     return [int(i) for i in np.argsort(-fused, kind="stable")]

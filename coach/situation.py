@@ -300,9 +300,14 @@ def pair_features(scenario_vec, reading: "Reading", pvecs, sides, in_hits, prior
 
 @lru_cache(maxsize=1)
 def _passage_model():
+    import numpy as np
+
     if not PASSAGE_MODEL_PATH.exists():
         return None
-    return json.loads(PASSAGE_MODEL_PATH.read_text(encoding="utf-8"))
+    m = json.loads(PASSAGE_MODEL_PATH.read_text(encoding="utf-8"))
+    if m.get("direct"):  # converted once: ~60 x 768 weights
+        m["direct"]["coef"] = np.asarray(m["direct"]["coef"], dtype="float32")
+    return m
 
 
 def prior_vectors(keys: list[str], model: dict):
@@ -316,6 +321,25 @@ def prior_vectors(keys: list[str], model: dict):
 
 
 KEEP_HITS = 1  # retrieval's best hit always stays (its words may be the manager's own: "doing things right")
+
+
+def passage_direct_scores(scenario_vec, reading: "Reading", keys: list[str], model: dict):
+    """Each passage's score from its own direct model (``need_passages.json`` "direct": the passages
+    that answered at least ``need_train.MIN_ANSWERED`` labelled situations); -inf for the others, and
+    None when the file holds none."""
+    import numpy as np
+
+    d = model.get("direct")
+    if not d or not d["keys"]:
+        return None
+    z = np.asarray(d["coef"], dtype="float32") @ direct_features(scenario_vec, reading.problems)
+    z = z + np.asarray(d["intercept"], dtype="float32")
+    pos = {k: i for i, k in enumerate(keys)}
+    out = np.full(len(keys), -np.inf)
+    for k, s in zip(d["keys"], z):
+        if k in pos:
+            out[pos[k]] = float(s)
+    return out
 
 
 def rank_sources(scenario_vec, reading: "Reading", pvecs, keys: list[str], hit_pos: list[int], n: int,
@@ -341,6 +365,6 @@ def rank_sources(scenario_vec, reading: "Reading", pvecs, keys: list[str], hit_p
     tab = table() if neighbours is None else neighbours
     votes = vote(scenario_vec, needs_vector(scenario_vec, [c.vec for c in reading.problems]), keys, tab) if tab else None
     if votes is not None:
-        order = fuse(votes, order)
+        order = fuse(votes, order, passage_direct_scores(scenario_vec, reading, keys, m))
     first = list(hit_pos)[:KEEP_HITS if keep is None else keep]
     return (first + [i for i in order if i not in first])[:n]

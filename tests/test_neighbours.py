@@ -29,6 +29,26 @@ def test_a_situation_gets_what_its_nearest_labelled_situations_needed():
     assert vote(near, near, keys, {"text": np.zeros((0, 8)), "needs": np.zeros((0, 8)), "wanted": []}) is None
 
 
+def test_a_passages_own_direct_model_lifts_it_in_the_fusion():
+    """need_passages.json "direct": one model per passage answered by enough labelled situations."""
+    from types import SimpleNamespace
+
+    from coach.neighbours import fuse
+    from coach.situation import passage_direct_scores
+
+    votes = [3.0, 2.0, 1.0, 0.0]
+    ranker = [0, 1, 2, 3]
+    assert fuse(votes, ranker)[:2] == [0, 1]
+    # the direct models rate passage 3 highest, passage 2 next: both rise past passage 1
+    assert fuse(votes, ranker, np.array([0.0, -1.0, 1.0, 2.0])) == [0, 2, 3, 1]
+    reading = SimpleNamespace(problems=[SimpleNamespace(vec=_unit(np.ones(4)))])
+    model = {"direct": {"keys": ["passage b", "gone from the corpus"], "coef": np.array([[1.0] * 8, [2.0] * 8]),
+                        "intercept": [0.5, 0.0]}}
+    got = passage_direct_scores(_unit(np.ones(4)), reading, ["passage a", "passage b"], model)
+    assert got[0] == -np.inf and abs(got[1] - (0.5 + 4.0)) < 1e-4, got   # 4 x 0.5 + 4 x 0.5 = 4
+    assert passage_direct_scores(_unit(np.ones(4)), reading, ["passage a"], {}) is None
+
+
 def test_the_packaged_table_holds_training_situations_only():
     import yaml
 
@@ -68,16 +88,16 @@ def test_neighbours_raise_out_of_fold_needed_passage_recall_and_lens(ingested, m
 def test_every_writer_group_held_out_is_read_by_models_trained_on_the_others(ingested, monkeypatch):
     """The decision criterion of round 6 (``python -m coach.need_train --groups``): each group of
     writers scored by models that never saw it, as a new manager's situation is. Measured mean lens
-    0.816 and needed passage 0.895 over six groups; without the direct model the lens was 0.778, with
-    15 passage neighbours instead of 30 the passages 0.877, and with round 5's models on this data
-    the groups' lens fell to 0.61-0.71."""
+    0.816 and needed passage 0.912 over six groups; without the direct model the lens was 0.778,
+    without the per-passage direct models the passages 0.895 (and 0.877 with 15 passage neighbours
+    instead of 30), and with round 5's models on this data the groups' lens fell to 0.61-0.71."""
     from coach import need_train
 
     monkeypatch.chdir(ROOT)
     items, index = need_train.load_items()
     got = need_train.leave_group_out(items, index)
     assert set(got) == {"dev", "tra", "trb", "trc", "trd", "tre", "mean"}, got
-    assert got["mean"]["lens"] >= 0.80 and got["mean"]["recall"] >= 0.885, got
+    assert got["mean"]["lens"] >= 0.80 and got["mean"]["recall"] >= 0.90, got
     assert all(v["lens"] >= 0.72 and v["n"] >= 60 for g, v in got.items() if g != "mean"), got
 
 
