@@ -131,9 +131,10 @@ ELSEWHERE = (
     "how do I treat a cold", "my garden plants are dying", "my dog keeps barking at night",
     "what is the capital of France", "translate this sentence", "who won the football match",
     # private life said as a problem, like a situation ("my cat stopped eating", "I can't sleep since the
-    # baby"): of 20 such requests written for round 6, 10 were answered as situations, 3 with these; of
-    # 15 more written afterwards, 10 and then 8. A phrase near a workplace (a landlord's flat, a book
-    # club) was left out: it turned away real situations about lettings and a library.
+    # baby"): of 20 such requests written for round 6, 10 were answered as situations, 3 with these (the
+    # phrases were written from those 20); of 15 more written afterwards, 10 before and 8 with these.
+    # A phrase near a workplace (a landlord's flat, a book club) was left out: it turned away real
+    # situations about lettings and a library. All 507 real labelled situations stay in scope.
     "my neighbour is noisy or his tree blocks my light", "I cannot sleep at night",
     "my partner and I keep arguing at home", "my family argues about the holidays",
     "I keep skipping the gym and gaining weight", "learning to play the guitar", "my knee hurts when I run",
