@@ -88,17 +88,18 @@ def test_neighbours_raise_out_of_fold_needed_passage_recall_and_lens(ingested, m
 def test_every_writer_group_held_out_is_read_by_models_trained_on_the_others(ingested, monkeypatch):
     """The decision criterion of round 6 (``python -m coach.need_train --groups``): each group of
     writers scored by models that never saw it, as a new manager's situation is. Measured mean lens
-    0.816 and needed passage 0.912 over six groups; without the direct model the lens was 0.778,
-    without the per-passage direct models the passages 0.895 (and 0.877 with 15 passage neighbours
-    instead of 30), and with round 5's models on this data the groups' lens fell to 0.61-0.71."""
+    0.807 and needed passage 0.918 over eight groups (0.816 / 0.912 over the first six before the last
+    two joined); without the direct model the lens was 0.777, without the per-passage direct models
+    the passages 0.906 (the eval's in-sample floor catches that loss), and with round 5's models the
+    groups' lens fell to 0.61-0.71."""
     from coach import need_train
 
     monkeypatch.chdir(ROOT)
     items, index = need_train.load_items()
     got = need_train.leave_group_out(items, index)
-    assert set(got) == {"dev", "tra", "trb", "trc", "trd", "tre", "mean"}, got
-    assert got["mean"]["lens"] >= 0.80 and got["mean"]["recall"] >= 0.90, got
-    assert all(v["lens"] >= 0.72 and v["n"] >= 60 for g, v in got.items() if g != "mean"), got
+    assert set(got) == {"dev", "tra", "trb", "trc", "trd", "tre", "trf", "trg", "mean"}, got
+    assert got["mean"]["lens"] >= 0.79 and got["mean"]["recall"] >= 0.90, got
+    assert all(v["lens"] >= 0.72 and v["n"] >= 40 for g, v in got.items() if g != "mean"), got
 
 
 def test_a_labelled_situation_is_not_its_own_neighbour():

@@ -68,6 +68,24 @@ def test_the_direct_model_is_averaged_in_when_the_model_file_holds_one():
     assert 0 < DIRECT_WEIGHT < 1
 
 
+def test_an_article_sentence_speaks_for_the_role_it_names_or_its_words_belong_to(ingested):
+    """The clause model read "Managers facilitate 1-on-1's…" as leadership's (0.71) and the metrics
+    line as on the fence, so a need sure of leadership's side ("feel like cogs") was given the
+    metrics lines as next steps."""
+    from coach import embed
+    from coach.engines.extractive import sentence_sides
+    from coach.pipeline import reflect
+
+    texts = ["Managers facilitate 1-on-1’s with their direct reports, creating clear expectations.",
+             "A leader shows appreciation to team members, give awards and accolades when deserved.",
+             "When the metrics are in place, we can then hold our people accountable for their actions."]
+    mgr, ldr, metrics = sentence_sides(texts, embed.encode_array(texts))
+    assert mgr < 0.5 < ldr and metrics < 0.5, (mgr, ldr, metrics)
+    answer = reflect(COGS, model="extractive", store=ingested).raw_answer
+    steps = answer[answer.find("**Next steps"):] if "**Next steps" in answer else ""
+    assert "When the metrics are in place" not in steps and "as managers it is our duty" not in steps, answer
+
+
 def test_dependent_sentences_are_recognised():
     for s in ("Or perhaps it is working with your operational folks.", "That’s where a manager shifts.",
               "This is why it matters.", "Through this process they manage all of the moving parts."):
