@@ -86,6 +86,16 @@ def test_an_article_sentence_speaks_for_the_role_it_names_or_its_words_belong_to
     assert "When the metrics are in place" not in steps and "as managers it is our duty" not in steps, answer
 
 
+def test_an_aside_of_the_articles_never_answers_a_need(ingested):
+    """Retrieval's first hit for the warehouse was the articles' aside on retiring Baby Boomers; paired
+    with "the freezers were left open" (cosine 0.12) it read as nonsense. A need is answered only by a
+    sentence about managing, leading or one of their practices, or left unanswered."""
+    from coach.pipeline import reflect
+
+    answer = reflect(FREEZERS, model="extractive", store=ingested).raw_answer
+    assert "Baby Boomers" not in answer and "freezers were left open" in answer, answer
+
+
 def test_dependent_sentences_are_recognised():
     for s in ("Or perhaps it is working with your operational folks.", "That’s where a manager shifts.",
               "This is why it matters.", "Through this process they manage all of the moving parts."):
