@@ -135,6 +135,15 @@ def as_reading(it: Item, leaning: str) -> Reading:
     return Reading(it.clauses, leaning, 0.0)
 
 
+def found(it: Item, lean: str, index, keys, sides, n: int, rank_m, keep: int | None = None, neighbours=None) -> bool:
+    """Is one of the item's needed passages among the ``n`` sources ``situation.rank_sources`` gives it?"""
+    from .situation import rank_sources
+
+    src = rank_sources(it.svec, as_reading(it, lean), index.vecs, keys, it.hits, n, rank_m, sides, keep,
+                       neighbours=neighbours)
+    return bool(set(src) & it.wanted)
+
+
 def rank_rows(it: Item, reading: Reading, index, sides, prior, side_prior):
     import numpy as np
 
@@ -221,7 +230,7 @@ def cross_validate(items, index, k: int = 5, extra: int | None = None, C_clause=
 
     extra = LENS_SOURCES if extra is None else extra
 
-    from .situation import decide, decide_case, rank_sources
+    from .situation import decide, decide_case
 
     sides = passage_sides(index.vecs)
     keys = [passage_key(p.text) for p in index.passages]
@@ -244,19 +253,14 @@ def cross_validate(items, index, k: int = 5, extra: int | None = None, C_clause=
                     res["lens_case_only"].append(decide_case(pp, pw, it.vocab, m)[0] == it.case["leaning"])
                     res["lens_hand_margins"].append(decide(pp)[0] == it.case["leaning"])
                 if dev and it.wanted:
-                    src = rank_sources(it.svec, as_reading(it, lean), index.vecs, keys, it.hits, k + extra, rank_m, sides, keep,
-                                       neighbours=tab)
-                    res["recall"].append(bool(set(src) & it.wanted))
-                    src = rank_sources(it.svec, as_reading(it, lean), index.vecs, keys, it.hits, k + extra, rank_m, sides, keep,
-                                       neighbours=False)
-                    res["recall_ranker_only"].append(bool(set(src) & it.wanted))
+                    res["recall"].append(found(it, lean, index, keys, sides, k + extra, rank_m, keep, tab))
+                    res["recall_ranker_only"].append(found(it, lean, index, keys, sides, k + extra, rank_m, keep, False))
                     res["recall_hits_only"].append(bool(set(it.hits[:k]) & it.wanted))
     return {name: round(float(np.mean(v)), 4) for name, v in res.items()} | {"n_dev": len(res["lens"]) // len(seeds)}
 
 
 def in_sample(items, index, k: int = 5, extra: int | None = None) -> dict:
     from .pipeline import LENS_SOURCES
-    from .situation import rank_sources
 
     extra = LENS_SOURCES if extra is None else extra
 
@@ -272,8 +276,7 @@ def in_sample(items, index, k: int = 5, extra: int | None = None) -> dict:
         lean = lean_of(it, m, None)[0]
         lens.append(lean == it.case["leaning"])
         if it.wanted:
-            src = rank_sources(it.svec, as_reading(it, lean), index.vecs, keys, it.hits, k + extra, rank_m, sides)
-            rec.append(bool(set(src) & it.wanted))
+            rec.append(found(it, lean, index, keys, sides, k + extra, rank_m))
     return {"lens": round(sum(lens) / len(lens), 4), "recall": round(sum(rec) / len(rec), 4)}
 
 
@@ -302,7 +305,6 @@ def leave_group_out(items, index, k: int = 5, extra: int | None = None) -> dict:
     import numpy as np
 
     from .pipeline import LENS_SOURCES
-    from .situation import rank_sources
 
     extra = LENS_SOURCES if extra is None else extra
     sides = passage_sides(index.vecs)
@@ -319,9 +321,7 @@ def leave_group_out(items, index, k: int = 5, extra: int | None = None) -> dict:
             lean = lean_of(it, m, tab)[0]
             lens.append(lean == it.case["leaning"])
             if it.wanted:
-                src = rank_sources(it.svec, as_reading(it, lean), index.vecs, keys, it.hits, k + extra, rank_m, sides,
-                                   neighbours=tab)
-                rec.append(bool(set(src) & it.wanted))
+                rec.append(found(it, lean, index, keys, sides, k + extra, rank_m, neighbours=tab))
         out[g] = {"n": len(lens), "lens": round(float(np.mean(lens)), 3), "recall": round(float(np.mean(rec)), 3)}
     out["mean"] = {m: round(float(np.mean([v[m] for v in out.values()])), 3) for m in ("lens", "recall")}
     return out

@@ -45,6 +45,9 @@ _STEP = re.compile(
 # a sentence offered as what the articles say must say something about the roles or their practice
 _ABOUT_THE_ROLES = re.compile(r"\b(manag\w*|lead\w*|people|teams?|employees?|staff|organi[sz]ations?|vision|goals?|"
                               r"direct reports?|workers?|followers?)\b", re.I)
+# narrower, for the sentence that answers a need: managing or leading itself, not only people or
+# organisations (the articles' aside on retiring Baby Boomers passes the filter above, not this)
+_ABOUT_MANAGING_OR_LEADING = re.compile(r"\b(?:manag|lead)\w*", re.I)
 # "Leadership is accountable to the entire organization, …": what a role is, not something to do next
 _DEFINES = re.compile(r"^(?:the\s+|a\s+|good\s+|great\s+)?(?:leadership|management|leaders?|managers?)\s+(?:is|are)\b",
                       re.I)
@@ -215,7 +218,6 @@ def _sure(clause) -> bool:
     return abs(clause.p_leadership - 0.5) >= SURE_SIDE
 
 
-_ABOUT_ROLES = re.compile(r"\b(?:manag|lead)\w*", re.I)
 _NAMES_MANAGERS = re.compile(r"\bmanag(?:er|ers|ement)\b", re.I)
 _NAMES_LEADERS = re.compile(r"\blead(?:er|ers|ership)\b", re.I)
 
@@ -263,7 +265,7 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
     # "what the articles say about it" is a sentence about managing, leading or one of their practices,
     # not the articles' asides ("We are at a turning point in this country with hordes of Baby Boomers…"
     # was paired with "the freezers were left open", its cosine 0.12 against the process line's 0.06)
-    topical = [p or bool(_ABOUT_ROLES.search(c[1])) for p, c in zip(practice, cands)]
+    topical = [p or bool(_ABOUT_MANAGING_OR_LEADING.search(c[1])) for p, c in zip(practice, cands)]
     generic = [bool(_BOTH_ROLES.search(c[1])) for c in cands]
     sims = {}
     out, used = [], set()
