@@ -84,7 +84,20 @@ _WORK_PATTERNS = re.compile(
     # people who never compare calendars", "someone forgets to lock the cold room, i said many times"
     r"|\bpeople work (?:here|for (?:me|us))\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|several|\d+) "
     r"(?:different )?people who\b|\bsomeone (?:\w+ ){0,2}(?:forgets?|forgot|leaves?|left|skips?|skipped)\b"
-    r"|\bi (?:said|told (?:them|him|her|everyone)) (?:it |this )?(?:many|so many|several|\d+) times\b", re.I)
+    r"|\bi (?:said|told (?:them|him|her|everyone)) (?:it |this )?(?:many|so many|several|\d+) times\b"
+    # the people of a trade, owned ("my florists", "our welders", "my hygienists"), and the people of a
+    # place ("everyone here shares the dream of pesticide-free tomatoes"): of 90 real situations written
+    # for round 7, these two were turned away
+    r"|\b(?:my|our)\s+(?:\w+\s+)?(?:florists|gardeners|growers|pickers|packers|loaders|porters|cleaners|"
+    r"mechanics|electricians|plumbers|roofers|builders|labourers|laborers|welders|fitters|installers|"
+    r"carers|caregivers|nurses|midwives|paramedics|hygienists|therapists|pharmacists|vets|doctors|surgeons|"
+    r"receptionists|clerks|tellers|cashiers|waiters|waitresses|bartenders|baristas|bakers|butchers|"
+    r"housekeepers|stewards|lifeguards|instructors|tutors|counsellors|counselors|wardens|rangers|keepers|"
+    r"zookeepers|stylists|hairdressers|guards|officers|inspectors|dispatchers|controllers|accountants|"
+    r"bookkeepers|lawyers|paralegals|editors|reporters|journalists|translators|programmers|testers|"
+    r"researchers|scientists|coordinators|planners|buyers|merchandisers|assistants|salespeople|"
+    r"employees|hands|operatives)\b"
+    r"|\b(?:everyone|everybody|nobody|no one|no-one) (?:here|on (?:site|shift|the floor))\b", re.I)
 
 
 @dataclass

@@ -30,6 +30,8 @@ from .text import split_sentences
 if TYPE_CHECKING:  # numpy is imported where it is used
     import numpy as np
 
+    from .lexicon import Lexicon
+
 MODEL_PATH = Path(__file__).with_name("need_model.json")
 # a leaning needs this much probability mass behind it; "both" when problem clauses pull both ways
 BOTH_MARGIN = 0.02      # fallback only (no case model): |mean(p_leadership) - 0.5| below this: both
@@ -50,6 +52,7 @@ class Reading:
     leaning: str
     score: float                                   # mean p(leadership) of the needs, minus 0.5
     sentences: list[str] = field(default_factory=list)
+    text: str = ""                                 # the situation as written (the lexicon reads it)
 
     @property
     def problems(self) -> list[Clause]:
@@ -90,6 +93,10 @@ def _model() -> dict:
         if data.get(part):
             out[part] = (list(data[part]["classes"]), np.asarray(data[part]["coef"], dtype="float64"),
                          np.asarray(data[part]["intercept"], dtype="float64"))
+    if (data.get("direct") or {}).get("lexicon"):
+        from .lexicon import Lexicon
+
+        out["lexicon"] = Lexicon.from_json(data["direct"]["lexicon"])
     return out
 
 
@@ -153,15 +160,19 @@ def _softmax(model: tuple, x) -> np.ndarray:
     return p / p.sum()
 
 
-def direct_features(scenario_vec, problems: list) -> np.ndarray:
+def direct_features(scenario_vec, problems: list, text: str = "", lexicon: "Lexicon | None" = None) -> np.ndarray:
     """What the direct leaning model reads: the text's vector and the mean direction of its going-wrong
-    clauses, side by side (the whole situation, and what it lacks)."""
+    clauses, side by side (the whole situation, and what it lacks), then, when the model has a
+    ``lexicon``, the text's words and word pairs (``coach.lexicon``)."""
     import numpy as np
 
     from .neighbours import needs_vector
 
     v = np.asarray(scenario_vec, dtype="float32")
-    return np.concatenate([v, np.asarray(needs_vector(v, [c.vec for c in problems]), dtype="float32")])
+    parts = [v, np.asarray(needs_vector(v, [c.vec for c in problems]), dtype="float32")]
+    if lexicon is not None:
+        parts.append(lexicon.vector(text))
+    return np.concatenate(parts)
 
 
 def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, model: dict | None = None,
@@ -218,8 +229,9 @@ def read_many(texts: list[str], vectors=None) -> list[Reading]:
         problems = [c for c in cs if c.problem]
         leaning, score = decide_case([c.p_leadership for c in problems],
                                      [c.p_leadership for c in cs if not c.problem], vocabulary_score(sv),
-                                     vote=vote_of(sv, problems), direct=direct_features(sv, problems))
-        out.append(Reading(cs, leaning, score, [s for s in split_sentences(text)]))
+                                     vote=vote_of(sv, problems),
+                                     direct=direct_features(sv, problems, text, _model().get("lexicon")))
+        out.append(Reading(cs, leaning, score, [s for s in split_sentences(text)], text))
     return out
 
 
@@ -305,8 +317,12 @@ def _passage_model():
     if not PASSAGE_MODEL_PATH.exists():
         return None
     m = json.loads(PASSAGE_MODEL_PATH.read_text(encoding="utf-8"))
-    if m.get("direct"):  # converted once: ~60 x 768 weights
+    if m.get("direct"):  # converted once: ~30 x 6,000 weights
         m["direct"]["coef"] = np.asarray(m["direct"]["coef"], dtype="float32")
+        if m["direct"].get("lexicon"):
+            from .lexicon import Lexicon
+
+            m["direct"]["lexicon"] = Lexicon.from_json(m["direct"]["lexicon"])
     return m
 
 
@@ -332,7 +348,8 @@ def passage_direct_scores(scenario_vec, reading: "Reading", keys: list[str], mod
     d = model.get("direct")
     if not d or not d["keys"]:
         return None
-    z = np.asarray(d["coef"], dtype="float32") @ direct_features(scenario_vec, reading.problems)
+    z = np.asarray(d["coef"], dtype="float32") @ direct_features(scenario_vec, reading.problems, reading.text,
+                                                                 d.get("lexicon"))
     z = z + np.asarray(d["intercept"], dtype="float32")
     pos = {k: i for i, k in enumerate(keys)}
     out = np.full(len(keys), -np.inf)

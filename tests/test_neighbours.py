@@ -41,7 +41,7 @@ def test_a_passages_own_direct_model_lifts_it_in_the_fusion():
     assert fuse(votes, ranker)[:2] == [0, 1]
     # the direct models rate passage 3 highest, passage 2 next: both rise past passage 1
     assert fuse(votes, ranker, np.array([0.0, -1.0, 1.0, 2.0])) == [0, 2, 3, 1]
-    reading = SimpleNamespace(problems=[SimpleNamespace(vec=_unit(np.ones(4)))])
+    reading = SimpleNamespace(problems=[SimpleNamespace(vec=_unit(np.ones(4)))], text="")
     model = {"direct": {"keys": ["passage b", "gone from the corpus"], "coef": np.array([[1.0] * 8, [2.0] * 8]),
                         "intercept": [0.5, 0.0]}}
     got = passage_direct_scores(_unit(np.ones(4)), reading, ["passage a", "passage b"], model)
@@ -86,20 +86,19 @@ def test_neighbours_raise_out_of_fold_needed_passage_recall_and_lens(ingested, m
 
 
 def test_every_writer_group_held_out_is_read_by_models_trained_on_the_others(ingested, monkeypatch):
-    """The decision criterion of round 6 (``python -m coach.need_train --groups``): each group of
-    writers scored by models that never saw it, as a new manager's situation is. Measured mean lens
-    0.807 and needed passage 0.918 over eight groups (0.816 / 0.912 over the first six before the last
-    two joined); without the direct model the lens was 0.777, without the per-passage direct models
-    the passages 0.906 (the eval's in-sample floor catches that loss), and with round 5's models the
-    groups' lens fell to 0.61-0.71."""
+    """The decision criterion of rounds 6 and 7 (``python -m coach.need_train --groups``): each group
+    of writers scored by models that never saw it, as a new manager's situation is. Measured over ten
+    groups: mean lens 0.884, needed passage 0.938. Without the lexicon (``coach.lexicon``) in the
+    direct models the eight groups before round 7 read 0.807 / 0.918 (0.880 / 0.922 with it in the
+    lens's model only); with round 5's models the groups' lens fell to 0.61-0.71."""
     from coach import need_train
 
     monkeypatch.chdir(ROOT)
     items, index = need_train.load_items()
     got = need_train.leave_group_out(items, index)
-    assert set(got) == {"dev", "tra", "trb", "trc", "trd", "tre", "trf", "trg", "mean"}, got
-    assert got["mean"]["lens"] >= 0.79 and got["mean"]["recall"] >= 0.90, got
-    assert all(v["lens"] >= 0.72 and v["n"] >= 40 for g, v in got.items() if g != "mean"), got
+    assert set(got) == {"dev", "tra", "trb", "trc", "trd", "tre", "trf", "trg", "trh", "tri", "mean"}, got
+    assert got["mean"]["lens"] >= 0.85 and got["mean"]["recall"] >= 0.925, got
+    assert all(v["lens"] >= 0.75 and v["n"] >= 40 for g, v in got.items() if g != "mean"), got
 
 
 def test_a_labelled_situation_is_not_its_own_neighbour():

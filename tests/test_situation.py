@@ -126,6 +126,12 @@ def test_a_short_remote_situation_is_in_scope(ingested):
     "every week someone forget to lock the cold room and we loose stock, i said many times.",
     # a small family business, its people unnamed (round 6)
     "We are a family bakery, lovely ideas, but no one checks the oven log and two batches burned.",
+    # two of 90 situations by new writers (round 7): the people of a trade, the people of a place
+    "Valentine's week. My florists are the most creative, passionate bunch, and I love the vision we share for "
+    "seasonal, local flowers. But we ran out of red roses by Tuesday, nobody placed the wholesale order, and the "
+    "delivery van was double-booked for the busiest afternoon of the year.",
+    "Everyone here shares the dream of pesticide-free tomatoes. Yet the irrigation timers were set wrong for nine "
+    "days and no one noticed.",
 ])
 def test_terse_workplace_situations_are_in_scope(ingested, scenario):
     from coach.pipeline import prepare

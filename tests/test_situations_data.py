@@ -122,7 +122,8 @@ def test_training_only_cases_teach_the_lens_too():
         side = {"management": mgmt, "leadership": lead, "both": mgmt + lead}[leaning]
         vecs = [(side + rng.normal(size=384)).astype("float32") for _ in range(2)]
         cs = [Clause(f"clause {j}", True, j, vec=v) for j, v in enumerate(vecs)]
-        return Item({"id": f"{src}-{n}", "src": src, "leaning": leaning}, vecs[0], cs, [], 0.0)
+        return Item({"id": f"{src}-{n}", "src": src, "leaning": leaning, "scenario": f"{leaning} case {n}"}, vecs[0],
+                    cs, [], 0.0)
 
     scored = [item(n, "dev", ("management", "leadership")[n % 2]) for n in range(16)]
     more = [item(n, "train", "both") for n in range(8)]
@@ -139,6 +140,6 @@ def test_each_training_situation_names_its_writer_group():
     got = training_cases(str(ROOT / "evals" / "situations.yaml"), str(ROOT / "evals" / "cases.yaml"),
                          str(ROOT / "evals" / "situations_train.yaml"))
     groups = {writer_group(c) for c in got}
-    assert groups == {"dev", "old", "tra", "trb", "trc", "trd", "tre", "trf", "trg"}, groups
+    assert groups == {"dev", "old", "tra", "trb", "trc", "trd", "tre", "trf", "trg", "trh", "tri"}, groups
     assert writer_group({"id": "trc-nursery-forest", "src": "train"}) == "trc"
     assert writer_group({"id": "tra-x", "src": "dev"}) == "dev"
