@@ -105,6 +105,10 @@ _FEELS = re.compile(r"\b(?:scared|afraid|worried|convinced|certain|aware)\s*$", 
 _PRONOUN = re.compile(r"(?:they|i|we|he|she|it|nobody)\b", re.I)
 _TAKES_OBJECT = re.compile(r"\b(?:for|about|of|to|on|with|over|at|in|by|from|into|know|knows|knew|ask|asks|asked|"
                            r"decide|decides|decided|sure|clear|unclear|idea)\s*$", re.I)
+# "…and nobody here, me included, | has asked what the business looks like in five years": a piece that
+# opens on a verb is the predicate of the piece before it (its subject set off by commas), not a thought
+_VERB_FIRST = re.compile(r"(?:has|have|had|is|are|was|were|will|would|can|could|should|does|did|do|keeps|kept)\s",
+                         re.I)
 _QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^\s'‘’\"“”].*?['’\"”](?=[\s,.;:!?)]|$)")
 
 
@@ -148,7 +152,8 @@ def _split_long(text: str) -> list[str]:
     for m in joins + [None]:
         end = m.start() if m else len(text)
         piece = text[start:end]
-        if spans and (len(piece.split()) < 4 or len(text[spans[-1][0]:spans[-1][1]].split()) < 4):
+        if spans and (len(piece.split()) < 4 or len(text[spans[-1][0]:spans[-1][1]].split()) < 4
+                      or _VERB_FIRST.match(piece)):
             spans[-1][1] = end
         else:
             spans.append([start, end])

@@ -5,7 +5,8 @@ cannot judge her pharmacists' performance "who on your team could you be develop
 words of a need sit much closer to a short description of another need than to a question, so each
 question carries a few such descriptions (written for the project, like the questions: framing, not
 claims), and a need is asked the question whose descriptions it is nearest to. The lens's axes only
-break near-ties, and a need sure of its side is asked a question of that side.
+break near-ties, and a need sure of its side is asked a question of that side (unless one of the other
+side fits it far better: ``OTHER_SIDE_MARGIN``).
 """
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from functools import lru_cache
 
 AXIS_BONUS = 0.03   # a question on one of the need's two nearest axes wins a near-tie
 SIDE_BONUS = 0.03   # so does a question of the need's own side
+# A need sure of its side is asked a question of that side, unless a question of the other side
+# describes it far better. The clause model can be sure and wrong: round 7's put "I don't know how to
+# judge their performance, so their appraisals are copied from last year" on leadership's side (0.84),
+# while its cues sit 0.46 nearer "Does each person know what is expected of them…". Read by hand over
+# the 816 sure needs of the labelled situations (no labels exist for questions): at 0.22 three are
+# asked across (the appraisals, "nobody gave her feedback except on time recording" and "new to this
+# job"); at 0.20 "I don't have a vision to give them" would lose its "state the end point" question.
+OTHER_SIDE_MARGIN = 0.22
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,7 @@ def question_for(need_vec, side: str, sure: bool, axes: tuple[str, ...] = ()) ->
     best = np.full(len(QUESTIONS), -np.inf, dtype="float32")
     np.maximum.at(best, owner, cos)
     score = best + np.asarray([AXIS_BONUS * (q.axis in axes) + SIDE_BONUS * (q.side == side) for q in QUESTIONS])
-    if sure:
-        score = np.where([q.side == side for q in QUESTIONS], score, -np.inf)
+    own = np.asarray([q.side == side for q in QUESTIONS])
+    if sure and best[~own].max() - best[own].max() < OTHER_SIDE_MARGIN:
+        score = np.where(own, score, -np.inf)
     return QUESTIONS[int(np.argmax(score))]

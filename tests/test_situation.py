@@ -477,3 +477,18 @@ def test_a_closing_so_that_belongs_to_the_thought_is_quoted():
     assert _quote("he's 20 years older than me, knows more than me, and openly says so") == \
         "“he's 20 years older than me, knows more than me, and openly says so”"
     assert _quote("we tried the new rota, so") == "“we tried the new rota”"
+
+
+@pytest.mark.parametrize("text,whole", [
+    ("My budget and KPIs are all about this year's throughput, and nobody here, me included, has asked what the "
+     "business looks like in five years or whether we should be doing something else with the offcuts.",
+     "me included, has asked what the business looks like"),
+    ("But what they actually complain about, when I ask, is that reviews are random, nobody knows who checks whose "
+     "model, and peer review gets skipped when deadlines bite.", "when I ask, is that reviews are random"),
+])
+def test_a_subject_set_off_by_commas_keeps_its_verb(text, whole):
+    """A long clause is cut where it joins another thought, never between a subject and its verb: a
+    quotation opening "has asked what the business looks like…" reads as a fragment of the manager."""
+    got = [c.text for c in clauses(text)]
+    assert any(whole in t for t in got), got
+    assert not any(t.lower().startswith(("has ", "is ", "are ")) for t in got), got
