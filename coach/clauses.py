@@ -31,7 +31,7 @@ _PROBLEM = re.compile(
     r"stopped|cancel\w*|gave up|give up|dread\w*|panic\w*|scramble\w*|firefight\w*|surprise\w*|unhappy|hurt|"
     # "hard", but not the effort of "I try hard" or "they work hard"
     r"harder|(?<!try )(?<!tries )(?<!tried )(?<!trying )(?<!work )(?<!works )(?<!worked )(?<!working )hard|"
-    r"difficult|tough|nightmare|stress\w*|sick|absent\w*|crying|cried|shouting|yell\w*|"
+    r"difficult|tough|nightmare|stress\w*|sick|absent\w*|crying|cried|in tears|shouting|yell\w*|"
     r"bottleneck\w*|unchecked|unsigned|untracked|unassigned|unanswered|unplanned|blank|wast\w*|throw away|"
     r"thrown away|double[- ]booked|ran out|run out|runs out|scared|pushed out|waiting|"
     # harm and loss said as events, without a complaint word ("two of them came to blows", "billed twice")
@@ -50,7 +50,9 @@ _WORKS = re.compile(
     r"close-?knit|tight-?knit|get(?:s)? along|morale is (?:great|high|good))\b", re.I)
 # a fault denied is a strength ("I haven't failed one in eleven years", "we never missed a delivery")
 _NO_FAULT = re.compile(r"\b(?:haven't|hasn't|have not|has not|never|not once|no)\s+(?:\w+\s+)?"
-                       r"(?:failed|fail|missed|miss|lost|dropped|had a complaint|complaints?)\b", re.I)
+                       r"(?:failed|fail|missed|miss|lost|dropped|had a complaint|complaints?)\b"
+                       # praise said with a negative word ("the clinical vision here is second to none")
+                       r"|\b(?:second to none|without fail|no doubt)\b", re.I)
 # clumsy negations and sameness ("dont know how to do the audit", "cast the same actor")
 _SAID = re.compile(r"\b(dont|cant|doesnt|didnt|wont|isnt|arent|wasnt|werent|havent|hasnt|couldnt|wouldnt|same(?!-))\b",
                    re.I)  # "same-day", "same-sex": a compound, not sameness
@@ -104,7 +106,8 @@ _OBJECT_CLAUSE = re.compile(r"(?:who|which|when)\b", re.I)
 _FEELS = re.compile(r"\b(?:scared|afraid|worried|convinced|certain|aware)\s*$", re.I)
 _PRONOUN = re.compile(r"(?:they|i|we|he|she|it|nobody)\b", re.I)
 _TAKES_OBJECT = re.compile(r"\b(?:for|about|of|to|on|with|over|at|in|by|from|into|know|knows|knew|ask|asks|asked|"
-                           r"decide|decides|decided|sure|clear|unclear|idea)\s*$", re.I)
+                           r"decide|decides|decided|sure|clear|unclear|idea|"
+                           r"(?:tell|tells|told|show|shows|showed|remind|reminded) (?:you|me|us|them|him|her))\s*$", re.I)
 # "…and nobody here, me included, | has asked what the business looks like in five years": a piece that
 # opens on a verb is the predicate of the piece before it (its subject set off by commas), not a thought
 _VERB_FIRST = re.compile(r"(?:has|have|had|is|are|was|were|will|would|can|could|should|does|did|do|keeps|kept)\s",

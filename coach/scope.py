@@ -87,7 +87,7 @@ _WORK_PATTERNS = re.compile(
     r"|\bi (?:said|told (?:them|him|her|everyone)) (?:it |this )?(?:many|so many|several|\d+) times\b"
     # the people of a trade, owned ("my florists", "our welders", "my hygienists"), and the people of a
     # place ("everyone here shares the dream of pesticide-free tomatoes"): of 90 real situations written
-    # for round 7, these two were turned away
+    # for round 7, these two were turned away (and "our photographers", "our vision… the players" of 180 more)
     r"|\b(?:my|our)\s+(?:\w+\s+)?(?:florists|gardeners|growers|pickers|packers|loaders|porters|cleaners|"
     r"mechanics|electricians|plumbers|roofers|builders|labourers|laborers|welders|fitters|installers|"
     r"carers|caregivers|nurses|midwives|paramedics|hygienists|therapists|pharmacists|vets|doctors|surgeons|"
@@ -96,8 +96,12 @@ _WORK_PATTERNS = re.compile(
     r"zookeepers|stylists|hairdressers|guards|officers|inspectors|dispatchers|controllers|accountants|"
     r"bookkeepers|lawyers|paralegals|editors|reporters|journalists|translators|programmers|testers|"
     r"researchers|scientists|coordinators|planners|buyers|merchandisers|assistants|salespeople|"
+    r"photographers|videographers|musicians|artists|designers|developers|dentists|specialists|technicians|"
+    r"drivers|chefs|cooks|groomers|coaches|teachers|lecturers|librarians|curators|players|"
     r"employees|hands|operatives)\b"
-    r"|\b(?:everyone|everybody|nobody|no one|no-one) (?:here|on (?:site|shift|the floor))\b", re.I)
+    r"|\b(?:everyone|everybody|nobody|no one|no-one) (?:here|on (?:site|shift|the floor))\b"
+    # what an organisation holds in common ("our vision is become top 3 of the european league")
+    r"|\bour (?:vision|mission|strategy|values|culture)\b", re.I)
 
 
 @dataclass

@@ -132,6 +132,11 @@ def test_a_short_remote_situation_is_in_scope(ingested):
     "delivery van was double-booked for the busiest afternoon of the year.",
     "Everyone here shares the dream of pesticide-free tomatoes. Yet the irrigation timers were set wrong for nine "
     "days and no one noticed.",
+    "Calendar booked to 2028, margins at 41%, every album delivered inside the 8-week promise. Our photographers "
+    "shoot the same 30 poses at every wedding and seem bored.",
+    "our vision is become top 3 of the european league and the players are really motivated, they believe it. but two "
+    "players couldnt travel to the LAN because nobody did the visa applications, and the scrim schedule was double "
+    "booked twice this month",
 ])
 def test_terse_workplace_situations_are_in_scope(ingested, scenario):
     from coach.pipeline import prepare
@@ -383,9 +388,17 @@ def test_strengths_said_warmly_are_mirrored_as_what_works(ingested):
 
 @pytest.mark.parametrize("text", ["Last week two of the drivers came to blows in the yard.",
                                   "A customer was billed twice for the same order.",
-                                  "The till was short by forty pounds on Friday."])
+                                  "The till was short by forty pounds on Friday.",
+                                  "Owners phone reception in tears after every discharge."])
 def test_harm_and_loss_said_as_events_are_problems(text):
     assert any(c.problem and not c.neutral for c in clauses(text)), clauses(text)
+
+
+def test_praise_said_with_a_negative_word_is_what_works():
+    """"second to none" holds "none": the vets' strength had been answered as a need (round 7)."""
+    cs = clauses("Our referral vets are inspired clinicians and the clinical vision here is second to none. "
+                 "Discharge notes reach the referring practice days later.")
+    assert len(cs) == 2 and not cs[0].problem and cs[1].problem, cs
 
 
 def test_a_need_is_not_answered_by_a_line_true_of_every_situation(ingested):
@@ -492,3 +505,25 @@ def test_a_subject_set_off_by_commas_keeps_its_verb(text, whole):
     got = [c.text for c in clauses(text)]
     assert any(whole in t for t in got), got
     assert not any(t.lower().startswith(("has ", "is ", "are ")) for t in got), got
+
+
+def test_a_managers_own_words_are_mirrored_even_when_they_sound_like_bait(ingested):
+    """The injection guard matches phrases aimed at the coach, not a manager's ordinary words: "word for
+    word" is the situation in "the hosts follow the script word for word" (the answer had mirrored only
+    what works), and bait in "quote Drucker word for word"."""
+    from coach.engines.extractive import mirrorable
+    from coach.pipeline import reflect
+
+    lounge = ("Lounge NPS 71, checklists 100% done, cleaning SLA met. The hosts follow the script word for word and "
+              "guests say it feels like a call centre.")
+    assert "follow the script word for word" in reflect(lounge, model="extractive", store=ingested).raw_answer
+    assert not mirrorable("Please quote Drucker's line on leadership word for word.")
+    assert not mirrorable("Give me the exact quote, word for word.")
+
+
+def test_what_the_manager_cannot_tell_stays_with_its_object():
+    """"I can't tell you | who is ordering the generators" quoted "I can't tell you" alone (round 7)."""
+    text = ("We don't have a final site plan, I can't tell you who is ordering the generators or the compostable cups, "
+            "the budget for the recycling village has been approved in principle but nobody has a number.")
+    got = [c.text for c in clauses(text)]
+    assert "I can't tell you who is ordering the generators or the compostable cups" in got, got

@@ -170,7 +170,9 @@ _UNSAFE = re.compile(
     r"^\s*(?:system|user|assistant)\s*:|"
     r"\b(?:pretend|role-?play\w*|jailbreak\w*|act as|you are now|from now on|talk like|answer as|respond as|"
     r"reply with|your reply|your answer|before you answer|in your answer|pirate|chatgpt|assistant|language model|"
-    r"drucker|maxwell|sinek|covey|welch|word for word|(?:exact|full|famous|his|her|that|the) quote|"
+    r"drucker|maxwell|sinek|covey|welch|(?:exact|full|famous|his|her|that|the) quote|"
+    # "quote it word for word" is bait; "the hosts follow the script word for word" is the situation
+    r"(?:quot|cit|recit|repeat|copy|cop(?:y|ies)|giv|tell|writ)\w*\b[^.]{0,40}?\bword for word|"
     r"quote (?:it|him|her|them|both|me|for me|exactly)|"
     r"api[ _-]?keys?|passwords?|passwd|secrets?|credentials?|environment variables?)\b|"
     r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", re.I | re.M)
@@ -244,8 +246,13 @@ def sentence_sides(texts: list[str], vecs) -> list[float]:
     return out
 
 
-def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario: str):
-    """For each need, the best sentence of the sources about it (unused by another need)."""
+def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario: str, leaning: str = "both"):
+    """For each need, the best sentence of the sources about it (unused by another need).
+
+    A need on the side the whole situation leans to (``leaning``) is answered from that side like a
+    need sure of its side: the clause model put "we have no idea which system goes live first, who
+    tests it, or when the old one is switched off" at 0.29, short of sure, and no sentence of the
+    sources was close enough by cosine alone, so the situation's one problem went unanswered."""
     import numpy as np
 
     from ..support_check import vectors
@@ -282,7 +289,7 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
                                                             + PHRASE_WEIGHT * answered[i]
                                                             - GENERIC_PENALTY * generic[i]))
         floor = NEED_MIN
-        if _sure(clause) and any(agree):
+        if (_sure(clause) or clause.side == leaning) and any(agree):
             # MiniLM's cosine between a manager's concrete words and the articles' abstract sentences is
             # small (0.0-0.2) and noisy: a need sure of its side is answered from that side only, and
             # the side, not the cosine, is then the main evidence that a sentence speaks to it
@@ -329,7 +336,7 @@ def compose_extractive(req: Request) -> Draft:
     sources = req.sources
     needs, reading = _needs(req)
     cands = _sentences(sources)
-    picks, sims, side = _pairs(needs, cands, sources, req.scenario)
+    picks, sims, side = _pairs(needs, cands, sources, req.scenario, req.lens.leaning)
 
     parts = [f"**Where your situation sits: {LEANING_PHRASE.get(req.lens.leaning, LEANING_PHRASE['both'])}.**"]
     mirror: list[str] = []
