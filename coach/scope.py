@@ -86,8 +86,9 @@ _WORK_PATTERNS = re.compile(
     r"(?:different )?people who\b|\bsomeone (?:\w+ ){0,2}(?:forgets?|forgot|leaves?|left|skips?|skipped)\b"
     r"|\bi (?:said|told (?:them|him|her|everyone)) (?:it |this )?(?:many|so many|several|\d+) times\b"
     # the people of a trade, owned ("my florists", "our welders", "my hygienists"), and the people of a
-    # place ("everyone here shares the dream of pesticide-free tomatoes"): of 90 real situations written
-    # for round 7, these two were turned away (and "our photographers", "our vision… the players" of 180 more)
+    # place ("everyone here shares the dream of pesticide-free tomatoes"): of the first 90 real situations
+    # written for round 7, these two were turned away ("our photographers", "our vision… the players": of
+    # the 270 after)
     r"|\b(?:my|our)\s+(?:\w+\s+)?(?:florists|gardeners|growers|pickers|packers|loaders|porters|cleaners|"
     r"mechanics|electricians|plumbers|roofers|builders|labourers|laborers|welders|fitters|installers|"
     r"carers|caregivers|nurses|midwives|paramedics|hygienists|therapists|pharmacists|vets|doctors|surgeons|"

@@ -172,7 +172,7 @@ _UNSAFE = re.compile(
     r"reply with|your reply|your answer|before you answer|in your answer|pirate|chatgpt|assistant|language model|"
     r"drucker|maxwell|sinek|covey|welch|(?:exact|full|famous|his|her|that|the) quote|"
     # "quote it word for word" is bait; "the hosts follow the script word for word" is the situation
-    r"(?:quot|cit|recit|repeat|copy|cop(?:y|ies)|giv|tell|writ)\w*\b[^.]{0,40}?\bword for word|"
+    r"(?:quot|cit|recit|repeat|cop(?:y|ies)|giv|tell|writ)\w*\b[^.]{0,40}?\bword for word|"
     r"quote (?:it|him|her|them|both|me|for me|exactly)|"
     r"api[ _-]?keys?|passwords?|passwd|secrets?|credentials?|environment variables?)\b|"
     r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", re.I | re.M)
