@@ -18,9 +18,9 @@ SIDE_BONUS = 0.03   # so does a question of the need's own side
 # A need sure of its side is asked a question of that side, unless a question of the other side
 # describes it far better. The clause model can be sure and wrong: round 7's put "I don't know how to
 # judge their performance, so their appraisals are copied from last year" on leadership's side (0.84),
-# while its cues sit 0.46 nearer "Does each person know what is expected of them…". Read by hand over
-# the 816 sure needs of the labelled situations (no labels exist for questions): at 0.22 three are
-# asked across (the appraisals, "nobody gave her feedback except on time recording" and "new to this
+# while its cues sit 0.46 nearer "Does each person know what is expected of them…". The 816 sure needs
+# of the labelled situations ranked by that gap, the top 14 read by hand (no labels exist for
+# questions): at 0.22 three are asked across (the appraisals, "nobody gave her feedback except on time recording" and "new to this
 # job"); at 0.20 "I don't have a vision to give them" would lose its "state the end point" question.
 OTHER_SIDE_MARGIN = 0.22
 
