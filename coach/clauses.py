@@ -52,7 +52,9 @@ _WORKS = re.compile(
 _NO_FAULT = re.compile(r"\b(?:haven't|hasn't|have not|has not|never|not once|no)\s+(?:\w+\s+)?"
                        r"(?:failed|fail|missed|miss|lost|dropped|had a complaint|complaints?)\b"
                        # praise said with a negative word ("the clinical vision here is second to none")
-                       r"|\b(?:second to none|without fail|no doubt)\b", re.I)
+                       r"|\b(?:second to none|without fail|no doubt)\b"
+                       # "our values and purpose are never the problem"
+                       r"|\b(?:never|not|isn't|aren't|wasn't|weren't) (?:the|a|an) (?:problem|issue)\b", re.I)
 # clumsy negations and sameness ("dont know how to do the audit", "cast the same actor")
 _SAID = re.compile(r"\b(dont|cant|doesnt|didnt|wont|isnt|arent|wasnt|werent|havent|hasnt|couldnt|wouldnt|same(?!-))\b",
                    re.I)  # "same-day", "same-sex": a compound, not sameness
@@ -63,6 +65,18 @@ _NEED = re.compile(r"\b(need|needs|must|have to|has to|had to|supposed to|expect
 # a sentence that opens by setting itself against what came before is what is going wrong ("Still my
 # team leads act like clerks", "Meanwhile the board expects…")
 _LEAD_AFTER = re.compile(r"(?:^|[.!?;]\s+)(still|yet|meanwhile|however|but|only|except|instead)\b", re.I)
+
+
+# A sentence that announces what is wrong ("The problem is the basics.", "What goes wrong is the ordinary
+# stuff.", "What worries me is outside the gate.") heads the problems the sentences after it list in plain
+# words ("Routes are planned by whoever arrives first", "Two of our biggest buyers are building their own
+# mills"): those are problems, and the heading itself, when short, is not a need to answer on its own.
+_ANNOUNCE = re.compile(
+    r"^\s*(?:but\s+|and\s+|so\s+)?(?:(?:the|my|our)\s+(?:real\s+|main\s+|big\s+|bigger\s+|biggest\s+|only\s+|one\s+)?"
+    r"(?:problem|issue|trouble|worry|headache|difficulty|challenge|snag|catch)s?\s+(?:is|are|was|were)\b|"
+    r"what (?:goes|is going|went|keeps going|has gone) wrong\b|what (?:worries|bothers|concerns|scares) me\b|"
+    r"(?:here'?s|this is) (?:the|my) (?:problem|issue|thing)\b|(?:the )?(?:problems?|issues?)\s*:)", re.I)
+HEADING_MAX = 8
 
 
 @dataclass
@@ -76,6 +90,7 @@ class Clause:
     # handoffs", clumsy "dont", "Still my leads act like clerks"): the answer engages it, the leaning
     # does not count it (counting it cost 0.03-0.05 of grouped CV lens agreement on dev)
     named: bool = False
+    heading: bool = False  # a short announcement of the problems that follow ("the problem is the basics")
     vec: object = field(default=None, repr=False, compare=False)
 
     @property
@@ -103,8 +118,11 @@ _OPENS = re.compile(r"\b(?:when|that|if|because|where|as|than|before|after|until
 # opens the object of the thought, not a new one
 _OBJECT_CLAUSE = re.compile(r"(?:who|which|when)\b", re.I)
 # "half of them are scared | they'll be pushed out": what one is afraid or sure of is part of the thought
-_FEELS = re.compile(r"\b(?:scared|afraid|worried|convinced|certain|aware)\s*$", re.I)
+# … and what one says or thinks ("my general managers say | they don't know what I expect of them")
+_FEELS = re.compile(r"\b(?:scared|afraid|worried|convinced|certain|aware|say|says|said|think|thinks|thought|feel|feels|"
+                    r"felt|claim|claims|claimed|insist|insists|insisted|complain|complains|complained)\s*$", re.I)
 _PRONOUN = re.compile(r"(?:they|i|we|he|she|it|nobody)\b", re.I)
+_PRONOUN_ANY = re.compile(r"\b(?:they|i|we|he|she|it|nobody|you)\b", re.I)
 _TAKES_OBJECT = re.compile(r"\b(?:for|about|of|to|on|with|over|at|in|by|from|into|know|knows|knew|ask|asks|asked|"
                            r"decide|decides|decided|sure|clear|unclear|idea|"
                            r"(?:tell|tells|told|show|shows|showed|remind|reminded) (?:you|me|us|them|him|her))\s*$", re.I)
@@ -112,6 +130,16 @@ _TAKES_OBJECT = re.compile(r"\b(?:for|about|of|to|on|with|over|at|in|by|from|int
 # opens on a verb is the predicate of the piece before it (its subject set off by commas), not a thought
 _VERB_FIRST = re.compile(r"(?:has|have|had|is|are|was|were|will|would|can|could|should|does|did|do|keeps|kept)\s",
                          re.I)
+# "…to forty people | who like the old way", "suppliers get paid late | because invoices sit on my desk": a
+# relative clause without a comma, or a cause, completes the thought before it; quoted alone it reads as a
+# fragment ("because no one explained the aftercare"). Joined while the whole stays quotable.
+_BOUND = re.compile(r"(?:who|whom|whose|because)\b", re.I)
+BOUND_MAX = 22
+# ", uniforms or the budget": the end of a list ("what it means for check-in, uniforms or the budget") is
+# not a thought of its own
+_LIST_END = re.compile(r"(?:[\w'-]+\s+){1,3}(?:or|and|and the|or the|or a)\s+[\w'-]+(?:\s+[\w'-]+)?\s*[.!?]?\s*$", re.I)
+_LEAD_AND = re.compile(r"^(?:and then|and|so)\s+(?=\w)", re.I)
+_BARE = {"and", "or", "so", "but", "then", "and then", "and now"}
 _QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^\s'‘’\"“”].*?['’\"”](?=[\s,.;:!?)]|$)")
 
 
@@ -155,18 +183,26 @@ def _split_long(text: str) -> list[str]:
     for m in joins + [None]:
         end = m.start() if m else len(text)
         piece = text[start:end]
+        if m is not None and piece.strip(" ,").lower() in _BARE:
+            start = m.end()  # "…who like the old way, | and | nobody has told me": the bare "and" is dropped
+            continue
+        joined = len(text[spans[-1][0]:end].split()) if spans else 0
         if spans and (len(piece.split()) < 4 or len(text[spans[-1][0]:spans[-1][1]].split()) < 4
-                      or _VERB_FIRST.match(piece)):
+                      or _VERB_FIRST.match(piece)
+                      or (_BOUND.match(piece) and text[start - 2:start - 1] != "," and joined <= BOUND_MAX)
+                      or (len(piece.split()) <= 5 and _LIST_END.fullmatch(piece) and _PRONOUN_ANY.search(piece) is None)):
             spans[-1][1] = end
         else:
             spans.append([start, end])
         start = m.end() if m else len(text)
-    return [text[a:b].strip(" ,") for a, b in spans]
+    # a piece quoted back does not open on the "and" that joined it to the one before
+    return [_LEAD_AND.sub("", text[a:b].strip(" ,")) for a, b in spans]
 
 
 def clauses(text: str) -> list[Clause]:
     """Sentences cut at contrast markers, each read as working or going wrong."""
     out: list[Clause] = []
+    announced = False
     sents = [s for s in split_sentences(" ".join(text.split())) if words(s)]
     if len(sents) == 1 and len(words(sents[0])) > 60:  # one run-on paragraph without punctuation
         sents = [s for s in re.split(r"\s+(?=\band then\b|\bso\b|\band now\b)", sents[0]) if words(s)]
@@ -204,13 +240,17 @@ def clauses(text: str) -> list[Clause]:
             named = bool(_NEED.search(t) or _SAID.search(t) or _LEAD_AFTER.search(t))
             if neg:
                 problem = True
-            elif role == "after":
+            elif role == "after" or (announced and not pos):
                 problem = True
             elif role == "before" or pos:
                 problem = False
             else:
                 problem = None  # neutral: decided below
-            out.append(Clause(t, bool(problem), n, neutral=problem is None, named=named))
+            heading = bool(_ANNOUNCE.match(t)) and len(words(t)) <= HEADING_MAX
+            if _ANNOUNCE.match(t):
+                problem = True
+            out.append(Clause(t, bool(problem), n, neutral=problem is None, named=named, heading=heading))
+        announced = announced or bool(_ANNOUNCE.match(sent))
     if out and not any(c.problem for c in out):
         # nothing reads as going wrong: the whole text is the need (a terse "how do I..." question)
         for c in out:

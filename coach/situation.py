@@ -64,7 +64,8 @@ class Reading:
 
     def needs(self, limit: int = MAX_NEEDS) -> list[Clause]:
         """The problem clauses most worth answering: the surest about their side first, in text order."""
-        ranked = sorted(self.problems, key=lambda c: -abs(c.p_leadership - 0.5))[:limit]
+        problems = [c for c in self.problems if not c.heading] or self.problems
+        ranked = sorted(problems, key=lambda c: -abs(c.p_leadership - 0.5))[:limit]
         return sorted(ranked, key=lambda c: self.clauses.index(c))
 
     def to_engage(self, limit: int = MAX_NEEDS + 1) -> list[Clause]:

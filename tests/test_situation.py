@@ -527,3 +527,54 @@ def test_what_the_manager_cannot_tell_stays_with_its_object():
             "the budget for the recycling village has been approved in principle but nobody has a number.")
     got = [c.text for c in clauses(text)]
     assert "I can't tell you who is ordering the generators or the compostable cups" in got, got
+
+
+@pytest.mark.parametrize("text,whole", [
+    # a relative clause without a comma, and a cause, complete the thought before them (round 8)
+    ("I don't know how to describe that future to forty people who like the old way, and nobody has told me what it "
+     "means for check-in, uniforms or the budget.", "forty people who like the old way"),
+    ("I hate spreadsheets, I forget to sign off the rotas, suppliers get paid late because invoices sit on my desk, "
+     "and my general managers say they don't know what I expect of them.",
+     "suppliers get paid late because invoices sit on my desk"),
+    # the end of a list is not a thought of its own
+    ("I don't know how to describe that future to forty people who like the old way, and nobody has told me what it "
+     "means for check-in, uniforms or the budget.", "nobody has told me what it means for check-in, uniforms or the budget"),
+    # what someone says is part of the saying
+    ("I hate spreadsheets, I forget to sign off the rotas, suppliers get paid late because invoices sit on my desk, "
+     "and my general managers say they don't know what I expect of them.",
+     "my general managers say they don't know what I expect of them"),
+])
+def test_a_relative_a_cause_a_list_and_a_saying_stay_with_their_thought(text, whole):
+    cs = clauses(text)
+    assert any(whole in c.text for c in cs), [c.text for c in cs]
+    assert not any(c.text.lower().startswith(("and ", "because ", "who ")) for c in cs), [c.text for c in cs]
+
+
+COURIER = ("When I took over the depot I shared a vision with the drivers: be the courier people actually look forward "
+           "to seeing. They bought into it, there's real pride and passion now, customers mention them by name and our "
+           "reviews went up. The problem is the basics. Routes are planned by whoever arrives first, vans go out "
+           "half-loaded and come back for a second run, and nobody checks whether failed deliveries get rebooked. Last "
+           "Friday sixty parcels sat in the cage all weekend.")
+
+
+def test_what_follows_an_announced_problem_is_the_problem():
+    """"The problem is the basics." heads the problems the next sentences list in plain words; the heading
+    alone is not a need to answer when they are there."""
+    cs = clauses(COURIER)
+    by = {c.text.rstrip("."): c for c in cs}
+    assert by["The problem is the basics"].heading
+    for t in ("Routes are planned by whoever arrives first", "Last Friday sixty parcels sat in the cage all weekend"):
+        assert by[t].problem, t
+    assert not by["They bought into it, there's real pride and passion now, customers mention them by name and our "
+                  "reviews went up"].problem
+    assert not clauses("Our values and purpose are never the problem. Nobody is named to find cover.")[0].problem
+
+
+def test_the_answer_engages_the_problems_an_announcement_lists(ingested):
+    from coach.pipeline import reflect
+
+    fb = reflect(COURIER, model="extractive", store=ingested)
+    text = fb.raw_answer.lower()
+    assert "sixty parcels sat in the cage" in text and "routes are planned by whoever arrives first" in text, fb.raw_answer
+    assert "“the problem is the basics”" not in text
+    assert lifted_fragments(fb.raw_answer) == []

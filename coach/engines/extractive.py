@@ -324,7 +324,8 @@ def _also(reading, quoted: set[str]) -> list:
     problems not yet answered first, then what they name in other words, then the rest; in text order."""
     def free(c) -> bool:
         return (c.text not in quoted and not any(c.text in q or q in c.text for q in quoted)
-                and len(words(c.text)) >= 4 and mirrorable(c.text) and not _RELATIVE.match(_LEAD_ASIDE.sub("", c.text)))
+                and len(words(c.text)) >= 4 and mirrorable(c.text) and not _RELATIVE.match(_LEAD_ASIDE.sub("", c.text))
+                and not c.heading)  # "the problem is the basics" says less than the problems it announces
 
     rest = [c for c in reading.clauses if free(c)]
     # the fullest thoughts first: a four-word aside ("I know every musician") says less than the tour
