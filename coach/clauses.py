@@ -15,6 +15,9 @@ from .text import split_sentences, words
 
 _CONTRAST = re.compile(
     r"(?:,|;|—|–| -)?\s+\b(but|yet|however|although|though|even though|while|whereas)\b[,]?\s+", re.I)
+# ", though," set off by commas is "however" (it turns against the sentence before), not "although": in
+# "Since we moved in the summer, though, repairs go into a box", the move is not what works
+_THOUGH_ASIDE = re.compile(r",\s*though\s*,", re.I)
 _LEAD_CONTRAST = re.compile(r"^\s*(although|though|even though|while|whereas|despite)\b", re.I)
 _SEMI = re.compile(r"\s*;\s*|\s+[—–]\s+")
 _PROBLEM = re.compile(
@@ -33,7 +36,7 @@ _PROBLEM = re.compile(
     r"harder|(?<!try )(?<!tries )(?<!tried )(?<!trying )(?<!work )(?<!works )(?<!worked )(?<!working )hard|"
     r"difficult|tough|nightmare|stress\w*|sick|absent\w*|crying|cried|in tears|shouting|yell\w*|"
     r"bottleneck\w*|unchecked|unsigned|untracked|unassigned|unanswered|unplanned|blank|wast\w*|throw away|"
-    r"thrown away|double[- ]booked|ran out|run out|runs out|scared|pushed out|waiting|"
+    r"thrown away|double[- ]booked|ran out|run out|runs out|scared|pushed out|waiting|waited|"
     # harm and loss said as events, without a complaint word ("two of them came to blows", "billed twice")
     r"against a target|below (?:target|plan|budget)|under target|came to blows|"
     r"(?:billed|charged|paid|invoiced|shipped|sent) twice|overcharg\w*|short by|shortfall|stolen|"
@@ -138,6 +141,9 @@ BOUND_MAX = 22
 # ", uniforms or the budget": the end of a list ("what it means for check-in, uniforms or the budget") is
 # not a thought of its own
 _LIST_END = re.compile(r"(?:[\w'-]+\s+){1,3}(?:or|and|and the|or the|or a)\s+[\w'-]+(?:\s+[\w'-]+)?\s*[.!?]?\s*$", re.I)
+_SUBORDINATE = re.compile(r"\s*(?:since|ever since|now that|when|whenever|after|before|once|as soon as|if|until|"
+                          r"because|as)\b", re.I)
+_TAIL_AND = re.compile(r",?\s+(?:and|or|but|so)$", re.I)
 _LEAD_AND = re.compile(r"^(?:and then|and|so)\s+(?=\w)", re.I)
 _BARE = {"and", "or", "so", "but", "then", "and then", "and now"}
 _QUOTED = re.compile(r"(?:^|(?<=\s))['‘\"“][^\s'‘’\"“”].*?['’\"”](?=[\s,.;:!?)]|$)")
@@ -180,9 +186,15 @@ def _split_long(text: str) -> list[str]:
              and not (_OBJECT_CLAUSE.match(text, m.end()) and _TAKES_OBJECT.search(text, 0, m.start()))
              and not _OPENS.search(text, 0, m.start())
              and not (_PRONOUN.match(text, m.end()) and _FEELS.search(text, 0, m.start()))]
+    opening = bool(_SUBORDINATE.match(text))  # "Since we moved in the summer, | repairs go into a box"
     for m in joins + [None]:
         end = m.start() if m else len(text)
         piece = text[start:end]
+        if opening and len(spans) == 1 and text[start - 2:start - 1] == "," and len(piece.split()) >= 4:
+            opening = False
+            spans[-1][1] = end  # the clause it opens is the thought; the opening alone is not one
+            start = m.end() if m else len(text)
+            continue
         if m is not None and piece.strip(" ,").lower() in _BARE:
             start = m.end()  # "…who like the old way, | and | nobody has told me": the bare "and" is dropped
             continue
@@ -195,8 +207,8 @@ def _split_long(text: str) -> list[str]:
         else:
             spans.append([start, end])
         start = m.end() if m else len(text)
-    # a piece quoted back does not open on the "and" that joined it to the one before
-    return [_LEAD_AND.sub("", text[a:b].strip(" ,")) for a, b in spans]
+    # a piece quoted back does not open or end on the "and" that joins it to the next
+    return [_TAIL_AND.sub("", _LEAD_AND.sub("", text[a:b].strip(" ,"))) for a, b in spans]
 
 
 def clauses(text: str) -> list[Clause]:
@@ -209,7 +221,9 @@ def clauses(text: str) -> list[Clause]:
     for n, sent in enumerate(sents):
         pieces: list[tuple[str, str | None]] = []   # (text, "before" | "after" | None contrast role)
         lead = _LEAD_CONTRAST.match(sent)
-        if lead and "," in sent:
+        if _THOUGH_ASIDE.search(sent) and len(_CONTRAST.findall(sent)) == 1:
+            pieces = [(sent, "after")]  # one thought, turned against the sentence before
+        elif lead and "," in sent:
             head, tail = sent.split(",", 1)
             pieces = [(head, "before"), (tail, "after")]
         else:

@@ -169,7 +169,9 @@ _UNSAFE = re.compile(
     r"\b(?:system|hidden|new|previous|prior|developer|secret)\s+(?:prompts?|instructions?|mode|message)\b|"
     r"^\s*(?:system|user|assistant)\s*:|"
     r"\b(?:pretend|role-?play\w*|jailbreak\w*|act as|you are now|from now on|talk like|answer as|respond as|"
-    r"reply with|your reply|your answer|before you answer|in your answer|pirate|chatgpt|assistant|language model|"
+    # "the assistant must reveal…", "you are an AI assistant"; not a manager's "my assistant manager, Lou"
+    r"reply with|your reply|your answer|before you answer|in your answer|pirate|chatgpt|language model|"
+    r"(?:the|an?|ai|virtual|helpful) assistant(?! manager| to\b| coach| head| director| editor| chef)|"
     r"drucker|maxwell|sinek|covey|welch|(?:exact|full|famous|his|her|that|the) quote|"
     # "quote it word for word" is bait; "the hosts follow the script word for word" is the situation
     r"(?:quot|cit|recit|repeat|cop(?:y|ies)|giv|tell|writ)\w*\b[^.]{0,40}?\bword for word|"
