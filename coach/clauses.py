@@ -56,8 +56,9 @@ _NO_FAULT = re.compile(r"\b(?:haven't|hasn't|have not|has not|never|not once|no)
                        r"(?:failed|fail|missed|miss|lost|dropped|had a complaint|complaints?)\b"
                        # praise said with a negative word ("the clinical vision here is second to none")
                        r"|\b(?:second to none|without fail|no doubt)\b"
-                       # "our values and purpose are never the problem"
-                       r"|\b(?:never|not|isn't|aren't|wasn't|weren't) (?:the|a|an) (?:problem|issue)\b", re.I)
+                       # "our values and purpose are never the problem", "nobody is to blame exactly"
+                       r"|\b(?:never|not|isn't|aren't|wasn't|weren't) (?:the|a|an) (?:problem|issue)\b"
+                       r"|\b(?:nobody|no one|no-one) is (?:really )?to blame\b|\b(?:nobody|no one)'s fault\b", re.I)
 # clumsy negations and sameness ("dont know how to do the audit", "cast the same actor")
 _SAID = re.compile(r"\b(dont|cant|doesnt|didnt|wont|isnt|arent|wasnt|werent|havent|hasnt|couldnt|wouldnt|same(?!-))\b",
                    re.I)  # "same-day", "same-sex": a compound, not sameness
@@ -143,6 +144,16 @@ BOUND_MAX = 22
 _LIST_END = re.compile(r"(?:[\w'-]+\s+){1,3}(?:or|and|and the|or the|or a)\s+[\w'-]+(?:\s+[\w'-]+)?\s*[.!?]?\s*$", re.I)
 _SUBORDINATE = re.compile(r"\s*(?:since|ever since|now that|when|whenever|after|before|once|as soon as|if|until|"
                           r"because|as)\b", re.I)
+# "the director has handed me the unit's budget, | the freezer contracts, | the testing schedules…": a piece
+# after a comma that opens on a determiner and holds no verb is the next item of a list, not a thought
+_NOUN_ITEM = re.compile(r"(?:and\s+|or\s+)?(?:the|a|an|our|my|their|his|her|its|this|that|these|those|some|all|"
+                        r"every|each|two|three|four|five|six|\d+)\b", re.I)
+_VERBISH = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|am|has|have|had|do|does|did|can|could|will|would|should|may|might|must|"
+    r"\w+ed|\w+n't|\w+nt|keeps?|gets?|goes|went|came|comes|takes?|took|makes?|made|says?|said|knows?|knew|wants?|"
+    r"needs?|left|leaves|runs?|ran|sits?|sat|feels?|felt|thinks?|thought|gives?|gave|tells?|told|asks?|works?|"
+    r"turns?|calls?|looks?|seems?|becomes?|became|brings?|brought|holds?|held|stays?|starts?|stops?|happens?|"
+    r"lives?|lost|won|got|put|set|let|sent|spent|built|kept|paid|shows?|moves?|uses?|tries|wins?|loses?)\b", re.I)
 _TAIL_AND = re.compile(r",?\s+(?:and|or|but|so)$", re.I)
 _LEAD_AND = re.compile(r"^(?:and then|and|so)\s+(?=\w)", re.I)
 _BARE = {"and", "or", "so", "but", "then", "and then", "and now"}
@@ -202,7 +213,9 @@ def _split_long(text: str) -> list[str]:
         if spans and (len(piece.split()) < 4 or len(text[spans[-1][0]:spans[-1][1]].split()) < 4
                       or _VERB_FIRST.match(piece)
                       or (_BOUND.match(piece) and text[start - 2:start - 1] != "," and joined <= BOUND_MAX)
-                      or (len(piece.split()) <= 5 and _LIST_END.fullmatch(piece) and _PRONOUN_ANY.search(piece) is None)):
+                      or (len(piece.split()) <= 5 and _LIST_END.fullmatch(piece) and _PRONOUN_ANY.search(piece) is None)
+                      or (text[start - 2:start - 1] == "," and _NOUN_ITEM.match(piece)
+                          and not _VERBISH.search(piece) and _PRONOUN_ANY.search(piece) is None)):
             spans[-1][1] = end
         else:
             spans.append([start, end])

@@ -248,10 +248,23 @@ def _scope_model() -> dict:
     return {"coef": data["coef"], "intercept": data["intercept"], "lexicon": Lexicon.from_json(data["lexicon"])}
 
 
-def work_probability(text: str, vec) -> float:
-    """P(the text is about people at work), from the scope model."""
-    from .scope_train import probability
+def features(vecs, texts: list[str], lexicon):
+    """The scope model's inputs: each text's MiniLM vector beside its TF-IDF words (``coach.lexicon``)."""
+    import numpy as np
 
+    return np.hstack([np.asarray(vecs, dtype="float32"), np.stack([lexicon.vector(t) for t in texts])])
+
+
+def probability(model: dict, vecs, texts: list[str]):
+    """P(about people at work) for each text, from a scope model (coef, intercept, lexicon)."""
+    import numpy as np
+
+    z = features(vecs, texts, model["lexicon"]) @ np.asarray(model["coef"], dtype="float32") + model["intercept"]
+    return 1 / (1 + np.exp(-z))
+
+
+def work_probability(text: str, vec) -> float:
+    """P(the text is about people at work), from the shipped scope model."""
     return float(probability(_scope_model(), [vec], [text])[0])
 
 

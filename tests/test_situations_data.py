@@ -140,6 +140,6 @@ def test_each_training_situation_names_its_writer_group():
     got = training_cases(str(ROOT / "evals" / "situations.yaml"), str(ROOT / "evals" / "cases.yaml"),
                          str(ROOT / "evals" / "situations_train.yaml"))
     groups = {writer_group(c) for c in got}
-    assert groups == {"dev", "old", "tra", "trb", "trc", "trd", "tre", "trf", "trg", "trh", "tri", "trj", "trk", "trl", "trm", "trn", "tro", "trp", "trq"}, groups
+    assert groups == {"dev", "old", "tra", "trb", "trc", "trd", "tre", "trf", "trg", "trh", "tri", "trj", "trk", "trl", "trm", "trn", "tro", "trp", "trq", "trr", "trs"}, groups
     assert writer_group({"id": "trc-nursery-forest", "src": "train"}) == "trc"
     assert writer_group({"id": "tra-x", "src": "dev"}) == "dev"
