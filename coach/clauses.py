@@ -68,6 +68,7 @@ _NEED = re.compile(r"\b(need|needs|must|have to|has to|had to|supposed to|expect
                    r"how (?:do|can|should|would) (?:i|we)|what (?:do|should) (?:i|we)|should i|where (?:do|should) (?:i|we))\b", re.I)
 # a sentence that opens by setting itself against what came before is what is going wrong ("Still my
 # team leads act like clerks", "Meanwhile the board expects…")
+_TURN = re.compile(r"\s*(?:but|however|yet)\b", re.I)
 _LEAD_AFTER = re.compile(r"(?:^|[.!?;]\s+)(still|yet|meanwhile|however|but|only|except|instead)\b", re.I)
 
 
@@ -243,7 +244,9 @@ def clauses(text: str) -> list[Clause]:
             parts = _CONTRAST.split(sent)
             # parts = [text, marker, text, marker, text...]
             first = parts[0]
-            pieces.append((first, "before" if len(parts) > 1 else None))
+            # "…every checklist is signed. But when I ask whether anything worries them, 60 people stare at the
+            # floor": a sentence that opens by turning against the one before is what is going wrong
+            pieces.append((first, "before" if len(parts) > 1 else ("after" if _TURN.match(sent) else None)))
             for i in range(1, len(parts) - 1, 2):
                 marker, rest = parts[i].lower(), parts[i + 1]
                 if marker in ("although", "though", "even though", "while", "whereas"):

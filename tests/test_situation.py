@@ -614,3 +614,13 @@ def test_a_list_of_things_handed_over_is_one_thought():
     cs = clauses("We moved the stockroom in June, the old shelving was thrown away, the labels were never reprinted and "
                  "now the pickers guess where every part lives and the orders go out wrong.")
     assert len(cs) > 1, [c.text for c in cs]
+
+
+def test_a_sentence_that_opens_by_turning_against_the_last_is_what_goes_wrong():
+    """"…every pre-start checklist is signed. But … I only heard about a cracked roof bolt from a contractor":
+    no complaint word, yet it is the problem the "But" announces (round 8)."""
+    cs = clauses("Production tonnes are ahead of plan and every pre-start checklist is signed. But when I ask in toolbox "
+                 "talks whether anything worries them, 60 people stare at the floor, and I only heard about a cracked "
+                 "roof bolt from a contractor.")
+    assert not cs[0].problem
+    assert [c.problem for c in cs if "roof bolt" in c.text] == [True], [(c.text, c.problem) for c in cs]
