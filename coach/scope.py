@@ -109,11 +109,12 @@ _WORK_PATTERNS = re.compile(
 # Who works for the writer, said in the words of a trade: "my cattery helper", "my only mechanic", "one of
 # my barbers", "the deckhands on my trawler"; and running people or a business in the first person: "I
 # coordinate our radio presenters", "the greenkeepers I oversee", "we are 3 co-owners of a bar",
-# "somebody behind my bar". Of 150 short real situations written for round 8 (scope26), 4 were turned
-# away and 35 more were in only on the embedding margin, which also let in 27 of 60 private requests.
-# A noun of someone who does a job (-er, -or, -ist, -ant...) after "my"/"our" names a worker, except the
-# family, the household and the trades a private person hires for their home (``_PRIVATE_ROLES``); the
-# words between may not be possessive ("my daughter's dance teacher" is hers, not the writer's).
+# "somebody behind my bar". Of 150 short real situations written for round 8 (evals/scope.yaml, group s8a),
+# 4 were turned away and 35 more were in only on the embedding margin, which also let in 27 of 60 private
+# requests. After "my"/"our", a job's noun (``_ROLE``), or any plural of one who does (-ers, -ors, -ists…),
+# names a worker, except the family and things (``_NOT_WORKERS``) and, said of one person, the trades a
+# private person hires for their home (``_PRIVATE_ROLES``); the words between may not be possessive ("my
+# daughter's dance teacher" is hers, not the writer's).
 _ROLE = (r"helper|assistant|housekeeper|receptionist|mechanic|baker|apprentice|trainee|deputy|foreman|forewoman|"
          r"supervisor|cook|chef|waiter|waitress|bartender|barista|stylist|groom|shepherd|picker|rider|nanny|carer|"
          r"intern|secretary|clerk|cashier|porter|steward|warden|guide|technician|engineer|developer|designer|"
@@ -121,7 +122,7 @@ _ROLE = (r"helper|assistant|housekeeper|receptionist|mechanic|baker|apprentice|t
          r"dispatcher|marshal|surveyor|editor|presenter|driver|cleaner|operator|fitter|welder|joiner|roofer|"
          r"courier|packer|loader|guard|handler|keeper|ranger|instructor|coach|postdoc|student|volunteer|officer|"
          r"constable|firefighter|paramedic|medic|deckhand|crew member|host|hostess|server|runner|"
-         r"dishwasher|porter|concierge|valet|caretaker|gardener|groundsman|greenkeeper|florist|butcher|"
+         r"dishwasher|concierge|valet|caretaker|gardener|groundsman|greenkeeper|florist|butcher|"
          r"hygienist|optician|pharmacist|dentist|doctor|therapist|teacher|tutor|lecturer|researcher|scientist|"
          r"accountant|bookkeeper|lawyer|solicitor|paralegal|planner|buyer|rep|agent|consultant|contractor|"
          r"freelancer|subcontractor|musician|singer|dancer|actor|player|ringer|walker|sitter|puppeteer")
