@@ -202,7 +202,8 @@ def _split_long(text: str) -> list[str]:
     for m in joins + [None]:
         end = m.start() if m else len(text)
         piece = text[start:end]
-        if opening and len(spans) == 1 and text[start - 2:start - 1] == "," and len(piece.split()) >= 4:
+        after_comma = text[start - 2:start - 1] == ","
+        if opening and len(spans) == 1 and after_comma and len(piece.split()) >= 4:
             opening = False
             spans[-1][1] = end  # the clause it opens is the thought; the opening alone is not one
             start = m.end() if m else len(text)
@@ -213,9 +214,9 @@ def _split_long(text: str) -> list[str]:
         joined = len(text[spans[-1][0]:end].split()) if spans else 0
         if spans and (len(piece.split()) < 4 or len(text[spans[-1][0]:spans[-1][1]].split()) < 4
                       or _VERB_FIRST.match(piece)
-                      or (_BOUND.match(piece) and text[start - 2:start - 1] != "," and joined <= BOUND_MAX)
+                      or (_BOUND.match(piece) and not after_comma and joined <= BOUND_MAX)
                       or (len(piece.split()) <= 5 and _LIST_END.fullmatch(piece) and _PRONOUN_ANY.search(piece) is None)
-                      or (text[start - 2:start - 1] == "," and _NOUN_ITEM.match(piece)
+                      or (after_comma and _NOUN_ITEM.match(piece)
                           and not _VERBISH.search(piece) and _PRONOUN_ANY.search(piece) is None)):
             spans[-1][1] = end
         else:
@@ -276,10 +277,11 @@ def clauses(text: str) -> list[Clause]:
                 problem = False
             else:
                 problem = None  # neutral: decided below
-            heading = bool(_ANNOUNCE.match(t)) and len(words(t)) <= HEADING_MAX
-            if _ANNOUNCE.match(t):
+            announces = bool(_ANNOUNCE.match(t))
+            if announces:
                 problem = True
-            out.append(Clause(t, bool(problem), n, neutral=problem is None, named=named, heading=heading))
+            out.append(Clause(t, bool(problem), n, neutral=problem is None, named=named,
+                              heading=announces and len(words(t)) <= HEADING_MAX))
         announced = announced or bool(_ANNOUNCE.match(sent))
     if out and not any(c.problem for c in out):
         # nothing reads as going wrong: the whole text is the need (a terse "how do I..." question)

@@ -179,6 +179,13 @@ def _works_for_writer(text: str) -> bool:
     return any(_agent_works(m) for m in _AGENT.finditer(text))
 
 
+def named_at_work(text: str) -> bool:
+    """Do the word lists alone take the text in: a word of work, a workplace pattern, or someone who works
+    for the writer? (The scope model only decides what they leave.)"""
+    return (any(t in _WORK_WORDS for t in words(text)) or bool(_WORK_PATTERNS.search(text))
+            or _works_for_writer(text))
+
+
 @dataclass
 class Scope:
     in_scope: bool
@@ -282,8 +289,7 @@ def assess_scope(text: str, vec, hits) -> Scope:
     english = is_english(text)
     passage = max((h.cosine for h in hits), default=0.0)
     purpose = float((_purpose_vectors() @ np.asarray(vec, dtype="float32")).max())
-    in_scope = (passage >= PASSAGE_MIN or purpose >= PURPOSE_MIN or any(t in _WORK_WORDS for t in words(text))
-                or bool(_WORK_PATTERNS.search(text)) or _works_for_writer(text)
+    in_scope = (passage >= PASSAGE_MIN or purpose >= PURPOSE_MIN or named_at_work(text)
                 or work_probability(text, vec) >= SCOPE_MIN)
     notices = [] if english else [ENGLISH_NOTICE]
     return Scope(in_scope, english, round(passage, 4), round(purpose, 4), notices)

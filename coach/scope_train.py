@@ -19,9 +19,8 @@ import json
 from pathlib import Path
 
 from .lexicon import Lexicon
-from .scope import AT_WORK, ELSEWHERE, SCOPE_MIN, _scope_model, _WORK_PATTERNS, _WORK_WORDS, _works_for_writer, probability
+from .scope import AT_WORK, ELSEWHERE, SCOPE_MIN, _scope_model, named_at_work, probability
 from .scope import features as _features
-from .text import words
 
 MODEL_PATH = Path(__file__).with_name("scope_model.json")
 SCOPE_PATH = "evals/scope.yaml"
@@ -81,8 +80,7 @@ def fit(texts: list[str], labels: list[int], vecs, C: float = C_SCOPE, weight: f
 
 def _rules(texts: list[str]) -> list[bool]:
     """What the word lists alone take in (the model only adds to them)."""
-    return [any(w in _WORK_WORDS for w in words(t)) or bool(_WORK_PATTERNS.search(t)) or _works_for_writer(t)
-            for t in texts]
+    return [named_at_work(t) for t in texts]
 
 
 def held_out_groups(cuts=(0.1, 0.2, 0.3, 0.4, 0.5), grid=((0.3, 2.0), (1.0, 0.0), (1.0, 1.0), (1.0, 2.0),
