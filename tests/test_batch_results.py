@@ -79,3 +79,25 @@ def test_the_typed_line_forbids_extra_keys_and_keeps_integer_ids():
         ResultLine.model_validate({"id": "a", "status": "ok", "scenario": A})
     with pytest.raises(ValidationError):
         ResultLine.model_validate({"id": "a", "status": "ok", "pii": {"found": {}, "action": "held", "values": ["x"]}})
+
+
+def test_the_results_file_is_its_owners_alone_even_when_an_older_run_left_it_world_readable(ingested, tmp_path):
+    """results.jsonl keeps the cases as written, personal data included (issue 31, item 9): 0600 like the
+    journal, and a file an earlier version created 0644 is narrowed when the run opens it."""
+    import os
+    import stat
+
+    out = tmp_path / "run"
+    out.mkdir()
+    old = out / "results.jsonl"
+    old.write_text(old_line("a", "error", error="boom"), encoding="utf-8")
+    os.chmod(old, 0o644)
+    run_batch([{"id": "a", "scenario": A}, {"id": "b", "scenario": B}], out, store=ingested, progress=False,
+              report=True, log=Log())
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert stat.S_IMODE((out / ".coach-batch.lock").stat().st_mode) == 0o600
+    fresh = tmp_path / "fresh"
+    run_batch([{"id": "a", "scenario": A}], fresh, store=ingested, progress=False, report=True, log=Log(),
+              pii_mode="allow")
+    assert stat.S_IMODE((fresh / "results.jsonl").stat().st_mode) == 0o600
+    assert stat.S_IMODE((fresh / "report.html").stat().st_mode) == 0o600  # holds the words as written

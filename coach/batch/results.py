@@ -28,6 +28,7 @@ from .inputs import Log, stderr_log
 
 RESULTS_NAME = "results.jsonl"
 LOCK_NAME = ".coach-batch.lock"
+PRIVATE_MODE = 0o600  # results.jsonl keeps the cases as written: the owner alone reads it (issue 31)
 STATUSES = ("ok", "error", "skipped")
 
 
@@ -145,7 +146,10 @@ class ResultsFile:
         self.repair()
         latest = read_results(self.path, self.log)
         try:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            # the cases as written, personal data included: readable by their owner only (like the journal),
+            # and an older run's 0644 file is narrowed too
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_MODE)
+            os.fchmod(self._fd, PRIVATE_MODE)
         except OSError as e:
             raise UsageError(f"cannot write {self.path}: {e.strerror or e}") from None
         return latest
@@ -156,7 +160,7 @@ class ResultsFile:
         except ImportError:  # pragma: no cover - not POSIX: no guard against two writers
             return
         try:
-            fd = os.open(self.dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, PRIVATE_MODE)
         except OSError as e:
             raise UsageError(f"cannot write in {self.dir}: {e.strerror or e}") from None
         try:

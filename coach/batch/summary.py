@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import CoachError
 from .inputs import ParsedInput
-from .results import parse_line
+from .results import PRIVATE_MODE, parse_line
 
 REPORT_NAME = "report.html"
 
@@ -97,6 +97,12 @@ def write_report(out: Path, parsed: ParsedInput, latest: dict[str, dict], model:
                               model=model, not_run=missing, allow_pii=allow_pii, sections=sections)
     path = out / REPORT_NAME
     tmp = out / (REPORT_NAME + ".tmp")
-    tmp.write_text(html_text, encoding="utf-8")
+    # made for sharing, so personal data in it is replaced; with --allow-pii it is not, and the file is
+    # then its owner's alone, like results.jsonl
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE if allow_pii else 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        if allow_pii:
+            os.fchmod(fh.fileno(), PRIVATE_MODE)
+        fh.write(html_text)
     os.replace(tmp, path)
     return path
