@@ -87,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     details: dict = {}
     errors: dict = {}
     try:
-        from coach import embed
-        from coach.ingest import ingest
-        from coach.store import Store
+        from coach.embedding import embed
+        from coach.corpus.ingest import ingest
+        from coach.corpus.store import Store
 
         t0 = time.perf_counter()
         embed.encode(["load the embedding model"])
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
         wanted = set(params.sections)
         prof = set(args.profile)
-        # ingest and retrieval are timed against floors that embed the very same texts: coach.embed's
+        # ingest and retrieval are timed against floors that embed the very same texts: coach.embedding.embed's
         # in-memory memo would hand the second of the two its vectors for free
         embed.MEMO = False
         if "ingest" in wanted:

@@ -88,7 +88,7 @@ def _one_run(cases: list[dict], out: Path, model: str, url: str, concurrency: in
 
 class _Recorder:
     """Every text the embedding model encodes while the block runs, whichever code path asked
-    (the model object's own ``encode`` is wrapped, so a refactor of coach.embed cannot hide one).
+    (the model object's own ``encode`` is wrapped, so a refactor of coach.embedding.embed cannot hide one).
     The model is the one queries use: the numpy forward pass (coach/minilm.py), not torch."""
 
     def __init__(self) -> None:
@@ -98,7 +98,7 @@ class _Recorder:
         self._lock = threading.Lock()
 
     def __enter__(self) -> "_Recorder":
-        from coach import embed
+        from coach.embedding import embed
 
         self.model = embed._load_fast()
         orig = self.model.encode
@@ -150,7 +150,7 @@ def _ratio(tn: float, t1: float, n: int, c: int, lat: float) -> float | None:
 
 def _one_setting(cases: list[dict], warm: dict, single: dict, c: int, params: Params, tmp: Path, url: str, req) -> dict:
     """T_1, T_N, the embedding floor and the transport floor at one concurrency."""
-    import coach.embed
+    import coach.embedding.embed
     import coach.pipeline
 
     n, lat = len(cases), params.batch_latency_s
@@ -159,12 +159,12 @@ def _one_setting(cases: list[dict], warm: dict, single: dict, c: int, params: Pa
     # write_report runs once, after the last case: in T_N it renders N cases, in T_1 one
     targets = {"prepare_many": (coach.pipeline, "prepare_many"), "finish": (coach.pipeline, "finish"),
                "write_report": (coach.batch.runner, "write_report")}
-    # each setting starts from the same state: nothing of these cases in coach.embed's in-memory memo
+    # each setting starts from the same state: nothing of these cases in coach.embedding.embed's in-memory memo
     # (or the verifier's), as the first setting found it after the warm-up
-    import coach.support_check
+    import coach.checks.support
 
-    coach.embed._memo.clear()
-    coach.support_check._VEC_CACHE.clear()
+    coach.embedding.embed._memo.clear()
+    coach.checks.support._VEC_CACHE.clear()
     _one_run([warm], tmp / f"batch-warm-c{c}", MODEL, url, c)
     t1, _ = _one_run([single], tmp / f"batch-1-c{c}", MODEL, url, c)
     # leaf-level probes (microseconds each) on the N-case run: how busy the CPU side was
@@ -173,7 +173,7 @@ def _one_setting(cases: list[dict], warm: dict, single: dict, c: int, params: Pa
     # the embedding work no schedule can avoid (the scenarios and their clauses for retrieval, the new
     # answer sentences for verification): exactly the texts the run embedded, in one batched call
     t0 = time.perf_counter()
-    coach.embed._load_fast().encode(rec.texts)  # the model the run used, past coach.embed's memo
+    coach.embedding.embed._load_fast().encode(rec.texts)  # the model the run used, past coach.embedding.embed's memo
     embed_floor = time.perf_counter() - t0
     tr1 = _transport(req, url, 1, c)
     trn = _transport(req, url, n, c)

@@ -149,7 +149,7 @@ def clean_dir(path: Path) -> Path:
 class Probe:
     """Time spent inside chosen functions while a block runs, by wrapping them in place.
 
-    ``with Probe({"encode": (coach.embed, "encode")}) as probe: ...`` then ``probe.seconds["encode"]``.
+    ``with Probe({"encode": (coach.embedding.embed, "encode")}) as probe: ...`` then ``probe.seconds["encode"]``.
     Used to say what an overhead is made of; never around the timed runs themselves."""
 
     def __init__(self, targets: dict[str, tuple[object, str]]):

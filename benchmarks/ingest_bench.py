@@ -1,10 +1,10 @@
 """Ingest against its floor: the raw encode of exactly the texts ingest embeds.
 
-``coach.ingest.ingest`` embeds every passage and, beside it, each of its sentences (sentence
-records, for retrieval). The honest floor is therefore ``coach.embed.encode_array`` over those same texts
+``coach.corpus.ingest.ingest`` embeds every passage and, beside it, each of its sentences (sentence
+records, for retrieval). The honest floor is therefore ``coach.embedding.embed.encode_array`` over those same texts
 (passages + their sentences, from ``split_document`` and ``passages.sentence_records``) in one call; ingest
 is reported as passages/s, and so is the floor, over the same passages. The floor uses the backend
-ingest chooses for that many texts (``coach.embed.backend_for``); the other backend's rate on a
+ingest chooses for that many texts (``coach.embedding.embed.backend_for``); the other backend's rate on a
 sample of the same texts is reported beside it, with each one's load time (torch's includes its
 ~6 s of imports), as the evidence for that choice.
 
@@ -21,11 +21,11 @@ from .common import Params, Probe, clean_dir, rnd
 
 
 def run(params: Params, tmp: Path) -> dict:
-    import coach.ingest as ingest_mod
-    from coach import embed
-    from coach.corpus import load_corpus
-    from coach.passages import sentence_records, split_document
-    from coach.store import Store
+    import coach.corpus.ingest as ingest_mod
+    from coach.embedding import embed
+    from coach.corpus.documents import load_corpus
+    from coach.corpus.passages import sentence_records, split_document
+    from coach.corpus.store import Store
 
     corpus = synth.write_corpus(clean_dir(tmp / "synth-corpus"), params.articles, params.paragraphs,
                                 params.sentences, params.seed)
@@ -40,7 +40,7 @@ def run(params: Params, tmp: Path) -> dict:
     n_pass, n_texts = len(passages), len(texts)
 
     # both embedders over the same texts (a sample for the one ingest does not use): the evidence
-    # for coach.embed's choice of numpy, torch's import not even counted in its rate
+    # for coach.embedding.embed's choice of numpy, torch's import not even counted in its rate
     chosen = embed.backend_for(n_texts)
     rates, load_s = {}, {}
     sample = texts[:min(n_texts, params.backend_sample)]

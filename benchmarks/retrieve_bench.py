@@ -1,7 +1,7 @@
 """Retrieval against its floor: one query encode plus one raw Chroma query on the same store.
 
-``coach.pipeline.search`` (over ``coach.retrieve``) is hybrid: cosine over passage and sentence records, plus BM25 from the
-in-memory ``PassageIndex``, then MMR. Its floor is ``coach.embed.encode_array([q])`` followed by the
+``coach.pipeline.search`` (over ``coach.retrieval.hybrid``) is hybrid: cosine over passage and sentence records, plus BM25 from the
+in-memory ``PassageIndex``, then MMR. Its floor is ``coach.embedding.embed.encode_array([q])`` followed by the
 smallest raw query Chroma answers: ``store.collection().query(query_embeddings=..., n_results=fetch,
 include=["distances"])`` (ids and distances) with the same ``fetch``. Everything retrieval adds
 (folding sentence hits into passages, BM25, MMR, building hits) is overhead against it.
@@ -21,14 +21,14 @@ FIELDS = ["distances"]  # ids always come back: the least a query can return
 
 
 def _fetch(k: int) -> int:
-    return max(8 * k, 40)  # what coach.retrieve.retrieve_many asks Chroma for
+    return max(8 * k, 40)  # what coach.retrieval.hybrid.retrieve_many asks Chroma for
 
 
 def measure(store, queries: list[str], k: int) -> dict:
-    import coach.retrieve as R
+    import coach.retrieval.hybrid as R
     from coach.pipeline import search
-    from coach import embed
-    from coach.store import Store
+    from coach.embedding import embed
+    from coach.corpus.store import Store
 
     col = store.collection()
     n_results = _fetch(k)
@@ -90,7 +90,7 @@ def measure(store, queries: list[str], k: int) -> dict:
 
 
 def run(params: Params, synth_store_path: str | None = None) -> dict:
-    from coach.store import Store
+    from coach.corpus.store import Store
 
     qs = synth.queries(params.queries * 2, seed=params.seed + 4)
     real = measure(Store(), qs[: params.queries], params.k)

@@ -163,7 +163,7 @@ class Feedback:
         out.lens = build(Lens, lens)
         return out
 
-    # Markdown lives in coach.render (render depends on this module, never the reverse).
+    # Markdown lives in coach.reports.answer (render depends on this module, never the reverse).
 
 
 def json_schema() -> dict[str, Any]:

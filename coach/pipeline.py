@@ -13,13 +13,9 @@ from . import config
 from .engines import Draft, EngineOptions, OnToken, Request, acompose, compose, is_extractive
 from .errors import UsageError
 from .feedback import Feedback, Lens, Source
-from .retrieve import Hit
-from .store import Store
-
-LENS_SOURCES = 2  # sources beyond k: room for the framework passages a situation's needs call for. Grouped 5-fold CV
-# on dev, a needed passage among the k + this sources (issue 12, with coach/neighbours.py): 2: 0.77, 3: 0.82, 4: 0.85,
-# 5: 0.88, with the built-in answer's engagement, facts, lifted fragments and on-corpus share unchanged. Kept at 2:
-# 3 is within noise of 2, and from 4 on "[S9]" is a real source, which the tests' phantom citation relies on not being.
+from .retrieval.hybrid import Hit
+from .corpus.store import Store
+from .retrieval.sources import LENS_SOURCES
 
 
 @dataclass
@@ -52,7 +48,7 @@ def check_scenario(text: str | None) -> tuple[str, list[str]]:
 def _as_hit(p, vec) -> Hit:
     import numpy as np
 
-    from .retrieve import hit_for
+    from .retrieval.hybrid import hit_for
 
     cos = float(np.asarray(p.embedding, dtype="float32") @ np.asarray(vec, dtype="float32"))
     return hit_for(p, cos, cos)
@@ -72,11 +68,12 @@ def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None) ->
     Everything that embeds does so once for the whole batch: the scenarios, then their clauses."""
     import numpy as np
 
-    from . import embed
-    from .lens import lens_for_reading
-    from .retrieve import passage_index, retrieve_situations
-    from .scope import assess_scope
-    from .situation import rank_sources, read_many
+    from .embedding import embed
+    from .reading.lens import lens_for_reading
+    from .retrieval.hybrid import passage_index, retrieve_situations
+    from .reading.scope import assess_scope
+    from .retrieval.sources import rank_sources
+    from .reading.situation import read_many
 
     t0 = time.perf_counter()
     store = store or Store()
@@ -121,7 +118,7 @@ _RANKER: dict[int, tuple] = {}
 
 def _ranker_inputs(index):
     """Passage keys and sides for the source ranker, once per in-memory index."""
-    from .situation import passage_key, passage_sides
+    from .retrieval.sources import passage_key, passage_sides
 
     got = _RANKER.get(id(index))
     if got is None or got[0] is not index:
@@ -133,7 +130,7 @@ def _ranker_inputs(index):
 
 
 def _need_vector(reading, vec):
-    from .lens import need_vector
+    from .reading.lens import need_vector
 
     return need_vector(reading, vec)
 
@@ -153,9 +150,9 @@ def search(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:
     """What ``coach search`` shows: for a situation, what the coach would draw on: its sources, ranked
     for its needs (see ``prepare``): retrieval's passages and the framework passages its needs call for.
 
-    Here, not in ``coach.retrieve``: it runs the pipeline's own preparation, and retrieval sits below
+    Here, not in ``coach.retrieval.hybrid``: it runs the pipeline's own preparation, and retrieval sits below
     the pipeline (a search there would make the two import each other)."""
-    from .retrieve import hit_for, need_queries, passage_index, retrieve_situations
+    from .retrieval.hybrid import hit_for, need_queries, passage_index, retrieve_situations
 
     store = store or Store()
     if not need_queries(query):
@@ -173,24 +170,24 @@ def search(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:
 def lens_of(scenario: str, source_ids: dict[str, str] | None = None) -> Lens:
     """One scenario's lens: the situation read for its needs, then placed on the lens's axes.
 
-    Here, not in ``coach.lens``: the reading (``coach.situation``) already stands on the lens's
+    Here, not in ``coach.reading.lens``: the reading (``coach.reading.situation``) already stands on the lens's
     poles, so the lens composing the two would make them import each other."""
-    from . import embed
-    from .lens import lens_for_reading
-    from .situation import read
+    from .embedding import embed
+    from .reading.lens import lens_for_reading
+    from .reading.situation import read
 
     return lens_for_reading(read(scenario), embed.encode_array([scenario])[0], source_ids)
 
 
 def out_of_scope_answer() -> str:
-    from .scope import OUT_OF_SCOPE_MESSAGE
+    from .reading.scope import OUT_OF_SCOPE_MESSAGE
 
     return OUT_OF_SCOPE_MESSAGE
 
 
 def finish(prep: Prepared, draft: Draft, model: str, elapsed_s: float = 0.0) -> Feedback:
     """Verify a draft against the sources it was given and assemble the Feedback."""
-    from .verify import verify_answer
+    from .checks.answer import verify_answer
 
     if not prep.in_scope:
         return Feedback(scenario=prep.scenario, model=model, answer_markdown=draft.text, raw_answer=draft.text,

@@ -24,8 +24,8 @@ setup_offline_env(force=True)  # a test run never fetches, whatever the caller's
 @pytest.fixture(scope="session")
 def ingested():
     """The real corpus in the session's store (embedded once; later runs reuse it unchanged)."""
-    from coach.ingest import ingest
-    from coach.store import Store
+    from coach.corpus.ingest import ingest
+    from coach.corpus.store import Store
 
     store = Store()
     report = ingest(ROOT / "corpus", store)

@@ -22,8 +22,8 @@ import pytest
 from procs import free_port, stop
 from markdown_it import MarkdownIt
 
-from coach.render import feedback_markdown
-from coach.page import (
+from coach.reports.answer import feedback_markdown
+from coach.web.page import (
     CheckSummary,
     check_summary,
     decorate_answer,
@@ -228,17 +228,17 @@ def use_model(at, model: str, api_base: str | None = None, key: str | None = Non
 def test_reflect_shows_streamed_answer_sources_marks_lens_and_history(ingested, monkeypatch):
     import streamlit as st
 
-    import coach.store
+    import coach.corpus.store
 
     st.cache_resource.clear()
     opened = []
-    real_init = coach.store.Store.__init__
+    real_init = coach.corpus.store.Store.__init__
 
     def counting_init(self, *a, **kw):
         opened.append(1)
         real_init(self, *a, **kw)
 
-    monkeypatch.setattr(coach.store.Store, "__init__", counting_init)
+    monkeypatch.setattr(coach.corpus.store.Store, "__init__", counting_init)
 
     t0 = time.perf_counter()
     at = new_app()
@@ -337,12 +337,12 @@ def test_sidebar_offers_the_engines_that_exist(ingested):
 
 
 def test_a_failure_while_drawing_the_page_is_one_calm_message(ingested, monkeypatch):
-    import coach.page
+    import coach.web.page
 
     def broken(*a, **kw):
         raise ValueError("drawing failed")
 
-    monkeypatch.setattr(coach.page, "check_summary", broken)
+    monkeypatch.setattr(coach.web.page, "check_summary", broken)
     at = new_app()
     reflect(at, DRUCKER_SCENARIO)
     assert [e.value for e in at.error] == ["Something went wrong while showing this page. Please reload it and try again."]
@@ -352,7 +352,7 @@ def test_a_failure_while_drawing_the_page_is_one_calm_message(ingested, monkeypa
 def test_an_empty_store_is_ingested_when_the_page_starts(ingested, tmp_path, monkeypatch):
     import streamlit as st
 
-    from coach.store import Store
+    from coach.corpus.store import Store
 
     monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "fresh"))
     st.cache_resource.clear()
@@ -367,7 +367,7 @@ def test_an_empty_store_is_ingested_when_the_page_starts(ingested, tmp_path, mon
 
 
 def test_an_example_fills_the_text_area(ingested):
-    from coach.page import EXAMPLES
+    from coach.web.page import EXAMPLES
 
     at = new_app()
     label = next(iter(EXAMPLES))
@@ -551,7 +551,7 @@ def journal_home(linked_data_home):
 
 
 def test_follow_up_journal_reopen_and_delete_on_the_page(ingested, journal_home):
-    from coach.journal import Journal
+    from coach.journal.store import Journal
 
     at = new_app()
     assert at.sidebar.toggle(key="journal_save").value is True
@@ -716,7 +716,7 @@ def test_a_follow_up_with_personal_data_is_held_back_from_a_remote_model(ingeste
     assert any("personal data found" in e.value and "phone number" in e.value and "7946" not in e.value
                for e in at.error), [e.value for e in at.error]
     assert fake_openai.count == sent                                        # nothing more left the machine
-    from coach.journal import Journal
+    from coach.journal.store import Journal
 
     assert [s.turns for s in Journal().threads()] == [1]
 

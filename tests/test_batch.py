@@ -156,9 +156,9 @@ def test_the_first_wave_is_spread_and_the_embedder_moves_to_onnxruntime(ingested
     """Requests sent at once to a server of steady latency come back at once and queue on the event
     loop wave after wave, so the first wave leaves FIRST_WAVE_GAP apart (measured where the server
     receives them); and a batch encodes on onnxruntime (coach/embed.py ``prefer_runtime``)."""
-    from coach import embed
+    from coach.embedding import embed
     from coach.batch.runner import FIRST_WAVE_GAP
-    from coach.minilm import RUNTIME_AFTER_TOKENS, MiniLM
+    from coach.embedding.minilm import RUNTIME_AFTER_TOKENS, MiniLM
 
     arrived: list[float] = []
 
@@ -618,5 +618,5 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
     p.add("ok")
     p.finish()
     drawn = term.getvalue()
-    # rich's bar (coach.progress, the printer every command shares): drawn in place, with the counts
+    # rich's bar (coach.common.progress, the printer every command shares): drawn in place, with the counts
     assert "\x1b[" in drawn and "coach batch" in drawn and "1/4" in drawn and "ok 1" in drawn and "/s" in drawn

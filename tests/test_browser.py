@@ -355,8 +355,8 @@ def journal_bytes() -> bytes:
 
 
 def test_follow_up_journal_and_delete_in_the_browser(streamlit_url, browser, watched):
-    from coach.journal import Journal
-    from coach.verify import content_words
+    from coach.journal.store import Journal
+    from coach.common.text import content_words
 
     for old in Journal().threads():  # what an earlier, failed run of this test left behind
         if "Quokkaville-" in old.first_line:

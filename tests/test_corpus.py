@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from coach.corpus import load_corpus, parse_document
+from coach.corpus.documents import load_corpus, parse_document
 from coach.errors import CorpusError
-from coach.passages import split_document
-from coach.text import normalize, split_sentences
+from coach.corpus.passages import split_document
+from coach.common.text import normalize, split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -16,9 +16,9 @@ HEAVY = ("torch", "sentence_transformers", "transformers", "scipy", "sklearn", "
 
 def _corpus_texts() -> list[str]:
     """Every passage of the corpus and every sentence of each (a superset of what ingest embeds)."""
-    from coach.corpus import load_corpus
-    from coach.passages import sentence_records, split_document
-    from coach.text import split_sentences
+    from coach.corpus.documents import load_corpus
+    from coach.corpus.passages import sentence_records, split_document
+    from coach.common.text import split_sentences
 
     docs, errors = load_corpus(ROOT / "corpus")
     assert docs and not errors
@@ -32,7 +32,7 @@ def _corpus_texts() -> list[str]:
 @pytest.fixture(scope="module")
 def torch_free():
     """The packaged model twice: numpy only, and onnxruntime from the first text."""
-    from coach.minilm import MiniLM
+    from coach.embedding.minilm import MiniLM
 
     numpy_only, runtime = MiniLM(runtime_after=None), MiniLM(runtime_after=0)
     assert runtime.use_runtime() and numpy_only.session is None
@@ -41,7 +41,7 @@ def torch_free():
 
 @pytest.fixture(scope="module")
 def both(torch_free):
-    from coach import embed
+    from coach.embedding import embed
 
     texts = _corpus_texts()
     slow = embed.encode_array(texts, backend="torch")
@@ -60,16 +60,17 @@ def test_torch_free_forward_passes_and_sentence_transformers_agree_on_every_corp
 
 
 def test_the_checked_in_graph_is_what_the_builder_writes():
-    """coach/minilm.onnx is generated (python -m coach.minilm_graph): an edit to the builder that was
+    """coach/minilm.onnx is generated (python -m training.minilm_graph): an edit to the builder that was
     not regenerated, or a hand edit of the file, fails here."""
-    from coach.minilm_graph import GRAPH, graph_bytes
+    from coach.embedding.graph import GRAPH
+    from training.minilm_graph import graph_bytes
 
     assert GRAPH.read_bytes() == graph_bytes()
 
 
 def test_the_model_moves_to_onnxruntime_after_enough_tokens_and_only_then(monkeypatch):
-    from coach import embed
-    from coach.minilm import MiniLM
+    from coach.embedding import embed
+    from coach.embedding.minilm import MiniLM
 
     model = MiniLM(runtime_after=40)
     short = "Two of my best people feel like cogs."
@@ -88,12 +89,12 @@ def test_the_model_moves_to_onnxruntime_after_enough_tokens_and_only_then(monkey
 
 def test_agreement_holds_for_long_and_odd_inputs(torch_free):
     """Past 256 tokens both cut the text; padding inside a mixed-length batch changes nothing."""
-    from coach import embed
+    from coach.embedding import embed
 
     long = " ".join(["Leaders inspire people while managers organise the work of the team."] * 60)
     odd = ["ok", "Ünïcödé — “quotes” and emoji 🙂", "- Planning", long, "x " * 3, "Wer führt hier eigentlich?"]
     slow = embed.encode_array(odd, backend="torch")
-    for model in torch_free.values():  # the models themselves: coach.embed would answer from its memo
+    for model in torch_free.values():  # the models themselves: coach.embedding.embed would answer from its memo
         fast = model.encode(odd)
         assert (fast * slow).sum(1).min() >= 0.9999
         alone = np.vstack([model.encode([t]) for t in odd])
@@ -101,8 +102,8 @@ def test_agreement_holds_for_long_and_odd_inputs(torch_free):
 
 
 def test_an_unloadable_runtime_leaves_numpy_encoding_and_says_so_once(monkeypatch, tmp_path, capsys):
-    import coach.minilm_graph as graph
-    from coach.minilm import MiniLM
+    import coach.embedding.graph as graph
+    from coach.embedding.minilm import MiniLM
 
     broken = tmp_path / "minilm.onnx"
     broken.write_bytes(b"not a graph")
@@ -117,7 +118,7 @@ def test_an_unloadable_runtime_leaves_numpy_encoding_and_says_so_once(monkeypatc
 
 
 def test_backend_choice_is_numpy_unless_torch_is_asked_for(monkeypatch):
-    from coach import embed
+    from coach.embedding import embed
 
     monkeypatch.delenv("COACH_EMBED_BACKEND", raising=False)
     assert embed.backend_for(1) == embed.backend_for(10 ** 6) == "numpy"
@@ -128,8 +129,8 @@ def test_backend_choice_is_numpy_unless_torch_is_asked_for(monkeypatch):
 def test_a_store_written_by_torch_serves_numpy_queries_unchanged(tmp_path, both):
     """Same identity on purpose: vectors from sentence-transformers in the store, a numpy query
     vector against them ranks exactly as the torch one does."""
-    from coach import embed
-    from coach.store import Store
+    from coach.embedding import embed
+    from coach.corpus.store import Store
 
     texts, fast, slow = both
     store = Store(path=tmp_path / "chroma", collection="identity")
@@ -204,7 +205,7 @@ def test_reflect_in_process_leaves_torch_unloaded(ingested):
 
 
 def test_constant_vectors_are_cached_on_disk_and_reused(tmp_path, monkeypatch):
-    from coach import embed
+    from coach.embedding import embed
 
     monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path))
     texts = ["processes, procedures and control", "vision, direction and inspiration"]
@@ -223,7 +224,7 @@ def test_constant_vectors_are_cached_on_disk_and_reused(tmp_path, monkeypatch):
 def test_memo_answers_repeated_texts_without_the_model(monkeypatch):
     """A case embeds its situation for retrieval and again for verification: the second time (and
     any built-in heading every answer repeats) comes from memory, identical; off, the model runs."""
-    from coach import embed
+    from coach.embedding import embed
 
     model = embed._load_fast()
     seen: list[list[str]] = []

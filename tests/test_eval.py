@@ -201,7 +201,7 @@ def test_side_by_side_models_in_a_real_subprocess(ingested, coach_cli, tmp_path)
 # ------------------------------------------------------------------------------------------------
 def _fake_verify(flag: bool):
     from coach.feedback import Checks
-    from coach.verify import VerifyResult
+    from coach.checks.answer import VerifyResult
 
     def verify(answer, sources, whole_corpus=False):
         checks = Checks(invalid_citations=["S9"] if flag else [],
@@ -214,11 +214,11 @@ def _fake_verify(flag: bool):
 
 @pytest.mark.parametrize("flag, metric", [(False, "defect_detection"), (True, "false_alarm_rate")])
 def test_a_broken_verifier_fails_the_gate(monkeypatch, flag, metric):
-    import coach.verify
+    import coach.checks.answer
 
     suite = evals.load_suite(CASES)
     items = evals.load_defects(DEFECTS)
-    monkeypatch.setattr(coach.verify, "verify_answer", _fake_verify(flag))
+    monkeypatch.setattr(coach.checks.answer, "verify_answer", _fake_verify(flag))
     metrics, _ = evals.defect_metrics(evals.run_defects(items, evals.CorpusIndex.load(), DEFECTS))
     assert metrics[metric] == (1.0 if flag else 0.0)
     assert suite.thresholds[metric].ok(metrics[metric]) is False

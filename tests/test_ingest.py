@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.ingest import ingest
-from coach.store import Store
+from coach.corpus.ingest import ingest
+from coach.corpus.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,9 +101,10 @@ def test_a_changed_sentence_splitter_replaces_the_stored_sentence_vectors(tmp_pa
     the passage text is unchanged: the id covers the split too, so re-ingest replaces them."""
     import numpy as np
 
-    from coach import embed, passages
-    from coach.ingest import ingest
-    from coach.store import Store
+    from coach.embedding import embed
+    from coach.corpus import passages
+    from coach.corpus.ingest import ingest
+    from coach.corpus.store import Store
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

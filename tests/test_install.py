@@ -180,7 +180,7 @@ def test_a_pipe_gets_plain_lines():
 
 
 def test_progress_chunking_leaves_the_unwatched_ingest_alone():
-    from coach.ingest import _chunk_size, CHUNK
+    from coach.corpus.ingest import _chunk_size, CHUNK
 
     assert _chunk_size(5000, None) == CHUNK  # no reader: the fast chunking is unchanged
     assert _chunk_size(46, print) == 8 and _chunk_size(5000, print) == 250
@@ -253,8 +253,8 @@ def _run(argv, cwd: Path, env: dict, timeout: float = 600) -> subprocess.Complet
 
 
 def _expected_passages() -> tuple[int, set[str]]:
-    from coach.corpus import load_corpus
-    from coach.passages import split_document
+    from coach.corpus.documents import load_corpus
+    from coach.corpus.passages import split_document
 
     docs, errors = load_corpus(ROOT / "corpus")
     assert not errors

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.journal import Journal, JournalError
+from coach.journal.store import Journal, JournalError
 
 ROOT = Path(__file__).resolve().parent.parent
 SITUATION = ("My team hits every deadline, but people seem demotivated and nobody proposes new ideas "
@@ -49,7 +49,7 @@ def disk_bytes(path: Path) -> bytes:
 
 def new_words(reply: str, *already: str) -> set[str]:
     """The reply's own content words: in the reply, in none of the earlier texts."""
-    from coach.verify import content_words
+    from coach.common.text import content_words
 
     seen = set().union(*(content_words(t) for t in already))
     return set(content_words(reply)) - seen
@@ -110,7 +110,7 @@ def test_delete_leaves_no_bytes_on_disk_even_with_another_reader_open(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys
-    from coach.journal import Journal
+    from coach.journal.store import Journal
     path, who, thread, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     j = Journal(path)
     fb = {"model": "extractive", "in_scope": True, "lens": {"leaning": "both"}}
@@ -163,7 +163,7 @@ def test_a_corrupt_journal_is_one_clear_error(tmp_path):
 
 
 def test_a_long_thread_keeps_the_situation_and_the_newest_words():
-    from coach.followup import thread_turn
+    from coach.journal.followup import thread_turn
 
     texts = ["The situation. " * 20] + [f"reply {i} " + "x " * 600 for i in range(8)]
     turn = thread_turn(texts, ["answer"] * len(texts), "the newest words", limit=6000)
@@ -183,7 +183,7 @@ def one_line_error(r) -> None:
 
 
 def test_reflect_list_follow_up_show_export_delete(ingested, data_home, coach_cli):
-    from coach.verify import content_words
+    from coach.common.text import content_words
 
     situation = SITUATION + f" You can reach me at {MARKER.lower()}@example.com."
     r = coach_cli("reflect", situation)
@@ -281,7 +281,7 @@ def test_personal_data_in_a_thread_is_held_back_from_a_remote_model(ingested, da
 # A follow-up through a real HTTP model server, in process
 # ---------------------------------------------------------------------------------------------
 def test_follow_up_through_an_openai_compatible_server(ingested, data_home, fake_openai):
-    from coach import followup
+    from coach.journal import followup
     from coach.engines import EngineOptions
     from coach.pipeline import reflect
 

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coach.lens import AXES, agreement, labelled_situations
+from coach.reading.lens import AXES
+from training.lens_tune import agreement, labelled_situations
 from coach.pipeline import lens_of as lens
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_axis_is_backed_by_a_corpus_passage():
-    from coach.lens import pole_vectors
+    from coach.reading.lens import pole_vectors
 
     _, backing = pole_vectors()
     assert set(backing) == {a.name for a in AXES}
@@ -41,13 +42,13 @@ def test_agreement_on_labelled_situations():
 
 
 def test_the_lens_follows_the_need_on_labelled_situations():
-    """The lens now reads the situation (coach.situation): on the labelled situations of cases.yaml
+    """The lens now reads the situation (coach.reading.situation): on the labelled situations of cases.yaml
     (part of what the case and direct models were trained on; the neighbours' vote never counts a
     situation's own label) it measures 0.676 (23/34); held out as a writer group (trained on all the
     others) 0.441, and 0.441 in-sample too without the direct model, which this floor would catch.
     The held-out figure is in `coach eval` (lens_agreement_test), the others in coach/need_train.py."""
     pairs = labelled_situations()
-    from coach.situation import read_many
+    from coach.reading.situation import read_many
 
     got = [r.leaning for r in read_many([s for s, _ in pairs])]
     assert sum(g == y for g, (_, y) in zip(got, pairs)) / len(pairs) >= 0.6
@@ -57,7 +58,8 @@ def test_sources_hold_the_framework_passage_the_need_calls_for(ingested):
     """Management's vocabulary, a leadership need: the sources (k + LENS_SOURCES, ranked for the needs)
     hold the corpus's own statement of the leadership side, which plain similarity to the words misses.
     (A cosine floor on the added passages once dropped exactly these, in 43 of 106 dev situations.)"""
-    from coach.pipeline import LENS_SOURCES, prepare
+    from coach.retrieval.sources import LENS_SOURCES
+    from coach.pipeline import prepare
 
     prep = prepare("Every process is documented, our ticket metrics are green, yet two of my best people feel "
                    "like cogs.", 5, ingested)
@@ -74,7 +76,7 @@ def test_the_lens_follows_an_edited_corpus_without_a_restart(tmp_path, monkeypat
     import shutil
     import time
 
-    from coach.lens import AXES, pole_vectors
+    from coach.reading.lens import AXES, pole_vectors
 
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)

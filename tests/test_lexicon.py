@@ -3,7 +3,7 @@ give the same vectors, or the direct models read a situation differently from ho
 import numpy as np
 import pytest
 
-from coach.lexicon import Lexicon, terms
+from coach.reading.lexicon import Lexicon, terms
 
 TEXTS = [
     "Every process is documented, our ticket metrics are green, yet two of my best people feel like cogs.",
@@ -36,7 +36,7 @@ def test_a_text_with_no_known_term_is_the_zero_vector_and_the_json_round_trips()
     assert terms("Nobody owns it") == ["nobody", "owns", "it", "nobody owns", "owns it"]
 
 
-@pytest.mark.parametrize("part", ["need_model.json", "need_passages.json"])
+@pytest.mark.parametrize("part", ["reading/need_model.json", "retrieval/need_passages.json"])
 def test_the_packaged_direct_models_read_the_words_of_the_situation(part):
     """Both direct models were trained with a lexicon; a model file without one (or whose weights no
     longer match its size) would silently read the text's vector alone."""
@@ -45,7 +45,7 @@ def test_the_packaged_direct_models_read_the_words_of_the_situation(part):
 
     import coach
 
-    data = json.loads((Path(coach.__file__).with_name(part)).read_text(encoding="utf-8"))["direct"]
+    data = json.loads((Path(coach.__file__).parent / part).read_text(encoding="utf-8"))["direct"]
     n_terms = len(data["lexicon"]["terms"])
     assert n_terms > 1000 and data["lexicon"]["weight"] > 0
     assert all(len(row) == 2 * 384 + n_terms for row in data["coef"])

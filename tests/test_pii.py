@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach import pii
+from coach.common import pii
 from coach.batch import privacy_gate
 
 FOUND = [

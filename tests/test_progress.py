@@ -1,4 +1,4 @@
-"""One progress printer for every command (coach.progress): a rich bar on a terminal, plain lines in a pipe.
+"""One progress printer for every command (coach.common.progress): a rich bar on a terminal, plain lines in a pipe.
 
 Why: `coach eval` had its own carriage-return counter that printed nothing into a pipe, so a CI log
 showed progress for `coach ingest` and none for the eval; both now report through the same printer.
@@ -10,7 +10,7 @@ import re
 
 import yaml
 
-from coach.progress import live
+from coach.common.progress import live
 
 
 class Terminal(io.StringIO):

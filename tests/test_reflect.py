@@ -9,7 +9,7 @@ import pytest
 from coach.engines import EngineOptions
 from coach.errors import EngineError
 from coach.pipeline import reflect
-from coach.render import feedback_markdown
+from coach.reports.answer import feedback_markdown
 
 DRUCKER_CASE = "My team does things right, but I wonder if we are doing the right things at all."
 FIELDS = {"scenario", "model", "answer_markdown", "sources", "quotes", "checks", "lens", "in_scope"}

@@ -5,7 +5,7 @@ import json
 import shutil
 from pathlib import Path
 
-from coach.quotes import corpus_statements, speaker_key
+from coach.corpus.statements import corpus_statements, speaker_key
 from coach.pipeline import search as retrieve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,8 +60,8 @@ def test_stored_vectors_stand_in_for_encoding(ingested):
     encoding them again: every looked-up vector must be the one the model gives for that text."""
     import numpy as np
 
-    from coach import embed
-    from coach.retrieve import known_vectors, passage_index
+    from coach.embedding import embed
+    from coach.retrieval.hybrid import known_vectors, passage_index
 
     index = passage_index(ingested)
     table = index.unit_vectors()
@@ -76,10 +76,10 @@ def test_stored_vectors_stand_in_for_encoding(ingested):
 def test_index_follows_the_store(tmp_path, monkeypatch):
     """Retrieval's in-memory index sees passages written behind its back: an unknown id in the query
     results forces a rebuild, and the periodic check of the stored ids sees deletions."""
-    import coach.retrieve as R
-    from coach import embed
-    from coach.ingest import ingest
-    from coach.store import Store
+    import coach.retrieval.hybrid as R
+    from coach.embedding import embed
+    from coach.corpus.ingest import ingest
+    from coach.corpus.store import Store
 
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
@@ -90,7 +90,7 @@ def test_index_follows_the_store(tmp_path, monkeypatch):
     # another process adds a passage through its own Store: this process's in-memory write counter does
     # not move (put back below), so only the store on disk (its version token) says so. (Chroma's
     # embedded client is not safe across processes: a second process is simulated in this one.)
-    import coach.store as store_mod
+    import coach.corpus.store as store_mod
 
     text = "Zebra-striped standups: a manager paints the meeting room to lift the mood of the team."
     gen = store_mod.GENERATION

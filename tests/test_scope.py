@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.scope import is_english
+from coach.reading.scope import is_english
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ def test_language(text, english):
 ])
 def test_someone_who_works_for_the_writer_is_named_in_the_words_of_a_trade(text):
     """Short real situations the word lists and the old embedding margin turned away (round 8, s8a)."""
-    from coach.scope import _works_for_writer
+    from coach.reading.scope import _works_for_writer
 
     assert _works_for_writer(text), text
 
@@ -48,7 +48,7 @@ def test_someone_who_works_for_the_writer_is_named_in_the_words_of_a_trade(text)
     "The plumber never came back to fix our boiler and it's freezing.",
 ])
 def test_family_friends_and_the_trades_hired_at_home_are_not_workers(text):
-    from coach.scope import _works_for_writer
+    from coach.reading.scope import _works_for_writer
 
     assert not _works_for_writer(text), text
 
@@ -57,7 +57,7 @@ def test_the_scope_model_takes_in_every_real_text_of_the_held_out_writer(monkeyp
     """evals/scope.yaml's test split (150 short real situations, 60 private requests by a writer whose texts
     were never trained or tuned on): measured 150/150 real taken in and 22/60 private turned away by the word
     lists and the model; the old margin took in 140 real and turned away 25 private."""
-    from coach.scope_train import test_split
+    from training.scope_train import test_split
 
     monkeypatch.chdir(ROOT)
     got = test_split()
@@ -69,12 +69,12 @@ def test_the_scope_model_file_is_what_its_training_writes(tmp_path, monkeypatch)
     """The shipped model is reproducible from the files in the repository (no stale weights)."""
     import json
 
-    from coach import scope_train
+    from training import scope_train
 
     monkeypatch.chdir(ROOT)
     monkeypatch.setattr(scope_train, "MODEL_PATH", tmp_path / "scope_model.json")
     scope_train.train()
     fresh = json.loads((tmp_path / "scope_model.json").read_text())
-    shipped = json.loads(scope_train.Path(scope_train.__file__).with_name("scope_model.json").read_text())
+    shipped = json.loads(scope_train.SHIPPED.read_text())
     assert fresh["lexicon"]["terms"] == shipped["lexicon"]["terms"]
     assert max(abs(a - b) for a, b in zip(fresh["coef"], shipped["coef"])) < 1e-3

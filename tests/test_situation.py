@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.fragments import is_dependent, lifted_fragments
-from coach.situation import clauses, decide, read
+from coach.common.fragments import is_dependent, lifted_fragments
+from coach.reading.situation import clauses, decide, read
 
 COGS = "Every process is documented, our ticket metrics are green, yet two of my best people feel like cogs."
 DEADLINES = "Everyone loves our product vision but nobody owns the deadlines."
@@ -54,7 +54,7 @@ def test_the_direct_model_is_averaged_in_when_the_model_file_holds_one():
     """decide_case: the case model, the neighbours' vote, then the direct model (DIRECT_WEIGHT)."""
     import numpy as np
 
-    from coach.situation import DIRECT_WEIGHT, case_features, decide_case
+    from coach.reading.situation import DIRECT_WEIGHT, case_features, decide_case
 
     classes = ["both", "leadership", "management"]
     n = len(case_features([0.5], [0.5], 0.0))
@@ -72,7 +72,7 @@ def test_an_article_sentence_speaks_for_the_role_it_names_or_its_words_belong_to
     """The clause model read "Managers facilitate 1-on-1's…" as leadership's (0.71) and the metrics
     line as on the fence, so a need sure of leadership's side ("feel like cogs") was given the
     metrics lines as next steps."""
-    from coach import embed
+    from coach.embedding import embed
     from coach.engines.extractive import sentence_sides
     from coach.pipeline import reflect
 
@@ -191,7 +191,7 @@ def test_the_built_in_answer_engages_the_situation(ingested, scenario, facts):
 
 def test_mirrored_quotes_start_at_the_thought_and_do_not_cut_it():
     from coach.engines.extractive import _quote
-    from coach.situation import clauses
+    from coach.reading.situation import clauses
 
     # the joining word is not quoted; the words quoted are still a substring of the situation
     assert _quote("and honestly I'm not sure I could tell the new people why we exist") == \
@@ -213,7 +213,7 @@ def test_mirrored_quotes_start_at_the_thought_and_do_not_cut_it():
 
 def test_no_stock_sentence_across_unrelated_situations(ingested):
     from coach.pipeline import reflect
-    from coach.text import split_sentences
+    from coach.common.text import split_sentences
 
     answers = [reflect(s, model="extractive", store=ingested).raw_answer for s in (COGS, DEADLINES, REMOTE, FREEZERS)]
     counts: dict[str, int] = {}
@@ -343,7 +343,7 @@ def test_an_authors_preface_is_never_offered_as_advice():
 def test_no_answer_pairs_a_need_with_a_preface(ingested):
     from coach.engines.extractive import _PREFACE
     from coach.pipeline import reflect
-    from coach.text import split_sentences
+    from coach.common.text import split_sentences
 
     for scenario in (DEALERSHIP, PHARMACISTS, CHOIR, COGS):
         raw = reflect(scenario, model="extractive", store=ingested).raw_answer
@@ -364,15 +364,15 @@ def test_no_answer_pairs_a_need_with_a_preface(ingested):
 ])
 def test_a_question_is_chosen_by_what_the_need_is_about(need, question):
     from coach.engines.extractive import _question
-    from coach.situation import read
+    from coach.reading.situation import read
 
     clause = read(need).clauses[0]
     assert _question(clause) == question
 
 
 def test_every_axis_pole_has_one_question_and_its_cues():
-    from coach.lens import AXES
-    from coach.questions import QUESTIONS
+    from coach.reading.lens import AXES
+    from coach.engines.questions import QUESTIONS
 
     assert sorted((q.axis, q.side) for q in QUESTIONS) == sorted(
         (ax.name, side) for ax in AXES for side in ("management", "leadership"))

@@ -69,7 +69,7 @@ def test_the_default_suite_includes_the_labelled_situations():
 def test_the_reader_and_the_source_ranker_never_train_on_the_test_split():
     import yaml
 
-    from coach.situation import training_cases
+    from training.data import training_cases
 
     test_ids = {c["id"] for c in yaml.safe_load(open("evals/situations.yaml", encoding="utf-8"))["cases"]
                 if c.get("split") == "test"}

@@ -88,7 +88,7 @@ def test_training_only_file_passes_the_validator_and_copies_no_scored_situation(
 def test_training_cases_take_dev_and_training_only_never_test(tmp_path):
     import yaml
 
-    from coach.situation import training_cases
+    from training.data import training_cases
 
     got = training_cases(str(ROOT / "evals" / "situations.yaml"), str(ROOT / "evals" / "cases.yaml"),
                          str(ROOT / "evals" / "situations_train.yaml"))
@@ -112,8 +112,8 @@ def test_training_only_cases_teach_the_lens_too():
     situation has it."""
     import numpy as np
 
-    from coach.need_train import Item, fit_models, split_training
-    from coach.situation import Clause
+    from training.need_train import Item, fit_models, split_training
+    from coach.reading.situation import Clause
 
     rng = np.random.default_rng(0)
     mgmt, lead = rng.normal(size=384), rng.normal(size=384)
@@ -134,8 +134,8 @@ def test_training_only_cases_teach_the_lens_too():
 
 
 def test_each_training_situation_names_its_writer_group():
-    from coach.need_train import writer_group
-    from coach.situation import training_cases
+    from training.need_train import writer_group
+    from training.data import training_cases
 
     got = training_cases(str(ROOT / "evals" / "situations.yaml"), str(ROOT / "evals" / "cases.yaml"),
                          str(ROOT / "evals" / "situations_train.yaml"))

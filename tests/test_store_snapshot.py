@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def small_store(tmp_path):
     """A store of its own (writes here never touch the session's), from three real articles."""
-    from coach.ingest import ingest
-    from coach.store import Store
+    from coach.corpus.ingest import ingest
+    from coach.corpus.store import Store
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -39,8 +39,8 @@ def _same_reads(snap, chroma) -> None:
 
 
 def test_snapshot_reads_equal_chromas_and_nearest_finds_the_same_records(ingested):
-    from coach import embed
-    from coach.store import Store
+    from coach.embedding import embed
+    from coach.corpus.store import Store
 
     snap, chroma = Store(snapshot=True), Store(snapshot=False)
     assert snap.snapshot() is not None and chroma.snapshot() is None
@@ -53,8 +53,8 @@ def test_snapshot_reads_equal_chromas_and_nearest_finds_the_same_records(ingeste
 
 
 def test_a_write_makes_the_snapshot_stale_and_the_next_read_sees_it(small_store, tmp_path):
-    from coach.ingest import ingest
-    from coach.store import Store
+    from coach.corpus.ingest import ingest
+    from coach.corpus.store import Store
 
     store, corpus = small_store
     before = Store(path=store.path).snapshot()
@@ -74,7 +74,7 @@ def test_a_write_makes_the_snapshot_stale_and_the_next_read_sees_it(small_store,
 
 
 def test_a_foreign_or_broken_snapshot_file_is_never_used(small_store):
-    from coach.store import Store
+    from coach.corpus.store import Store
 
     store, _ = small_store
     s = Store(path=store.path)

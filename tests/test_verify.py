@@ -8,7 +8,9 @@ import pytest
 import yaml
 
 from coach.feedback import Source
-from coach.verify import SUPPORT_THRESHOLD, calibrate, evaluate_threshold, verify_answer
+from coach.checks.answer import verify_answer
+from coach.checks.support import SUPPORT_THRESHOLD
+from training.support_calibrate import calibrate, evaluate_threshold
 
 ROOT = Path(__file__).resolve().parent.parent
 DRUCKER = "Management is doing things right; leadership is doing the right things"

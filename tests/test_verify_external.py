@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from coach.feedback import Source
-from coach.support import CONTEXT, FEATURES, features, judge, judge_answer, load_model, meta_reason, risks
-from coach.verify import contradiction, flag_reasons, is_flagged, verify_answer
-from coach.verify_cli import parse_passages, sources_from
+from coach.checks.judge import CONTEXT, FEATURES, features, judge, judge_answer, load_model, meta_reason, risks
+from coach.checks.answer import flag_reasons, is_flagged, verify_answer
+from coach.checks.support import contradiction
+from coach.commands.verify import parse_passages, sources_from
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "data" / "ragtruth-qa-dev.jsonl"
@@ -200,10 +201,10 @@ def test_a_paraphrase_passes_and_another_situations_fact_is_flagged(sentence, in
 
 
 def test_the_paraphrase_cut_is_what_calibration_on_the_training_situations_picks():
-    """``python -m coach.restatements`` on evals/situations_train.yaml: the recorded cut must still be
+    """``python -m training.restatements`` on evals/situations_train.yaml: the recorded cut must still be
     the calibrated one, and hold its balanced accuracy (paraphrases against other situations' facts)."""
-    from coach.restatements import balanced_accuracy, build_pairs, calibrate, features
-    from coach.support_check import PARAPHRASE_MIN
+    from training.restatements import balanced_accuracy, build_pairs, calibrate, features
+    from coach.checks.support import PARAPHRASE_MIN
 
     rows = features(build_pairs(ROOT / "evals" / "situations_train.yaml"))
     best = calibrate(rows)

@@ -19,7 +19,7 @@ Why it is built this way:
   thread. That is why a case is run as ``acompose`` on the loop plus ``finish``
   on the worker (``runner``), which is ``pipeline.areflect`` split in two at its I/O boundary.
 * **Privacy.** Cases should be anonymized and sometimes are not. Before a case goes to a model
-  that is not local it is scanned (``privacy``, ``coach.pii``); one with an identifier is
+  that is not local it is scanned (``privacy``, ``coach.common.pii``); one with an identifier is
   ``skipped`` with the kinds found (never the values), unless the user chose ``redact`` or ``allow``.
 
 The modules, one seam each: ``inputs`` (JSONL/CSV reading and validation), ``results`` (the results
@@ -33,7 +33,17 @@ from __future__ import annotations
 from .inputs import Case, InputProblem, ParsedInput, cases_from_records, detect_format, parse_input, read_input
 from .privacy import PII_MODES, Gate, privacy_gate
 from .progress import Progress
-from .results import LOCK_NAME, RESULTS_NAME, STATUSES, PiiRecord, ResultLine, ResultsFile, parse_line, read_results, scenario_digest
+from .results import (
+    LOCK_NAME,
+    RESULTS_NAME,
+    STATUSES,
+    PiiRecord,
+    ResultLine,
+    ResultsFile,
+    parse_line,
+    read_results,
+    scenario_digest,
+)
 from .runner import CHUNK, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, run_batch
 from .summary import REPORT_NAME, BatchCounts, BatchInterrupted, write_report
 from .worker import CpuWorker

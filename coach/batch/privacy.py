@@ -1,7 +1,7 @@
 """The batch's privacy guard: what of a case may be sent to which model.
 
 Why: cases should be anonymized and sometimes are not. Before a case goes to a model that is not
-local (``pipeline.is_remote_model``) it is scanned (``coach.pii``); one with an identifier is
+local (``pipeline.is_remote_model``) it is scanned (``coach.common.pii``); one with an identifier is
 ``skipped`` with the kinds found (never the values), unless the user chose ``redact`` (placeholders
 before retrieval and sending; the stored scenario is the redacted one) or ``allow``.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import pii
+from ..common import pii
 
 PII_MODES = ("hold", "redact", "allow")
 

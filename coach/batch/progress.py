@@ -1,6 +1,6 @@
 """The batch's progress on stderr: ok / error / skipped counts, rate and ETA.
 
-What is counted lives here; how it is drawn is ``coach.progress``, the printer every command shares:
+What is counted lives here; how it is drawn is ``coach.common.progress``, the printer every command shares:
 rich's bar on a terminal, a plain line every few seconds otherwise (a log file gets no carriage returns).
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ class Progress:
         self._last = 0.0
         self._recent: deque[float] = deque(maxlen=200)  # finish times, for a rate that ignores warm-up
         self.phase = ""
-        self._cm: Any = None     # coach.progress.live(...), entered on the first show on a terminal
+        self._cm: Any = None     # coach.common.progress.live(...), entered on the first show on a terminal
         self._live: Any = None
 
     def start(self, phase: str = "") -> None:
@@ -89,7 +89,7 @@ class Progress:
         text = self.line()
         if self.tty:
             if self._live is None:
-                from ..progress import live
+                from ..common.progress import live
 
                 self._cm = live("cases", self.stream, terminal=True)
                 self._live = self._cm.__enter__()

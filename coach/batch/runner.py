@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .. import pii
+from ..common import pii
 from ..errors import CoachError, UsageError
 from .inputs import Case, Log, ParsedInput, cases_from_records, read_input, stderr_log
 from .privacy import PII_MODES, Gate, privacy_gate
@@ -259,7 +259,7 @@ class Runner:
         sent = 0
         plan = plan_chunks(len(todo), self.concurrency, self.chunk, FIRST_PASS if self.paced else None)
         chunks = [todo[r.start:r.stop] for r in plan]
-        from ..embed import prefer_runtime
+        from ..embedding.embed import prefer_runtime
 
         cpu.submit(prefer_runtime)  # batches embed enough to pay onnxruntime's load back (coach/embed.py)
         pending: concurrent.futures.Future | None = cpu.submit(self._prepare, [g.text for _, g in chunks[0]])

@@ -33,8 +33,8 @@ def register(sub) -> None:
 
 def cmd_ingest(args) -> int:
     from .. import config
-    from ..ingest import ingest
-    from ..store import Store
+    from ..corpus.ingest import ingest
+    from ..corpus.store import Store
 
     corpus = args.corpus or config.corpus_dir()
     store = Store()
@@ -83,8 +83,8 @@ def cmd_search(args) -> int:
 
 def cmd_quotes(args) -> int:
     from .. import config
-    from ..corpus import load_corpus
-    from ..quotes import corpus_statements
+    from ..corpus.documents import load_corpus
+    from ..corpus.statements import corpus_statements
 
     folder = args.corpus or config.corpus_dir()
 

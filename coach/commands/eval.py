@@ -54,14 +54,14 @@ def _files(args):
 
 def cmd_eval(args) -> int:
     if getattr(args, "ragtruth", None) is not None:
-        from ..ragtruth import run_cli
+        from ..checks.ragtruth import run_cli
 
         return run_cli(args.ragtruth, as_json=args.json)
     from dataclasses import replace
 
     from ..errors import UsageError
     from ..evals.output import format_table, write_outputs
-    from ..progress import live
+    from ..common.progress import live
     from ..evals.run import run_eval
 
     suite, defects, defects_path = _files(args)

@@ -1,7 +1,7 @@
 """`coach journal`: the manager's saved reflections (list, show, export, delete).
 
 The journal is a private file on this machine; an export is meant to leave it, so personal data
-that ``coach.pii`` finds is replaced with placeholders unless the user asks otherwise.
+that ``coach.common.pii`` finds is replaced with placeholders unless the user asks otherwise.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def register(sub) -> None:
 
 
 def _journal():
-    from ..journal import Journal
+    from ..journal.store import Journal
 
     return Journal()
 
@@ -78,7 +78,7 @@ def cmd_show(args) -> int:
 
 def thread_markdown(thread) -> str:
     from ..feedback import Feedback
-    from ..render import feedback_markdown
+    from ..reports.answer import feedback_markdown
 
     out = [f"# Thread {thread.id} · started {thread.created_at[:16].replace('T', ' ')} UTC",
            "", f"Lens across turns: {lens_line(thread)}", ""]
@@ -95,7 +95,7 @@ def thread_markdown(thread) -> str:
 
 
 def _redact_all(obj):
-    from .. import pii
+    from ..common import pii
 
     if isinstance(obj, str):
         return pii.redact(obj).text
@@ -108,7 +108,7 @@ def _redact_all(obj):
 
 def cmd_export(args) -> int:
     from ..errors import UsageError
-    from ..journal import Thread, Turn
+    from ..journal.store import Thread, Turn
 
     journal = _journal()
     threads = [journal.thread(args.id)] if args.id is not None else \

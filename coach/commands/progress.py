@@ -2,7 +2,7 @@
 embedding the corpus more, and a silent terminal looks hung.
 
 A terminal gets a rich bar over passages; a pipe or a log (CI, `make run | tee`) gets a few plain
-lines instead of carriage-return redraws (both through ``coach.progress``, the printer every command
+lines instead of carriage-return redraws (both through ``coach.common.progress``, the printer every command
 shares). The ingest callback contract: ``(0, total)`` once before the first encode (which loads the
 model), then ``(done, total)`` after each stored chunk.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Callable, Iterator, TextIO
 
-from ..progress import PLAIN_EVERY_S, live
+from ..common.progress import PLAIN_EVERY_S, live
 
 LOADING = "loading the embedding model…"
 

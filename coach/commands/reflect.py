@@ -53,17 +53,18 @@ def register(sub) -> None:
                        "or many with --jsonl. Invalid citations, unverified quotes and invented facts about the "
                        "situation always fail; unsupported sentences only with --fail-on unsupported or "
                        "--min-on-corpus. Exit 0: nothing failed; 1: something did; 2: usage error.")
-    from ..verify_cli import add_arguments as _verify_arguments
+    from .verify import add_arguments as _verify_arguments
 
     _verify_arguments(p)
     p.set_defaults(func=cmd_verify)
 
 
 def cmd_reflect(args) -> int:
-    from .. import config, followup
+    from .. import config
+    from ..journal import followup
     from ..engines import get_engine
     from ..errors import CoachError
-    from ..journal import Journal
+    from ..journal.store import Journal
     from ..pipeline import check_scenario, reflect
 
     config.check_k(args.k)
@@ -110,7 +111,7 @@ def cmd_reflect(args) -> int:
     else:
         if streaming:
             sys.stdout.write("\n\n--- checked ---\n\n")
-        from ..render import feedback_markdown
+        from ..reports.answer import feedback_markdown
 
         md = feedback_markdown(fb)
         if is_tty():
@@ -131,6 +132,6 @@ def cmd_reflect(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from ..verify_cli import cmd_verify as run
+    from .verify import cmd_verify as run
 
     return run(args)

@@ -1,6 +1,6 @@
 """The built-in engine: feedback written for this manager from the retrieved passages, no model at all.
 
-It reads the situation (``coach.situation``: what works, what is going wrong, where the needs sit),
+It reads the situation (``coach.reading.situation``: what works, what is going wrong, where the needs sit),
 then, for each need, mirrors the manager's own words back ("You wrote that “…”.": their text, so the
 verifier checks it against the situation) and pairs it with the sentence of the sources that speaks
 to that need, cited; up to two more of the manager's thoughts are mirrored without a pairing, so the
@@ -15,11 +15,11 @@ import re
 from typing import TYPE_CHECKING
 
 from ..feedback import Source
-from ..text import split_sentences, words
+from ..common.text import split_sentences, words
 from .base import Draft, Request
 
 if TYPE_CHECKING:  # situation loads its fitted model; it is imported where it is used
-    from ..situation import Clause
+    from ..reading.situation import Clause
 
 MAX_STEPS = 3
 
@@ -67,13 +67,13 @@ _PREFACE = re.compile(
 _DIRECT = re.compile(r"[“\"]|\bsaid\b|\bsays\b|\bclaimed\b")
 
 
-from ..fragments import DEPENDENT_START as _PRONOUN_START  # noqa: E402  (one definition for engine and eval)
+from ..common.fragments import DEPENDENT_START as _PRONOUN_START  # noqa: E402  (one definition for engine and eval)
 
 
 def _picks_up(prev: str, sent: str) -> bool:
     """Does ``sent`` open by taking up a word of ``prev`` ("…inspire people to follow them." / "The
     process of following often requires great change.")? Then it is read with ``prev``."""
-    from ..text import stem
+    from ..common.text import stem
 
     head = [stem(w) for w in words(sent)[:4] if len(w) >= 5]
     before = {stem(w) for w in words(prev) if len(w) >= 5}
@@ -121,7 +121,7 @@ def _quote_line(sources: list[Source], leaning: str) -> str | None:
     """A Drucker or Maxwell line, only when a given source holds it in the corpus's own words, and
     only when it speaks to the situation's side: a line about leaders alone ("Leaders become great…
     empower others") is no answer to a management need (a skipped handover checklist)."""
-    from ..quotes import corpus_statements
+    from ..corpus.statements import corpus_statements
 
     by_passage = {s.passage_id: s for s in sources}
     for st in corpus_statements():
@@ -182,14 +182,14 @@ _UNSAFE = re.compile(
 
 def mirrorable(text: str) -> bool:
     """May this clause of the manager's text be quoted back to them?"""
-    from ..pii import scan
+    from ..common.pii import scan
 
     return not _UNSAFE.search(text) and not scan(text)
 
 
 def _needs(req: Request):
     """(clause, is_reply) for what this answer must engage: the reply's needs first on a follow-up."""
-    from ..situation import read
+    from ..reading.situation import read
 
     out = []
     if req.reply and req.reply.strip():
@@ -239,7 +239,7 @@ def sentence_sides(texts: list[str], vecs) -> list[float]:
     taking its passage's role: 0.283)."""
     import numpy as np
 
-    from ..situation import vocabulary_score
+    from ..reading.situation import vocabulary_score
 
     out = []
     for text, vec in zip(texts, vecs):
@@ -257,12 +257,12 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
     sources was close enough by cosine alone, so the situation's one problem went unanswered."""
     import numpy as np
 
-    from ..support_check import vectors
+    from ..checks.support import vectors
 
     if not cands or not needs:
         return [None] * len(needs), {}, []
-    from ..neighbours import phrase_vote
-    from ..text import normalize
+    from ..reading.neighbours import phrase_vote
+    from ..common.text import normalize
 
     score = {s.id: s.score for s in sources}
     vecs = np.asarray(vectors([c[1] for c in cands]), dtype="float32")
@@ -305,9 +305,9 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
 
 
 def _question(clause) -> str | None:
-    """The reflective question for this need (``coach.questions``: chosen by what the need is about)."""
-    from ..lens import lens_for
-    from ..questions import question_for
+    """The reflective question for this need (``coach.engines.questions``: chosen by what the need is about)."""
+    from ..reading.lens import lens_for
+    from .questions import question_for
 
     if clause.vec is None:
         return None

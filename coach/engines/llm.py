@@ -67,9 +67,9 @@ _MARKERS = re.compile(r" ?\[S\d+(?:\s*[,;]\s*S?\d+)*\]")
 
 
 def _reading_part(scenario: str, tag: str) -> str:
-    """The situation read for what works and what goes wrong (coach.situation, no model), so any model
+    """The situation read for what works and what goes wrong (coach.reading.situation, no model), so any model
     engages the problems rather than the vocabulary. The clauses are the manager's own words, data."""
-    from ..situation import clauses
+    from ..reading.situation import clauses
 
     cs = clauses(scenario)
     wrong = [c.text.replace("SITUATION-", "SITUATION -") for c in cs if c.problem][:5]
@@ -112,7 +112,7 @@ def _messages_for(model: str, req: Request) -> list[dict[str, str]]:
 
 def strip_leaks(text: str) -> tuple[str, list[str]]:
     """Cut any run of 8+ words copied from the system prompt: the instructions are never shown."""
-    from ..text import word_key
+    from ..common.text import word_key
 
     prompt_words = word_key(SYSTEM_PROMPT).split()
     grams = {" ".join(prompt_words[i:i + 8]) for i in range(len(prompt_words) - 7)}

@@ -30,8 +30,19 @@ from .results import CaseResult, DefectResult, EvalRun, ModelResult
 from .run import Progress, answer_all, run_defects, run_eval, warm_vectors
 from .score import case_metrics, defect_metrics, engaged, score_case
 from .suite import (
-    CONCURRENCY, DEFECT_CHECKS, LEANINGS, METRICS, Case, DefectItem, Suite, Threshold, find_eval_file, load_defects,
-    load_situations, load_suite, parse_thresholds,
+    CONCURRENCY,
+    DEFECT_CHECKS,
+    LEANINGS,
+    METRICS,
+    Case,
+    DefectItem,
+    Suite,
+    Threshold,
+    find_eval_file,
+    load_defects,
+    load_situations,
+    load_suite,
+    parse_thresholds,
 )
 
 __all__ = [

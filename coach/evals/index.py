@@ -11,7 +11,7 @@ from .suite import DefectItem, Suite
 
 
 def norm(text: str) -> str:
-    from ..text import normalize
+    from ..common.text import normalize
 
     return normalize(text)
 
@@ -19,13 +19,13 @@ def norm(text: str) -> str:
 @dataclass
 class CorpusIndex:
     doc_ids: set[str]
-    passages: list[Any]  # coach.passages.Passage
+    passages: list[Any]  # coach.corpus.passages.Passage
 
     @classmethod
     def load(cls) -> "CorpusIndex":
         from .. import config
-        from ..corpus import load_corpus
-        from ..passages import split_document
+        from ..corpus.documents import load_corpus
+        from ..corpus.passages import split_document
 
         docs, _ = load_corpus(config.corpus_dir())
         return cls({d.id for d in docs}, [p for d in docs for p in split_document(d)])

@@ -68,7 +68,7 @@ def answer_all(preps, model: str, opts, progress: Progress | None = None) -> lis
 
 def run_defects(items: list[DefectItem], index: CorpusIndex, path: Path) -> list[DefectResult]:
     """The verifier over each seeded answer, given exactly the passages the item names."""
-    from ..verify import verify_answer
+    from ..checks.answer import verify_answer
 
     out = []
     for item in items:
@@ -98,19 +98,21 @@ def warm_vectors(index: CorpusIndex, suite: Suite, defects: list[DefectItem]) ->
     does (measured: 197 passage units, 94 s one passage at a time vs 27 s in one call on a loaded
     machine). Only a speed-up: results are the same either way.
     """
-    from .. import verify
+    from ..checks.answer import claim_text
+    from ..checks.support import passage_units, warm
+    from ..common.text import sentence_spans
     from ..pipeline import check_scenario
 
-    texts = [u for group in verify.passage_units([p.text for p in index.passages]) for u in group]
+    texts = [u for group in passage_units([p.text for p in index.passages]) for u in group]
     for c in suite.cases:
         try:
             texts.append(check_scenario(c.scenario)[0])
         except UsageError:
             pass
     for item in defects:
-        texts += [verify.claim_text(item.answer[a:b]) for a, b in verify.sentence_spans(item.answer)]
+        texts += [claim_text(item.answer[a:b]) for a, b in sentence_spans(item.answer)]
     texts = [t for t in dict.fromkeys(texts) if t.strip()]
-    verify.warm(texts)
+    warm(texts)
     return len(texts)
 
 
@@ -129,7 +131,7 @@ def run_eval(
     from ..pipeline import prepare_many
 
     from ..errors import StoreError
-    from ..store import Store
+    from ..corpus.store import Store
 
     t0 = time.perf_counter()
     store = store or Store()

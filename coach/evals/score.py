@@ -46,7 +46,7 @@ def score_case(case: Case, prep, fb, model: str, error: str | None, k: int) -> C
     if fb is not None:
         raw = fb.raw_answer or fb.answer_markdown
         if fb.in_scope:
-            from ..fragments import lifted_fragments
+            from ..common.fragments import lifted_fragments
 
             r.lifted = lifted_fragments(raw)
             low = " ".join(raw.lower().split())

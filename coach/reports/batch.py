@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from .. import pii
+from ..common import pii
 from . import charts
 from .markdown import markdown_html
 from .templating import chart_svg, render
@@ -33,7 +33,7 @@ def _pct(v: float | None) -> str:
 def _copied(fb: dict, rec: dict | None = None) -> bool:
     """Built by the built-in engine from the articles' own sentences: its on-corpus share is 100% by
     construction, so it is shown as "copied", never as a score next to a model's tested answers."""
-    from ..render import copies_the_corpus
+    from .answer import copies_the_corpus
 
     return copies_the_corpus(fb.get("model") or (rec or {}).get("model"))
 
@@ -266,7 +266,7 @@ def render_report(records: Sequence[dict], *, title: str = "Reflection Coach: ba
     """The whole report for result ``records`` (the newest line per case, in input order).
 
     The report is made to be shared, so unless ``allow_pii`` (the user's ``--allow-pii``) every text
-    in it that came from a user or a model has what ``coach.pii`` finds replaced by placeholders.
+    in it that came from a user or a model has what ``coach.common.pii`` finds replaced by placeholders.
     ``sections`` holds cases already drawn (``Sections``); the rest are drawn here."""
     when = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if sections is None or sections.allow_pii != allow_pii:

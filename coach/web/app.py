@@ -5,7 +5,7 @@ written, links every citation to the passage it came from, marks verified quotes
 it could not ground, and shows where the situation sits between management and leadership.
 
 Trust rules this page keeps:
-- Text from the user or a model only reaches the browser through ``coach.page.render_answer`` /
+- Text from the user or a model only reaches the browser through ``coach.web.page.render_answer`` /
   ``sanitize_markdown`` (links, images, HTML made inert). ``unsafe_allow_html`` is never used on it.
 - The API key lives in one password widget without a session-state key: it is passed to the engine
   and to nothing else (not logged, not stored, not in the history or the downloads).
@@ -25,7 +25,7 @@ import streamlit as st
 from coach import config
 from coach.errors import CoachError
 from coach.web import journal_view
-from coach.page import (
+from coach.web.page import (
     COPIED_NOTE,
     EXAMPLES,
     check_summary,
@@ -72,10 +72,10 @@ _STYLE = """<style>
                                 "(first start only, about 20 seconds)…")
 def open_store():
     """The store, ingested if empty, with the embedding model and the verifier warmed up."""
-    from coach import embed
-    from coach.ingest import ingest
+    from coach.embedding import embed
+    from coach.corpus.ingest import ingest
     from coach.pipeline import reflect
-    from coach.store import Store
+    from coach.corpus.store import Store
 
     config.setup_offline_env()
     t0 = time.perf_counter()
@@ -168,7 +168,7 @@ def run_reflection(scenario: str, model: str, settings: dict, store, follow: dic
     """Stream the answer into a placeholder, then keep the Feedback in this session's history (and
     the journal). ``follow`` makes this turn a follow-up: ``scenario`` is then the manager's reply."""
     from coach.engines import EngineOptions
-    from coach.followup import HeldBack, guard
+    from coach.journal.followup import HeldBack, guard
     from coach.pipeline import reflect
 
     st.session_state.pop("error", None)
@@ -318,7 +318,7 @@ def show_feedback(feedback, index: int) -> None:
         markdown, data, found = shareable_downloads(feedback)
     except Exception:  # a renderer problem must not cost the user their answer
         log.error("markdown rendering failed: %s", traceback.format_exc())
-        from coach import pii
+        from coach.common import pii
 
         markdown, data, found = pii.redact(feedback.answer_markdown).text, "{}", {}
     cols[0].download_button("Download as Markdown", data=markdown, file_name="reflection.md", mime="text/markdown",
@@ -327,7 +327,7 @@ def show_feedback(feedback, index: int) -> None:
                             mime="application/json", key=f"dl_json_{index}", on_click="ignore",
                             icon=":material/download:")
     if found:
-        from coach import pii
+        from coach.common import pii
 
         st.caption(f"Personal data in this reflection ({pii.describe(found)}) is replaced with placeholders "
                    "such as [EMAIL] in the downloads.")

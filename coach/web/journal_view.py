@@ -16,8 +16,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from coach.errors import CoachError
-from coach.page import inert_code, plain_label, sanitize_markdown
+from ..errors import CoachError
+from .page import inert_code, plain_label, sanitize_markdown
 
 log = logging.getLogger("coach.app")
 SAVE_KEY = "journal_save"
@@ -27,7 +27,7 @@ LEANING_COLORS = {"management": "#5b7fa6", "both": "#8a8f98", "leadership": "#c4
 
 
 def _journal():
-    from coach.journal import Journal
+    from ..journal.store import Journal
 
     return Journal()
 
@@ -103,7 +103,7 @@ def leaning_chart(recent: list[dict]) -> None:
 
 def _reopen(thread_id: int) -> None:
     """Load a saved thread into this session's history and show its newest turn."""
-    from coach.feedback import Feedback
+    from ..feedback import Feedback
 
     try:
         thread = _journal().thread(thread_id)
@@ -125,7 +125,7 @@ def _reopen(thread_id: int) -> None:
 # -- a turn -----------------------------------------------------------------------------------------
 def turn_for(follow: dict | None, text: str):
     """What ``pipeline.reflect`` reads for this turn (the whole thread for a follow-up)."""
-    from coach import followup
+    from ..journal import followup
 
     if not follow:
         return followup.first_turn(text)

@@ -11,7 +11,7 @@ def _trim(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    from ...text import sentence_spans
+    from ...common.text import sentence_spans
 
     out = ""
     for s, e in sentence_spans(text):
