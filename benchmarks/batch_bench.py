@@ -161,10 +161,10 @@ def _one_setting(cases: list[dict], warm: dict, single: dict, c: int, params: Pa
                "write_report": (coach.batch.runner, "write_report")}
     # each setting starts from the same state: nothing of these cases in coach.embedding.embed's in-memory memo
     # (or the verifier's), as the first setting found it after the warm-up
-    import coach.checks.support
+    import coach.embedding.cache
 
     coach.embedding.embed._memo.clear()
-    coach.checks.support._VEC_CACHE.clear()
+    coach.embedding.cache.clear()
     _one_run([warm], tmp / f"batch-warm-c{c}", MODEL, url, c)
     t1, _ = _one_run([single], tmp / f"batch-1-c{c}", MODEL, url, c)
     # leaf-level probes (microseconds each) on the N-case run: how busy the CPU side was

@@ -12,6 +12,7 @@ from typing import Any
 
 from typing_extensions import TypedDict  # pydantic reads TypedDicts from here on Python < 3.12
 
+# the Feedback JSON contract's version: fields are only ever added, so it stays 1
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).resolve().parent / "feedback.schema.json"
 
@@ -121,6 +122,34 @@ class Lens:
     leaning: str = "both"  # management | leadership | both
     dimensions: list[LensDimension] = field(default_factory=list)
     score: float = 0.0     # relevance-weighted mean of (leadership - management) share, in [-0.5, 0.5]
+
+
+@dataclass
+class PlanStep:
+    """One need of the situation, the articles' idea that answers it, and what to do about it this week."""
+
+    need: str                     # the manager's words for the problem
+    practice: str                 # which of the articles' practices answers it (coach.corpus.practices)
+    source_id: str | None         # the source that holds that practice's words
+    idea: str                     # the practice in plain words
+    quote: str = ""               # the articles' exact words for it
+    text: str = ""                # the step, applied to this manager's people and numbers
+    question: str = ""            # a question of its own, for this need
+    side: str = ""                # management | leadership | both
+
+
+@dataclass
+class Plan:
+    """What a coach would say before saying it: both engines answer from this."""
+
+    question: str | None = None                 # the manager's direct question, their words
+    question_answer: str | None = None          # its answer, to open the feedback with
+    question_source_id: str | None = None
+    intended_action: str | None = None          # what they said they will do, their words
+    intended_action_verdict: str | None = None  # fits | partly | does not fit
+    intended_action_reason: str | None = None
+    leaning_why: str = ""                       # why the leaning, in the manager's words and the articles' ideas
+    steps: list[PlanStep] = field(default_factory=list)
 
 
 @dataclass

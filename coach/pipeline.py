@@ -1,26 +1,32 @@
-"""The pipeline in one direction: scenario -> retrieve -> lens/scope -> compose -> verify -> Feedback.
+"""The pipeline in one direction: scenario -> reading -> retrieval -> engine -> checks -> Feedback.
 
-Front ends call ``reflect`` (one scenario, optionally streaming) or, for many at once,
-``prepare_many`` (one embedding pass for the whole batch) then ``finish`` / ``areflect`` per case.
+Each stage takes what the one before produced and hands its result on: the ``Reading`` (``coach.reading``)
+travels inside ``Prepared`` and the engine's ``Request``, so no later stage reads the scenario again.
+Front ends call ``reflect`` (one scenario, optionally streaming) or, for many at once, ``prepare_many``
+(one embedding pass for the whole batch) then ``answer`` / ``areflect`` per case; ``coach.turn`` wraps
+``reflect`` with what a manager's turn also needs (checks before sending, the personal-data guard, the
+journal).
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import config
-from .engines import Draft, EngineOptions, OnToken, Request, acompose, compose, is_extractive
+from .corpus.store import Store
+from .engines import Draft, EngineOptions, OnToken, Request, acompose, compose
 from .errors import UsageError
 from .feedback import Feedback, Lens, Source
 from .retrieval.hybrid import Hit
-from .corpus.store import Store
-from .retrieval.sources import LENS_SOURCES
+
+if TYPE_CHECKING:
+    from .common.seams import Reading
 
 
 @dataclass
 class Prepared:
-    """Everything about a scenario that does not depend on the engine."""
+    """Everything about a scenario that does not depend on the engine: its reading and its sources."""
 
     scenario: str
     sources: list[Source]
@@ -29,6 +35,8 @@ class Prepared:
     notices: list[str] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     prep_s: float = 0.0
+    reading: "Reading | None" = None
+    reply_reading: "Reading | None" = None   # a follow-up's newest words, read on their own
 
 
 def check_scenario(text: str | None) -> tuple[str, list[str]]:
@@ -45,113 +53,40 @@ def check_scenario(text: str | None) -> tuple[str, list[str]]:
     return text, notices
 
 
-def _as_hit(p, vec) -> Hit:
-    import numpy as np
-
-    from .retrieval.hybrid import hit_for
-
-    cos = float(np.asarray(p.embedding, dtype="float32") @ np.asarray(vec, dtype="float32"))
-    return hit_for(p, cos, cos)
-
-
-def _sources(hits: list[Hit]) -> list[Source]:
-    return [
-        Source(id=f"S{n}", doc_id=h.doc_id, title=h.title, author=h.author, text=h.text, score=h.score,
-               passage_id=h.id, origin=h.origin)
-        for n, h in enumerate(hits, 1)
-    ]
-
-
-def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None) -> list[Prepared]:
-    """Validate, read each situation for its needs, retrieve for the text and each need, place it on the lens.
+def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None,
+                 replies: list[str | None] | None = None) -> list[Prepared]:
+    """Validate and read each situation (and a follow-up's newest words, ``replies``), then retrieve for
+    the text and each need.
 
     Everything that embeds does so once for the whole batch: the scenarios, then their clauses."""
-    import numpy as np
-
-    from .embedding import embed
-    from .reading.lens import lens_for_reading
-    from .retrieval.hybrid import passage_index, retrieve_situations
-    from .reading.scope import assess_scope
-    from .retrieval.sources import rank_sources
-    from .reading.situation import read_many
+    from .reading import read_many
+    from .retrieval.sources import find_sources
 
     t0 = time.perf_counter()
     store = store or Store()
     checked = [check_scenario(s) for s in scenarios]
-    texts = [c[0] for c in checked]
-    vecs = embed.encode_array(texts)
-    readings = read_many(texts, vectors=vecs)
-    needs = [r.needs() if len(r.clauses) > 1 else [] for r in readings]
-    need_vecs = [c.vec for ns in needs for c in ns]
-    all_hits = retrieve_situations(texts, k, store=store, vectors=vecs, needs=[[c.text for c in ns] for ns in needs],
-                                   need_vectors=np.asarray(need_vecs) if need_vecs else None)
-    scopes = [assess_scope(t, v, h) for t, v, h in zip(texts, vecs, all_hits)]
-    index = passage_index(store)
-    keys, sides = _ranker_inputs(index)
-    out = []
-    for (text, notices), vec, hits, scope, rd in zip(checked, vecs, all_hits, scopes, readings):
-        notices = notices + scope.notices
-        if not scope.in_scope:
-            out.append(Prepared(text, [], Lens(), False, notices, hits))
-            continue
-        # the sources: the k + LENS_SOURCES passages the situation's needs most likely call for (a small
-        # general ranker over similarity to the text and to each need, the passage's side against the
-        # needs' side, and retrieval's own picks; see coach/situation.py), each shown with its relevance
-        # to the needs or the text
-        by_pos = {index.pos[h.id]: h for h in hits if h.id in index.pos}
-        need_vec = _need_vector(rd, vec)
-        picks = rank_sources(vec, rd, index.vecs, keys, list(by_pos), k + LENS_SOURCES, sides=sides) if keys else []
-        chosen = [by_pos.get(n) or max((_as_hit(index.passages[n], need_vec), _as_hit(index.passages[n], vec)),
-                                       key=lambda h: h.cosine) for n in picks]
-        chosen = chosen or list(hits)
-        sources = _sources(chosen)
-        ids = {s.passage_id: s.id for s in sources}
-        out.append(Prepared(text, sources, lens_for_reading(rd, vec, ids), True, notices, hits))
+    readings = read_many([c[0] for c in checked])
+    said = [r.strip() if r and r.strip() else None for r in (replies or [None] * len(checked))]
+    read_replies = iter(read_many([r for r in said if r]) if any(said) else [])
+    reply_readings = [next(read_replies) if r else None for r in said]
+    found = find_sources(readings, k, store)
+    out = [Prepared(text, f.sources, f.lens, f.in_scope, notices + f.notices, f.hits, reading=rd, reply_reading=rr)
+           for (text, notices), rd, rr, f in zip(checked, readings, reply_readings, found)]
     per = (time.perf_counter() - t0) / max(1, len(out))
     for p in out:
         p.prep_s = per
     return out
 
 
-_RANKER: dict[int, tuple] = {}
-
-
-def _ranker_inputs(index):
-    """Passage keys and sides for the source ranker, once per in-memory index."""
-    from .retrieval.sources import passage_key, passage_sides
-
-    got = _RANKER.get(id(index))
-    if got is None or got[0] is not index:
-        keys = [passage_key(p.text) for p in index.passages]
-        got = (index, keys, passage_sides(index.vecs) if keys else None)
-        _RANKER.clear()
-        _RANKER[id(index)] = got
-    return got[1], got[2]
-
-
-def _need_vector(reading, vec):
-    from .reading.lens import need_vector
-
-    return need_vector(reading, vec)
-
-
-def _backs(dim, leaning: str) -> bool:
-    """Does this axis point the way the headline does? (a passage shown under a headline supports it)"""
-    if leaning == "both":
-        return True
-    return (dim.leadership > dim.management) == (leaning == "leadership")
-
-
-def prepare(scenario: str, k: int = config.DEFAULT_K, store=None) -> Prepared:
-    return prepare_many([scenario], k, store)[0]
+def prepare(scenario: str, k: int = config.DEFAULT_K, store=None, reply: str | None = None) -> Prepared:
+    return prepare_many([scenario], k, store, replies=[reply])[0]
 
 
 def search(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:
     """What ``coach search`` shows: for a situation, what the coach would draw on: its sources, ranked
     for its needs (see ``prepare``): retrieval's passages and the framework passages its needs call for.
 
-    Here, not in ``coach.retrieval.hybrid``: it runs the pipeline's own preparation, and retrieval sits below
-    the pipeline (a search there would make the two import each other)."""
+    Here, not in ``coach.retrieval``: it runs the pipeline's own preparation (reading, then retrieval)."""
     from .retrieval.hybrid import hit_for, need_queries, passage_index, retrieve_situations
 
     store = store or Store()
@@ -167,18 +102,6 @@ def search(query: str, k: int = 5, store: Store | None = None) -> list[Hit]:
     return sorted(out, key=lambda h: -h.score)  # shown by the score it shows (the ranker's order is the engine's)
 
 
-def lens_of(scenario: str, source_ids: dict[str, str] | None = None) -> Lens:
-    """One scenario's lens: the situation read for its needs, then placed on the lens's axes.
-
-    Here, not in ``coach.reading.lens``: the reading (``coach.reading.situation``) already stands on the lens's
-    poles, so the lens composing the two would make them import each other."""
-    from .embedding import embed
-    from .reading.lens import lens_for_reading
-    from .reading.situation import read
-
-    return lens_for_reading(read(scenario), embed.encode_array([scenario])[0], source_ids)
-
-
 def out_of_scope_answer() -> str:
     from .reading.scope import OUT_OF_SCOPE_MESSAGE
 
@@ -186,17 +109,16 @@ def out_of_scope_answer() -> str:
 
 
 def finish(prep: Prepared, draft: Draft, model: str, elapsed_s: float = 0.0) -> Feedback:
-    """Verify a draft against the sources it was given and assemble the Feedback."""
+    """Check a draft against the sources it was given and the manager's words, and assemble the Feedback."""
     from .checks.answer import verify_answer
+    from .checks.support import Situation
 
     if not prep.in_scope:
         return Feedback(scenario=prep.scenario, model=model, answer_markdown=draft.text, raw_answer=draft.text,
                         in_scope=False, notices=prep.notices + draft.notices, usage=draft.usage,
                         elapsed_s=round(elapsed_s, 3))
-    try:  # the manager's own words are the second source of truth for sentences about the situation
-        result = verify_answer(draft.text, prep.sources, scenario=prep.scenario)
-    except TypeError:  # a verifier without that parameter yet
-        result = verify_answer(draft.text, prep.sources)
+    situation = Situation.of(prep.reading) if prep.reading is not None else None
+    result = verify_answer(draft.text, prep.sources, situation=situation)
     return Feedback(
         scenario=prep.scenario, model=model, answer_markdown=result.annotated, raw_answer=draft.text,
         sources=prep.sources, quotes=result.quotes, checks=result.checks, lens=prep.lens, in_scope=True,
@@ -218,19 +140,20 @@ def reflect(
     the manager's newest words and ``history`` the earlier (manager, coach) pairs."""
     t0 = time.perf_counter()
     model = model or config.default_model()
-    prep = prepare(scenario, k, store)
+    prep = prepare(scenario, k, store, reply=reply)
     return answer(prep, model, opts, on_token, reply, history, since=t0, prep_done=False)
 
 
 def _request(prep: Prepared, reply: str | None, history: list[tuple[str, str]] | None) -> Request:
-    return Request(prep.scenario, prep.sources, prep.lens, reply=reply, history=list(history or []))
+    return Request(prep.scenario, prep.sources, prep.lens, reply=reply, history=list(history or []),
+                   reading=prep.reading, reply_reading=prep.reply_reading)
 
 
 def answer(prep: Prepared, model: str, opts: EngineOptions | None = None, on_token: OnToken | None = None,
            reply: str | None = None, history: list[tuple[str, str]] | None = None,
            since: float | None = None, prep_done: bool = True) -> Feedback:
     """One prepared case through an engine: the canned answer when out of scope, else the engine's
-    draft, then verification. The one place that decides this for the CLI, the page, the eval and the
+    draft, then the checks. The one place that decides this for the CLI, the page, the eval and the
     batch's built-in engine (``areflect`` is its asynchronous twin). Timing: from ``since`` (default
     now), plus the preparation's own time when it was done before ``since`` (``prep_done``)."""
     t0 = time.perf_counter() if since is None else since
@@ -247,7 +170,7 @@ def answer(prep: Prepared, model: str, opts: EngineOptions | None = None, on_tok
 async def adraft(prep: Prepared, model: str, opts: EngineOptions | None = None, reply: str | None = None,
                  history: list[tuple[str, str]] | None = None) -> Draft:
     """``answer``'s first half, asynchronously: the canned answer when out of scope, else the
-    engine's draft (the batch runner verifies it on its worker thread)."""
+    engine's draft (the batch runner checks it on its worker thread)."""
     if not prep.in_scope:
         return Draft(out_of_scope_answer(), model)
     return await acompose(model, _request(prep, reply, history), opts)
@@ -255,18 +178,11 @@ async def adraft(prep: Prepared, model: str, opts: EngineOptions | None = None, 
 
 async def areflect(prep: Prepared, model: str, opts: EngineOptions | None = None, reply: str | None = None,
                    history: list[tuple[str, str]] | None = None) -> Feedback:
-    """One prepared case through an engine, asynchronously: ``adraft``, then verification."""
+    """One prepared case through an engine, asynchronously: ``adraft``, then the checks."""
     t0 = time.perf_counter()
     draft = await adraft(prep, model, opts, reply, history)
     return finish(prep, draft, model, prep.prep_s + time.perf_counter() - t0)
 
 
-def is_remote_model(model: str | None) -> bool:
-    """Would this engine send the text off this process? (the privacy guard's question)"""
-    if is_extractive(model):
-        return False
-    return not (model or "").lower().startswith("local/")
-
-
-__all__: list[Any] = ["Prepared", "prepare", "prepare_many", "finish", "reflect", "areflect", "check_scenario", "is_remote_model",
-                     "search", "lens_of", "answer", "adraft"]
+__all__: list[Any] = ["Prepared", "prepare", "prepare_many", "finish", "reflect", "areflect", "check_scenario",
+                      "search", "answer", "adraft"]

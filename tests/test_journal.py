@@ -289,8 +289,9 @@ def test_follow_up_through_an_openai_compatible_server(ingested, data_home, fake
     j = Journal()
     first = reflect(SITUATION, model="openai/fake-model", opts=opts, store=ingested)
     tid = j.start(SITUATION, first)
-    turn = followup.guard(followup.from_thread(j.thread(tid), REPLY + " Mail me: ana@example.com"),
-                          "openai/fake-model", "redact")
+    from coach.turn import guard
+
+    turn = guard(followup.from_thread(j.thread(tid), REPLY + " Mail me: ana@example.com"), "openai/fake-model", "redact")
     second = reflect(turn.scenario, model="openai/fake-model", opts=opts, store=ingested,
                      reply=turn.reply, history=turn.history)
     j.add(tid, REPLY, second)

@@ -3,15 +3,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coach.reading.lens import AXES
+from coach.models.poles import AXES
 from training.lens_tune import agreement, labelled_situations
-from coach.pipeline import lens_of as lens
+from coach.reading import read
+
+
+def lens(scenario: str):
+    """One scenario's lens, as the reading places it (the pipeline cites its sources afterwards)."""
+    return read(scenario).lens
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_axis_is_backed_by_a_corpus_passage():
-    from coach.reading.lens import pole_vectors
+    from coach.models.poles import pole_vectors
 
     _, backing = pole_vectors()
     assert set(backing) == {a.name for a in AXES}
@@ -76,7 +81,7 @@ def test_the_lens_follows_an_edited_corpus_without_a_restart(tmp_path, monkeypat
     import shutil
     import time
 
-    from coach.reading.lens import AXES, pole_vectors
+    from coach.models.poles import AXES, pole_vectors
 
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)

@@ -3,7 +3,7 @@ give the same vectors, or the direct models read a situation differently from ho
 import numpy as np
 import pytest
 
-from coach.reading.lexicon import Lexicon, terms
+from coach.models.lexicon import Lexicon, terms
 
 TEXTS = [
     "Every process is documented, our ticket metrics are green, yet two of my best people feel like cogs.",

@@ -14,7 +14,7 @@ def _unit(v):
 
 
 def test_a_situation_gets_what_its_nearest_labelled_situations_needed():
-    from coach.reading.neighbours import fuse, vote
+    from coach.models.neighbours import fuse, vote
 
     rng = np.random.RandomState(0)
     near, far = _unit(rng.randn(8)), _unit(rng.randn(8))
@@ -33,7 +33,7 @@ def test_a_passages_own_direct_model_lifts_it_in_the_fusion():
     """need_passages.json "direct": one model per passage answered by enough labelled situations."""
     from types import SimpleNamespace
 
-    from coach.reading.neighbours import fuse
+    from coach.models.neighbours import fuse
     from coach.retrieval.sources import passage_direct_scores
 
     votes = [3.0, 2.0, 1.0, 0.0]
@@ -52,7 +52,7 @@ def test_a_passages_own_direct_model_lifts_it_in_the_fusion():
 def test_the_packaged_table_holds_training_situations_only():
     import yaml
 
-    from coach.reading.neighbours import table
+    from coach.models.neighbours import table
     from training.data import training_cases
 
     tab = table()
@@ -88,7 +88,7 @@ def test_neighbours_raise_out_of_fold_needed_passage_recall_and_lens(ingested, m
 def test_every_writer_group_held_out_is_read_by_models_trained_on_the_others(ingested, monkeypatch):
     """The decision criterion of rounds 6 and 7 (``python -m training.need_train --groups``): each group
     of writers scored by models that never saw it, as a new manager's situation is. Measured over twenty
-    groups (round 8): mean lens 0.903, needed passage 0.959 (sixteen, round 7: 0.894 / 0.952; ten: 0.884 / 0.938). Without the lexicon (``coach.reading.lexicon``) in the
+    groups (round 8): mean lens 0.903, needed passage 0.959 (sixteen, round 7: 0.894 / 0.952; ten: 0.884 / 0.938). Without the lexicon (``coach.models.lexicon``) in the
     direct models the eight groups before round 7 read 0.807 / 0.918 (0.880 / 0.922 with it in the
     lens's model only); with round 5's models the groups' lens fell to 0.61-0.71."""
     from training import need_train
@@ -105,7 +105,7 @@ def test_a_labelled_situation_is_not_its_own_neighbour():
     """The same text again must not vote its own labels (else `coach eval`'s dev recall reads 1.0)."""
     import numpy as np
 
-    from coach.reading.neighbours import unit, vote
+    from coach.models.neighbours import unit, vote
 
     rng = np.random.default_rng(0)
     me, other = unit(rng.normal(size=8)), unit(rng.normal(size=8))
@@ -120,7 +120,7 @@ def test_a_labelled_situation_is_not_its_own_neighbour():
 def test_the_leaning_is_fused_with_what_similar_labelled_situations_were():
     import numpy as np
 
-    from coach.reading.neighbours import leaning_vote, unit
+    from coach.models.neighbours import leaning_vote, unit
     from coach.reading.situation import decide_case
 
     rng = np.random.default_rng(1)
@@ -143,7 +143,7 @@ def test_a_need_is_paired_with_what_answered_its_nearest_labelled_situations(ing
     just written)."""
     import json
 
-    from coach.reading import neighbours
+    from coach.models import neighbours
     from coach.engines.extractive import _sentences
     from coach.pipeline import prepare, reflect
     from coach.common.text import normalize
@@ -172,7 +172,7 @@ def test_a_need_is_paired_with_what_answered_its_nearest_labelled_situations(ing
 def test_phrase_vote_weighs_the_nearest_situations_answers():
     import numpy as np
 
-    from coach.reading.neighbours import phrase_vote, unit
+    from coach.models.neighbours import phrase_vote, unit
 
     rng = np.random.default_rng(2)
     rows = [unit(rng.normal(size=8)) for _ in range(3)]

@@ -227,12 +227,14 @@ def test_no_stock_sentence_across_unrelated_situations(ingested):
 
 def test_a_follow_up_engages_the_reply_first(ingested):
     from coach.engines import Request
-    from coach.engines.extractive import compose_extractive
+    from coach.engines.extractive import compose as compose_extractive
     from coach.pipeline import prepare
+    from coach.reading import read
 
     reply = "I tried a weekly planning meeting but half the team just doesn't show up."
     prep = prepare(DEADLINES + "\n\n" + reply, 5, ingested)
-    draft = compose_extractive(Request(prep.scenario, prep.sources, prep.lens, reply=reply, history=[(DEADLINES, "…")]))
+    draft = compose_extractive(Request(prep.scenario, prep.sources, prep.lens, reply=reply, history=[(DEADLINES, "…")],
+                                      reading=prep.reading, reply_reading=read(reply)))
     body = draft.text.split("**What you describe", 1)[1]
     first = body.split("\n\n")[1]
     assert first.startswith("You replied that"), first
@@ -371,7 +373,7 @@ def test_a_question_is_chosen_by_what_the_need_is_about(need, question):
 
 
 def test_every_axis_pole_has_one_question_and_its_cues():
-    from coach.reading.lens import AXES
+    from coach.models.poles import AXES
     from coach.engines.questions import QUESTIONS
 
     assert sorted((q.axis, q.side) for q in QUESTIONS) == sorted(
@@ -514,7 +516,7 @@ def test_a_managers_own_words_are_mirrored_even_when_they_sound_like_bait(ingest
     """The injection guard matches phrases aimed at the coach, not a manager's ordinary words: "word for
     word" is the situation in "the hosts follow the script word for word" (the answer had mirrored only
     what works), and bait in "quote Drucker word for word"."""
-    from coach.engines.extractive import mirrorable
+    from coach.reading.quotable import mirrorable
     from coach.pipeline import reflect
 
     lounge = ("Lounge NPS 71, checklists 100% done, cleaning SLA met. The hosts follow the script word for word and "

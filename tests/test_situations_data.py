@@ -113,7 +113,7 @@ def test_training_only_cases_teach_the_lens_too():
     import numpy as np
 
     from training.need_train import Item, fit_models, split_training
-    from coach.reading.situation import Clause
+    from coach.common.seams import Clause
 
     rng = np.random.default_rng(0)
     mgmt, lead = rng.normal(size=384), rng.normal(size=384)

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from coach.feedback import Source
-from coach.checks.judge import CONTEXT, FEATURES, features, judge, judge_answer, load_model, meta_reason, risks
+from coach.checks.judge import judge, judge_answer, load_model, risks
+from coach.checks.signals import CONTEXT, FEATURES, features, meta_reason
 from coach.checks.answer import flag_reasons, is_flagged, verify_answer
 from coach.checks.support import contradiction
-from coach.commands.verify import parse_passages, sources_from
+from coach.checks.answer import sources_from
+from coach.commands.verify import parse_passages
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "data" / "ragtruth-qa-dev.jsonl"

@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from coach.reading.lens import BOTH_RATIO, MARGIN, TEMP, lens_for
+from coach.models.poles import BOTH_RATIO, MARGIN, TEMP, lens_for
 from training.data import EVALS
 
 

@@ -11,15 +11,9 @@ import math
 import sys
 from pathlib import Path
 
-from coach.checks.ragtruth import Row, _matrix, load, metrics, sentence_rows
-
-from coach.checks.judge import (
-    FEATURES,
-    MODEL_PATH,
-    load_model,
-    probability_unsupported,
-    risks,
-)
+from coach.checks.judge import MODEL_PATH, load_model, probability_unsupported, risks
+from coach.checks.ragtruth import Row, feature_matrix, load, metrics, sentence_rows
+from coach.checks.signals import FEATURES
 
 
 # ------------------------------------------------------------------------------------------------
@@ -132,7 +126,7 @@ def _train_rules(items, rows, folds: int, rules: list[str]) -> dict:
     from sklearn.model_selection import GroupKFold
 
     checked = [r for r in rows if r.checked]
-    X = _matrix(checked)
+    X = feature_matrix(checked)
     y = np.array([r.label for r in checked], dtype=int)
     groups = np.array([items[r.item].source_id for r in checked])
     cv_probs = [0.0] * len(rows)

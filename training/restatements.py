@@ -62,16 +62,19 @@ def build_pairs(path: str | Path, seed: int = 5) -> list[Pair]:
 def features(pairs: list[Pair]) -> list[dict[str, Any]]:
     """What ``support_check.situation_check`` weighs, per pair (the given passages left out: the
     corpus's words stand for them)."""
-    from coach.checks.judge import features as judge_features
-    from coach.checks.support import situation_similarity, situation_words
+    from coach.checks.signals import features as judge_features
+    from coach.checks.support import Situation, situation_similarity, situation_words
 
+    situations: dict[str, Situation] = {}
     rows = []
     for p in pairs:
+        if p.scenario not in situations:
+            situations[p.scenario] = Situation.from_text(p.scenario)
         feats, _ = judge_features(p.sentence, [p.scenario])
         from_scn, unknown = situation_words(p.sentence, p.scenario, [])
         rows.append({"kind": p.kind, "restates": p.restates, "hard": bool(feats["num_novel"] or feats["name_novel"]),
                      "from_scn": from_scn, "unknown": len(unknown),
-                     "sim": situation_similarity(p.sentence, p.scenario)})
+                     "sim": situation_similarity(p.sentence, situations[p.scenario])})
     return rows
 
 

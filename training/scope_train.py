@@ -4,7 +4,7 @@ The word lists of ``coach.reading.scope`` catch a situation that names a team, a
 they miss was left to one embedding margin (nearest of a few "at work" and "elsewhere" phrases), and on
 short texts the two overlap: of 150 short real situations by a writer nobody had read (``evals/scope.yaml``
 group s8a), 4 were turned away, and 27 of 60 private requests were answered. A logistic model over the
-text's MiniLM vector and its words (``coach.reading.lexicon``) learns the difference from examples instead:
+text's MiniLM vector and its words (``coach.models.lexicon``) learns the difference from examples instead:
 every labelled situation (in scope) and the short real and private texts of ``evals/scope.yaml``'s
 train split.
 
@@ -19,9 +19,9 @@ import json
 from pathlib import Path
 
 from coach.reading import scope
-from coach.reading.lexicon import Lexicon
+from coach.models.lexicon import Lexicon
 from training.data import EVALS
-from coach.reading.scope import AT_WORK, ELSEWHERE, SCOPE_MIN, _scope_model, named_at_work, probability
+from coach.reading.scope import AT_WORK, ELSEWHERE, SCOPE_MIN, load_scope_model, named_at_work, probability
 from coach.reading.scope import features as _features
 
 SHIPPED = Path(scope.__file__).with_name("scope_model.json")  # the runtime loads it from its package
@@ -132,7 +132,7 @@ def test_split() -> dict:
     from coach.embedding import embed
 
     texts, labels, _ = examples("test")
-    p = probability(_scope_model(), embed.encode_array(texts), texts)
+    p = probability(load_scope_model(), embed.encode_array(texts), texts)
     took = np.asarray(_rules(texts)) | (p >= SCOPE_MIN)
     y = np.asarray(labels)
     return {"real taken in": f"{int((took & (y == 1)).sum())}/{int((y == 1).sum())}",
@@ -147,7 +147,7 @@ def train() -> dict:
     m = fit(texts, labels, embed.encode_array(texts))
     MODEL_PATH.write_text(json.dumps({
         "about": "Scope model: logistic regression over the all-MiniLM-L6-v2 text vector and TF-IDF words and word pairs "
-                 "(coach.reading.lexicon); `python -m training.scope_train`, on evals/scope.yaml split=train and the labelled "
+                 "(coach.models.lexicon); `python -m training.scope_train`, on evals/scope.yaml split=train and the labelled "
                  "situations (never a test split)",
         "C": C_SCOPE, "coef": [round(float(x), 5) for x in m["coef"]], "intercept": round(m["intercept"], 6),
         "lexicon": m["lexicon"].to_json()}) + "\n", encoding="utf-8")

@@ -19,11 +19,11 @@ Why it is built this way:
   thread. That is why a case is run as ``acompose`` on the loop plus ``finish``
   on the worker (``runner``), which is ``pipeline.areflect`` split in two at its I/O boundary.
 * **Privacy.** Cases should be anonymized and sometimes are not. Before a case goes to a model
-  that is not local it is scanned (``privacy``, ``coach.common.pii``); one with an identifier is
+  that is not local it is scanned (``coach.turn.privacy_gate``, ``coach.common.pii``); one with an identifier is
   ``skipped`` with the kinds found (never the values), unless the user chose ``redact`` or ``allow``.
 
 The modules, one seam each: ``inputs`` (JSONL/CSV reading and validation), ``results`` (the results
-file: resume, repair, fsync, and ``ResultLine``, the typed line), ``privacy``, ``progress``,
+file: resume, repair, fsync, and ``ResultLine``, the typed line), ``progress``,
 ``worker``, ``runner`` (``run_batch``), ``summary`` (counts and the shared report).
 
 ``run_batch(...)`` is the entry point for the CLI and for benchmarks; it returns ``BatchCounts``.
@@ -31,7 +31,7 @@ file: resume, repair, fsync, and ``ResultLine``, the typed line), ``privacy``, `
 from __future__ import annotations
 
 from .inputs import Case, InputProblem, ParsedInput, cases_from_records, detect_format, parse_input, read_input
-from .privacy import PII_MODES, Gate, privacy_gate
+from ..turn import PII_MODES, Gate, privacy_gate
 from .progress import Progress
 from .results import (
     LOCK_NAME,

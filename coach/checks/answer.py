@@ -36,17 +36,12 @@ import re
 from dataclasses import dataclass, field
 
 from ..feedback import Checks, InventedFact, Quote, SentenceCheck, Source, UnsupportedSentence, UnverifiedQuote
-from .quotes import (
-    check_quote,
-    find_quotes,
-    is_attribution,
-    quote_from_situation,
-    verify_corpus,
-)
+from .quotes import check_quote, find_quotes, is_attribution, quote_from_situation, verify_corpus
 from ..corpus.statements import contains_words
 from .support import (
     PASSAGES,
     SITUATION,
+    Situation,
     SUPPORT_THRESHOLD,
     contradiction,
     hard_fail,
@@ -54,16 +49,23 @@ from .support import (
     situation_check,
     situation_sentence,
     support_score,
-    warm,
 )
+from ..embedding.cache import warm
 from ..common.text import sentence_spans, words
 
+# shorter sentences ("Start small.", "Why now?") carry no checkable claim: listed as not checked
 MIN_CLAIM_WORDS = 4
 
 CITE_RE = re.compile(r"\[\s*(S\d+(?:\s*[,;]\s*S?\d+)*)\s*\]")
 _MD_PREFIX = re.compile(r"^\s*(?:#+\s*|[-*+]\s+|\d+[.)]\s+|>\s*)+")
 _EMPH = re.compile(r"(\*\*|__|\*|_|`)")
 _MARK = re.compile(r"\s*(?:✓|⚠)[^\n\[]*")
+
+
+def sources_from(passages: list[str]) -> list[Source]:
+    """Passages given with an answer from elsewhere, numbered S1..Sn as the coach numbers its own."""
+    return [Source(id=f"S{n}", doc_id="given", title=f"passage {n}", author=None, text=t, score=1.0,
+                   passage_id=f"given-{n}") for n, t in enumerate(passages, 1)]
 
 
 @dataclass
@@ -144,7 +146,7 @@ def _needs_support(raw: str, scenario: str | None, by_id: dict, all_texts: list[
     """(claim text, cited ids) of a sentence judged against the passages, else None: the same tests,
     in the same order, as ``verify_answer``'s sentence loop (headings, questions, statements about the
     passages and the manager's own words, judged against the situation, need no support score)."""
-    from .judge import meta_reason
+    from .signals import meta_reason
 
     text = claim_text(raw)
     if not text or not is_claim(raw, text) or meta_reason(text):
@@ -155,8 +157,9 @@ def _needs_support(raw: str, scenario: str | None, by_id: dict, all_texts: list[
     return text, cites
 
 
-def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False, scenario: str | None = None,
-                  judge: str = "corpus") -> VerifyResult:
+def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False,
+                  scenario: "str | Situation | None" = None, judge: str = "corpus",
+                  situation: Situation | None = None) -> VerifyResult:
     """Run every check on ``answer`` given ``sources`` (S1..Sk) and, when known, the manager's ``scenario``.
 
     ``whole_corpus=True`` is `coach verify`'s mode for answers from elsewhere: there are no given
@@ -168,12 +171,16 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
     With a ``scenario``, sentences about the manager's situation are checked against it instead.
     """
     from .judge import judge_answer as support_judge_answer
-    from .judge import meta_reason
+    from .signals import meta_reason
 
     corpus = verify_corpus()
     if whole_corpus:
         sources = corpus.passages
-    scenario = scenario if scenario and scenario.strip() else None
+    if situation is None and isinstance(scenario, Situation):
+        situation = scenario
+    elif situation is None and isinstance(scenario, str) and scenario.strip():
+        situation = Situation.from_text(scenario)  # an answer from elsewhere: its situation read here, once
+    scenario = situation.text if situation is not None and situation.text.strip() else None
     by_id = {s.id.upper(): s for s in sources}
     corpus_text = " ".join(p.text for p in corpus.passages)
     spans = sentence_spans(answer)
@@ -244,7 +251,8 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
         cites = [c for c in cited_ids(raw) if c in by_id] if not whole_corpus else []
         passages = [by_id[c].text for c in cites] or all_texts
         if scenario and situation_sentence(text, cites, scenario, all_texts if not whole_corpus else []):
-            ok, score, why = situation_check(text, scenario, [] if whole_corpus else passages)
+            assert situation is not None
+            ok, score, why = situation_check(text, situation, [] if whole_corpus else passages)
             checks.append(SentenceCheck(text=text, score=score, supported=ok, cites=cites, reason=why,
                                         start=s, end=e, against=SITUATION))
             if not ok:

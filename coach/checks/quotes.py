@@ -17,6 +17,7 @@ from ..feedback import Quote, Source
 from ..corpus.statements import NAME_RE, Statement, contains_words, corpus_statements, speaker_key
 from ..common.text import word_key, words
 
+# quoted spans shorter than this ("the box", a title) are words in quotation marks, not a quotation
 MIN_QUOTE_WORDS = 3
 # a quotation may wrap onto the next line (Markdown soft wraps) but never spans a blank line
 _QUOTE_RE = re.compile(r"“((?:(?!\n\s*\n)[^”])+?)”|\"((?:(?!\n\s*\n)[^\"])+?)\"")

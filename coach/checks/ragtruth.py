@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from .judge import FEATURES, MODEL_PATH, context, features, load_model, meta_reason
+from .judge import MODEL_PATH, context, load_model
+from .signals import FEATURES, features, meta_reason
 from ..common.text import sentence_spans
 
 
@@ -102,7 +103,7 @@ def sentence_rows(items: list[Item]) -> list[Row]:
     return rows
 
 
-def _matrix(rows: list[Row]):
+def feature_matrix(rows: list[Row]):
     import numpy as np
 
     return np.array([[r.feats[f] for f in FEATURES] for r in rows], dtype=float)
@@ -154,7 +155,7 @@ def report(path: Path, model_path: Path = MODEL_PATH) -> dict:
     """``coach verify --jsonl --fail-on unsupported``'s verdicts on any file in this format, scored
     against the human labels; with the time it takes per sentence (after start-up)."""
     from .answer import is_flagged, verify_answer
-    from ..commands.verify import sources_from
+    from .answer import sources_from
 
     items = load(path)
     load_model(str(model_path))

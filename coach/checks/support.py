@@ -16,9 +16,11 @@ recorded below and the test suite re-runs the calibration to catch drift.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
+
+from ..embedding.cache import vectors
 from .quotes import names_in, verify_corpus
 from ..common.text import content_words, normalize, words
 
@@ -41,32 +43,6 @@ def lexical_support(sentence: str, passages: list[str]) -> float:
     if not cw:
         return 0.0
     return max((len(cw & content_words(p)) / len(cw) for p in passages), default=0.0)
-
-
-_VEC_CACHE: dict[str, object] = {}
-
-
-def vectors(texts: list[str]):
-    from ..embedding import embed
-
-    missing = [t for t in dict.fromkeys(texts) if t not in _VEC_CACHE]
-    if missing:  # cited passages and their sentences: ingest embedded them already
-        from ..retrieval.hybrid import known_vectors
-
-        known = known_vectors(missing)
-        _VEC_CACHE.update(known)
-        missing = [t for t in missing if t not in known]
-    if missing:
-        for t, v in zip(missing, embed.encode_array(missing)):
-            _VEC_CACHE[t] = v
-        if len(_VEC_CACHE) > 20000:
-            _VEC_CACHE.clear()
-    return [_VEC_CACHE[t] for t in texts]
-
-
-def warm(texts: Iterable[str]) -> None:
-    """Embed many texts in one batched pass ahead of the checks that look them up one by one."""
-    vectors(list(dict.fromkeys(texts)))
 
 
 def passage_units(passages: list[str]) -> list[list[str]]:
@@ -119,7 +95,7 @@ def contradiction(sentence: str, passages: list[str]) -> str | None:
     ("leaders are maintainers ..., managers are innovators"). Only at high overlap: a sentence that
     shares little with the passage is the support score's business. (A restatement that drops a
     negation is not flagged: "getting results through people" from "..., not through processes".)"""
-    from .judge import content_stems, role_swap
+    from .signals import content_stems, role_swap
     from ..common.text import split_sentences
 
     words_s = content_stems(sentence)
@@ -147,6 +123,27 @@ def support_score(sentence: str, passages: list[str]) -> float:
 
 # -- the second source of truth: the manager's own situation ----------------------------------------
 SITUATION, PASSAGES = "situation", "passages"
+
+
+@dataclass(frozen=True)
+class Situation:
+    """The manager's words as the checks read them: the text and its thoughts (the reading's clauses).
+
+    Built from the ``Reading`` the pipeline already made (``Situation.of``), so the checks never cut the
+    scenario again; ``from_text`` is for answers from elsewhere (``coach verify --scenario``)."""
+
+    text: str
+    thoughts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, reading) -> "Situation":
+        return cls(reading.text, tuple(c.text for c in reading.clauses))
+
+    @classmethod
+    def from_text(cls, text: str) -> "Situation":
+        from ..reading.clauses import clauses
+
+        return cls(text, tuple(c.text for c in clauses(text)))
 _SAYS = (r"(?:you|the manager)\s+(?:(?:have|had)\s+)?(?:said|say|wrote|write|mention(?:ed|s)?|describe[ds]?|told|"
          r"note[ds]?|explain(?:ed|s)?|report(?:ed|s)?|share[ds]?)")
 _SAYS_YOU = re.compile(r"\b" + _SAYS + r"\b", re.I)
@@ -174,12 +171,11 @@ _SITUATION_WORDS = set(
 # A sentence about the situation in words mostly not the manager's is still a restatement when its
 # meaning is this close (cosine of MiniLM vectors) to one of their thoughts: "the replenishment task
 # is not assigned" for "no one know who is suposed to do replen at 3am". Calibrated by
-# ``python -m training.restatements`` on evals/situations_train.yaml (999 situations, round 8); its recorded output:
+# ``python -m training.restatements`` on evals/situations_train.yaml (999 situations); its recorded output:
 #   10920 pairs (each situation's facts and labelled needs as restatements, the facts and needs of two
 #   other situations as inventions); balanced accuracy, paraphrases against inventions, 0.866 at 0.30
-#   (best 0.870; ties within 0.005 go to the lower cut, fewer restatements flagged; round 7, 795
-#   situations: 0.863); flagged: facts 0%, needs 21%, interpretations 0%, other situations' facts 91% and
-#   needs 78%.
+#   (best 0.870; ties within 0.005 go to the lower cut, fewer restatements flagged); flagged: facts 0%,
+#   needs 21%, interpretations 0%, other situations' facts 91% and needs 78%.
 #   Not used to choose, evals/situations.yaml: 0.842 at 0.30 (0.840 at 0.325; the word rule before
 #   them: 0.709).
 PARAPHRASE_MIN = 0.30
@@ -187,7 +183,7 @@ _LEAD_IN = re.compile(r"^\s*(?:" + _SAYS + r"(?:\s+me)?\s+(?:that\s+)?|in your (
 
 
 def _stems(text: str) -> set[str]:
-    from .judge import content_stems
+    from .signals import content_stems
 
     return set(content_stems(text))
 
@@ -211,15 +207,16 @@ def situation_sentence(text: str, cites: list[str], scenario: str, passages: lis
     return in_scn >= 0.6 and in_scn > in_src
 
 
-def situation_check(text: str, scenario: str, passages: list[str]) -> tuple[bool, float, str]:
+def situation_check(text: str, situation: Situation, passages: list[str]) -> tuple[bool, float, str]:
     """(supported, score, reason) of a sentence about the situation, against the manager's own words.
 
     A fact is invented when it brings a number or a name the manager never wrote, or when less than
     half of its words are the manager's, some of the rest are neither the corpus's nor coaching's
     own words, and its meaning is not close to any thought of the situation (``PARAPHRASE_MIN``):
     "your return rate doubled after the May catalog launch". A faithful paraphrase passes."""
-    from .judge import features
+    from .signals import features
 
+    scenario = situation.text
     feats, problems = features(text, [scenario])
     if feats["num_novel"] or feats["name_novel"]:
         why = next((p for p in problems if "number" in p or "names" in p), "a detail the situation does not contain")
@@ -228,7 +225,7 @@ def situation_check(text: str, scenario: str, passages: list[str]) -> tuple[bool
     from_scn, unknown = situation_words(text, scenario, passages)
     if from_scn >= 0.5 or not unknown:
         return True, round(max(from_scn, 0.5), 4), "restates your situation"
-    if situation_similarity(text, scenario) >= PARAPHRASE_MIN:
+    if situation_similarity(text, situation) >= PARAPHRASE_MIN:
         return True, 0.5, "restates your situation in other words"
     return False, round(from_scn, 4), f"not in your situation: {', '.join(unknown[:4])}"
 
@@ -263,15 +260,13 @@ def _situation_stems() -> frozenset[str]:
     return frozenset(_stem_key(w) for w in _SITUATION_WORDS)
 
 
-def situation_similarity(text: str, scenario: str) -> float:
+def situation_similarity(text: str, situation: Situation) -> float:
     """The highest cosine between the sentence (its "you wrote that" taken off) and a thought of the
-    situation (each clause ``coach.reading.situation`` reads, and the whole text)."""
+    situation (each clause the reading read, and the whole text)."""
     import numpy as np
 
-    from ..reading.situation import clauses
-
     core = _LEAD_IN.sub("", text, count=1).strip() or text
-    units = [c.text for c in clauses(scenario)] + [" ".join(scenario.split())]
+    units = list(situation.thoughts) + [" ".join(situation.text.split())]
     vecs = np.asarray(vectors(units + [core]), dtype="float32")
     return float(np.max(vecs[:-1] @ vecs[-1]))
 

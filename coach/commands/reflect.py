@@ -61,53 +61,38 @@ def register(sub) -> None:
 
 def cmd_reflect(args) -> int:
     from .. import config
-    from ..journal import followup
     from ..engines import get_engine
     from ..errors import CoachError
     from ..journal.store import Journal
-    from ..pipeline import check_scenario, reflect
+    from ..turn import HeldBack, answer_text, take_turn
 
     config.check_k(args.k)
-    text, _ = check_scenario(read_text_arg(args.scenario, "reply" if args.follow_up is not None else "situation"))
+    text = read_text_arg(args.scenario, "reply" if args.follow_up is not None else "situation")
     model = args.model or config.default_model()
-    engine = get_engine(model)
-    streaming = not args.json and not engine.is_builtin
-    if not engine.is_builtin:  # unknown model, missing key, refused server: one line now, before any loading
-        from ..engines.llm import preflight
-
-        preflight(model, engine_options(args))
+    streaming = not args.json and not get_engine(model).is_builtin
     journal = Journal()
+    earlier = None
     if args.follow_up is not None:
-        turn = followup.from_thread(journal.thread(args.follow_up), text)
-    else:
-        turn = followup.first_turn(text)
-    try:
-        turn = followup.guard(turn, model, "redact" if args.redact_pii else "allow" if args.allow_pii else "hold")
-    except followup.HeldBack as e:
-        raise CoachError(f"{e} (--redact-pii, --allow-pii)") from None
+        thread = journal.thread(args.follow_up)
+        earlier = [(t.text, answer_text(t.feedback)) for t in thread.turns]
 
     def on_token(piece: str) -> None:
         sys.stdout.write(piece)
         sys.stdout.flush()
 
-    fb = reflect(turn.scenario, model=model, k=args.k, opts=engine_options(args),
-                 on_token=on_token if streaming else None, reply=turn.reply, history=turn.history)
-    fb.notices = turn.notices + fb.notices
-    saved, failure = None, None
-    if not args.no_save:
-        # the answer is already here: a journal that cannot be written costs a notice, never the answer
-        try:
-            if args.follow_up is not None:
-                saved = (args.follow_up, journal.add(args.follow_up, text, fb))
-            else:
-                saved = (journal.start(text, fb), 1)
-        except CoachError as e:
-            failure = f"not saved: {e}"
-            fb.notices.append(f"This reflection was not saved to your journal: {e}.")
+    try:
+        out = take_turn(text, model=model, opts=engine_options(args), k=args.k, earlier=earlier,
+                        thread_id=args.follow_up, save=not args.no_save, journal=journal,
+                        pii_mode="redact" if args.redact_pii else "allow" if args.allow_pii else "hold",
+                        on_token=on_token if streaming else None)
+    except HeldBack as e:
+        raise CoachError(f"{e} (--redact-pii, --allow-pii)") from None
+    fb = out.feedback
+    saved = (out.thread_id, out.turn) if out.thread_id is not None else None
     if args.json:
-        out = fb.to_dict()
-        out["journal"] = ({"thread_id": saved[0], "turn": saved[1], "path": str(journal.path)} if saved else None)
-        print_json(out)
+        d = fb.to_dict()
+        d["journal"] = ({"thread_id": saved[0], "turn": saved[1], "path": str(journal.path)} if saved else None)
+        print_json(d)
     else:
         if streaming:
             sys.stdout.write("\n\n--- checked ---\n\n")
@@ -125,8 +110,8 @@ def cmd_reflect(args) -> int:
     if saved:
         print(f"coach: saved to your journal as thread {saved[0]}, turn {saved[1]} "
               f"(continue with: coach reflect --follow-up {saved[0]} \"...\")", file=sys.stderr)
-    if failure:
-        print(f"coach: error: {failure}", file=sys.stderr)
+    if out.not_saved:
+        print(f"coach: error: not saved: {out.not_saved}", file=sys.stderr)
         return 1
     return 0
 

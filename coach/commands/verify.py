@@ -105,13 +105,6 @@ def _scenario_arg(value: str | None) -> str | None:
     return value
 
 
-def sources_from(passages: list[str]):
-    from ..feedback import Source
-
-    return [Source(id=f"S{n}", doc_id="given", title=f"passage {n}", author=None, text=t, score=1.0,
-                   passage_id=f"given-{n}") for n, t in enumerate(passages, 1)]
-
-
 def checks_dict(checks) -> dict:
     from dataclasses import asdict
 
@@ -123,7 +116,7 @@ def checks_dict(checks) -> dict:
 
 
 def check_one(answer: str, passages: list[str] | None, scenario: str | None, policy: dict):
-    from ..checks.answer import flag_reasons, verify_answer
+    from ..checks.answer import flag_reasons, sources_from, verify_answer
 
     if passages is None:
         res = verify_answer(answer, [], whole_corpus=True, scenario=scenario)

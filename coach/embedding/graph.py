@@ -21,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 GRAPH = Path(__file__).with_name("minilm.onnx")
+# the ONNX opset the graph declares: the newest every onnxruntime >= 1.17 (pyproject's floor) runs
 OPSET = 18
 INPUTS = ("word_vectors", "mask")  # (B, T, H) float32 rows of the word table (gathered by the caller), (B, T) float32
 OUTPUT = "pooled"                  # (B, H): mean of the last layer over the mask, not normalised

@@ -28,6 +28,7 @@ from .files import model_dir, safetensors_header
 from .graph import OUTPUT
 
 MAX_TOKENS = 256  # sentence_bert_config.json's max_seq_length: longer inputs are cut, as sentence-transformers does
+# Abramowitz & Stegun 7.1.26: erf to 1.5e-7, the GELU's exact form without scipy (constants of the formula)
 _ERF_P = 0.3275911
 _ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 

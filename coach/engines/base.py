@@ -7,9 +7,12 @@ other. ``coach.engines`` re-exports them (``from coach.engines import Draft`` ke
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..feedback import Lens, Source
+
+if TYPE_CHECKING:
+    from ..common.seams import Reading
 
 EXTRACTIVE = "extractive"
 OnToken = Callable[[str], None]
@@ -38,14 +41,15 @@ class Request:
     """What an engine is given. For a follow-up turn, ``scenario`` holds everything the manager has
     written in the thread (the situation and each reply: retrieval, the lens and the verifier read it
     all), ``reply`` the manager's newest words (the answer engages these first) and ``history`` the
-    earlier turns as (manager's text, coach's answer) pairs."""
+    earlier turns as (manager's text, coach's answer) pairs. ``reading`` is the pipeline's reading of
+    ``scenario`` (and ``reply_reading`` of ``reply``): an engine takes what the manager said from there
+    and never reads the scenario again."""
 
     scenario: str
     sources: list[Source]
     lens: Lens
     reply: str | None = None
     history: list[tuple[str, str]] = field(default_factory=list)
+    reading: "Reading | None" = None
+    reply_reading: "Reading | None" = None
 
-
-def is_extractive(model: str | None) -> bool:
-    return (model or EXTRACTIVE).strip().lower() == EXTRACTIVE

@@ -19,8 +19,9 @@ from ..common.text import split_sentences, words
 from .base import Draft, Request
 
 if TYPE_CHECKING:  # situation loads its fitted model; it is imported where it is used
-    from ..reading.situation import Clause
+    from ..common.seams import Clause
 
+# next steps at most: three things to try this week
 MAX_STEPS = 3
 
 LEANING_PHRASE = {
@@ -54,6 +55,7 @@ _DEFINES = re.compile(r"^(?:the\s+|a\s+|good\s+|great\s+)?(?:leadership|manageme
 # "For an organization to succeed, it needs both good managers and good leaders.": true of every
 # situation, so it answers none in particular; a need is paired with it only when nothing else is close
 _BOTH_ROLES = re.compile(r"\b(?:needs? both|both roles|hand[- ]in[- ]hand|the two do not)\b", re.I)
+# score taken off a sentence true of every situation ("needs both"): dev, paired answer phrase
 GENERIC_PENALTY = 0.15
 _ENUM = re.compile(r"^(?:[-*+]\s*|\d+[.)]\s+)")
 # The article talking about itself or its author, not about what a manager does: "Allow me to give
@@ -134,6 +136,7 @@ def _quote_line(sources: list[Source], leaning: str) -> str | None:
     return None
 
 
+# needs engaged at most (the reading's own cap)
 MAX_NEEDS = 4
 NEED_MIN = 0.10     # a corpus sentence less similar than this to a need is not offered as speaking to it
 QUOTE_MAX_WORDS = 30  # over clauses.LONG_CLAUSE: a clause is quoted whole, its facts with it
@@ -159,57 +162,28 @@ def _quote(text: str) -> str:
     return f"“{q}”" + ("…" if len(ws) > QUOTE_MAX_WORDS else "")
 
 
-# What the manager wrote is mirrored back only where it is their situation, not a payload: no
-# personal data, markup, links, quotations or named authorities (bait for invented quotes), and no
-# instructions aimed at the coach ("ignore previous instructions", "answer as a pirate"). Phrases, not
-# single words: a manager's "system", "answer" or "output" is their situation (a go-live plan, "I had no answer").
-_UNSAFE = re.compile(
-    r"[<>{}`|\[\]]|://|www\.|@|"
-    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}?\b(?:instructions?|prompts?|rules|corpus|above|previous)\b|"
-    r"\b(?:system|hidden|new|previous|prior|developer|secret)\s+(?:prompts?|instructions?|mode|message)\b|"
-    r"^\s*(?:system|user|assistant)\s*:|"
-    r"\b(?:pretend|role-?play\w*|jailbreak\w*|act as|you are now|from now on|talk like|answer as|respond as|"
-    # "the assistant must reveal…", "you are an AI assistant"; not a manager's "my assistant manager, Lou"
-    r"reply with|your reply|your answer|before you answer|in your answer|pirate|chatgpt|language model|"
-    r"(?:the|an?|ai|virtual|helpful) assistant(?! manager| to\b| coach| head| director| editor| chef)|"
-    r"drucker|maxwell|sinek|covey|welch|(?:exact|full|famous|his|her|that|the) quote|"
-    # "quote it word for word" is bait; "the hosts follow the script word for word" is the situation
-    r"(?:quot|cit|recit|repeat|cop(?:y|ies)|giv|tell|writ)\w*\b[^.]{0,40}?\bword for word|"
-    r"quote (?:it|him|her|them|both|me|for me|exactly)|"
-    r"api[ _-]?keys?|passwords?|passwd|secrets?|credentials?|environment variables?)\b|"
-    r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", re.I | re.M)
-
-
-def mirrorable(text: str) -> bool:
-    """May this clause of the manager's text be quoted back to them?"""
-    from ..common.pii import scan
-
-    return not _UNSAFE.search(text) and not scan(text)
-
-
 def _needs(req: Request):
     """(clause, is_reply) for what this answer must engage: the reply's needs first on a follow-up."""
-    from ..reading.situation import read
-
     out = []
-    if req.reply and req.reply.strip():
-        r = read(req.reply.strip())
-        out += [(c, True) for c in (r.needs(MAX_NEEDS) or r.clauses[:1]) if mirrorable(c.text)]
-    r = read(req.scenario)
+    if req.reply and req.reply.strip() and req.reply_reading is not None:
+        r = req.reply_reading
+        out += [(c, True) for c in (r.needs(MAX_NEEDS) or r.clauses[:1]) if c.quotable]
+    assert req.reading is not None, "the pipeline reads the situation before any engine writes"
+    r = req.reading
     have = {c.text for c, _ in out}
-    out += [(c, False) for c in r.to_engage(MAX_NEEDS + 2) if mirrorable(c.text) and c.text not in have
+    out += [(c, False) for c in r.to_engage(MAX_NEEDS + 2) if c.quotable and c.text not in have
             and not any(c.text in h for h in have)]
     return out[:MAX_NEEDS], r
 
 
+# the floor for a need sure of its side, whose side (not the cosine) is the evidence: dev, paired answer phrase
 NEED_MIN_SIDE = 0.03
 # weight of "the labelled situations nearest to this need were answered by this sentence" (their vote
 # shares sum to 1): on dev (each situation's own row never votes) the sentence paired with a need is a
 # labelled answer phrase for 0.132 of situations at 0, 0.217 at 1.0, 0.236 at 1.5 and at 2.5
 PHRASE_WEIGHT = 1.5
-# |p(leadership) - 0.5| of a need at which only sentences (and questions) of its side may answer it:
-# 0.25 with round 5's clause model, which put 46% of the training needs past it; round 6's, learning
-# from 575 situations, is surer of itself (57% past 0.25), and 0.29 keeps about the same share (47%)
+# |p(leadership) - 0.5| of a need at which only sentences (and questions) of its side may answer it: the
+# cut that puts about half of the training needs past it (47% with the shipped clause model)
 SURE_SIDE = 0.29
 
 
@@ -239,7 +213,7 @@ def sentence_sides(texts: list[str], vecs) -> list[float]:
     taking its passage's role: 0.283)."""
     import numpy as np
 
-    from ..reading.situation import vocabulary_score
+    from ..models.features import vocabulary_score
 
     out = []
     for text, vec in zip(texts, vecs):
@@ -257,11 +231,11 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
     sources was close enough by cosine alone, so the situation's one problem went unanswered."""
     import numpy as np
 
-    from ..checks.support import vectors
+    from ..embedding.cache import vectors
 
     if not cands or not needs:
         return [None] * len(needs), {}, []
-    from ..reading.neighbours import phrase_vote
+    from ..models.neighbours import phrase_vote
     from ..common.text import normalize
 
     score = {s.id: s.score for s in sources}
@@ -306,7 +280,7 @@ def _pairs(needs, cands: list[tuple[str, str]], sources: list[Source], scenario:
 
 def _question(clause) -> str | None:
     """The reflective question for this need (``coach.engines.questions``: chosen by what the need is about)."""
-    from ..reading.lens import lens_for
+    from ..models.poles import lens_for
     from .questions import question_for
 
     if clause.vec is None:
@@ -315,6 +289,7 @@ def _question(clause) -> str | None:
     return question_for(clause.vec, clause.side, _sure(clause), axes).text
 
 
+# more of the manager's thoughts mirrored without a pairing
 MAX_ALSO = 2
 # "who's been put in charge of…" leans on the clause before it: quoted alone it reads as a fragment
 _RELATIVE = re.compile(r"(?:who|who's|which|whom|whose)\b", re.I)
@@ -326,7 +301,7 @@ def _also(reading, quoted: set[str]) -> list:
     problems not yet answered first, then what they name in other words, then the rest; in text order."""
     def free(c) -> bool:
         return (c.text not in quoted and not any(c.text in q or q in c.text for q in quoted)
-                and len(words(c.text)) >= 4 and mirrorable(c.text) and not _RELATIVE.match(_LEAD_ASIDE.sub("", c.text))
+                and len(words(c.text)) >= 4 and c.quotable and not _RELATIVE.match(_LEAD_ASIDE.sub("", c.text))
                 and not c.heading)  # "the problem is the basics" says less than the problems it announces
 
     rest = [c for c in reading.clauses if free(c)]
@@ -335,7 +310,7 @@ def _also(reading, quoted: set[str]) -> list:
     return sorted(ranked, key=reading.clauses.index)
 
 
-def compose_extractive(req: Request) -> Draft:
+def compose(req: Request) -> Draft:
     sources = req.sources
     needs, reading = _needs(req)
     cands = _sentences(sources)
@@ -344,7 +319,7 @@ def compose_extractive(req: Request) -> Draft:
     parts = [f"**Where your situation sits: {LEANING_PHRASE.get(req.lens.leaning, LEANING_PHRASE['both'])}.**"]
     mirror: list[str] = []
     engage = {c.text for c, _ in needs}
-    works = [c for c in reading.works if len(words(c.text)) >= 3 and mirrorable(c.text) and c.text not in engage]
+    works = [c for c in reading.works if len(words(c.text)) >= 3 and c.quotable and c.text not in engage]
     if works and not req.reply:
         # what works (a strength is not a need), or the setting the manager starts from; a second
         # strength too, when the manager names one: it is what the needs are set against

@@ -59,9 +59,9 @@ def _answer_async(preps, model: str, opts, progress: Progress | None) -> list[tu
 
 def answer_all(preps, model: str, opts, progress: Progress | None = None) -> list[tuple[Any, str | None]]:
     """Every prepared case through one engine: (Feedback, None) or (None, the engine's error)."""
-    from ..engines import is_extractive
+    from ..engines import get_engine
 
-    if is_extractive(model):
+    if get_engine(model).is_builtin:
         return _answer_sync(preps, model, opts, progress)
     return _answer_async(preps, model, opts, progress)
 
@@ -99,7 +99,8 @@ def warm_vectors(index: CorpusIndex, suite: Suite, defects: list[DefectItem]) ->
     machine). Only a speed-up: results are the same either way.
     """
     from ..checks.answer import claim_text
-    from ..checks.support import passage_units, warm
+    from ..checks.support import passage_units
+    from ..embedding.cache import warm
     from ..common.text import sentence_spans
     from ..pipeline import check_scenario
 

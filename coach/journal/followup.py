@@ -3,19 +3,17 @@
 Why a module of its own: the CLI and the page must build exactly the same turn. Retrieval, the
 lens, the scope check and the verifier all read the *whole* thread as the manager's situation (the
 original words plus every reply), while the engine is told which words are the newest (``reply``,
-engaged first) and what it already said (``history``). The personal-data guard reads the whole
-thread too, since all of it goes to a remote model again on every turn.
+engaged first) and what it already said (``history``). The personal-data guard (``coach.turn.guard``)
+reads the whole thread too, since all of it goes to a remote model again on every turn.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from .. import config
-from ..common import pii
 from .store import Thread
 
 SEPARATOR = "\n\n"
-PII_MODES = ("hold", "redact", "allow")
 
 
 @dataclass
@@ -62,35 +60,4 @@ def first_turn(scenario: str) -> TurnInput:
     return TurnInput(scenario=scenario)
 
 
-class HeldBack(Exception):
-    """Personal data would go to a remote model; the message names the kinds, never the values."""
-
-
-def guard(turn: TurnInput, model: str, mode: str = "hold") -> TurnInput:
-    """Apply the personal-data rule to a turn bound for ``model`` (the batch runner's rule: hold by
-    default, or redact, or allow). Local engines keep everything here and pass unchanged."""
-    from ..engines import get_engine
-
-    if mode not in PII_MODES:
-        raise ValueError(mode)
-    texts = [turn.scenario] + [t for pair in turn.history for t in pair]
-    found: dict[str, int] = {}
-    for text in texts:
-        for kind, n in pii.kinds_found(text).items():
-            found[kind] = found.get(kind, 0) + n
-    if not found or not get_engine(model).is_remote or mode == "allow":
-        return turn
-    if mode == "hold":
-        raise HeldBack(f"personal data found in this thread ({pii.describe(found)}): not sent to {model}. "
-                       "Remove it, or replace it with placeholders, or send it as it is on purpose")
-
-    def red(text: str) -> str:
-        return pii.redact(text).text if text else text
-
-    return TurnInput(scenario=red(turn.scenario), reply=red(turn.reply) if turn.reply else turn.reply,
-                history=[(red(a), red(b)) for a, b in turn.history],
-                notices=turn.notices + [f"Personal data was replaced with placeholders before sending "
-                                        f"({pii.describe(found)})."])
-
-
-__all__ = ["TurnInput", "thread_turn", "from_thread", "first_turn", "guard", "HeldBack", "PII_MODES"]
+__all__ = ["TurnInput", "thread_turn", "from_thread", "first_turn"]

@@ -30,6 +30,8 @@ from typing import Any, Iterator
 from ..errors import CoachError
 
 FILENAME = "journal.sqlite3"
+# the journal file's layout version (checked at open; a newer file is refused, never rewritten)
+# seconds a writer waits for another process's write: two processes writing 80 turns at once never timed out
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 10.0
 

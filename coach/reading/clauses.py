@@ -9,8 +9,8 @@ sources do not fall.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from ..common.seams import Clause
 from ..common.text import split_sentences, words
 
 _CONTRAST = re.compile(
@@ -81,32 +81,15 @@ _ANNOUNCE = re.compile(
     r"(?:problem|issue|trouble|worry|headache|difficulty|challenge|snag|catch)s?\s+(?:is|are|was|were)\b|"
     r"what (?:goes|is going|went|keeps going|has gone) wrong\b|what (?:worries|bothers|concerns|scares) me\b|"
     r"(?:here'?s|this is) (?:the|my) (?:problem|issue|thing)\b|(?:the )?(?:problems?|issues?)\s*:)", re.I)
+# words at most of a sentence that only announces the problems ("The problem is the basics."): longer ones say one
 HEADING_MAX = 8
-
-
-@dataclass
-class Clause:
-    text: str
-    problem: bool
-    sentence: int          # index of the sentence it comes from
-    p_leadership: float = 0.5
-    neutral: bool = False  # neither working nor wrong on its face: context ("I manage the night shift")
-    # the manager names a need or a fault in words the problem cues leave out ("I need a process for the
-    # handoffs", clumsy "dont", "Still my leads act like clerks"): the answer engages it, the leaning
-    # does not count it (counting it cost 0.03-0.05 of grouped CV lens agreement on dev)
-    named: bool = False
-    heading: bool = False  # a short announcement of the problems that follow ("the problem is the basics")
-    vec: object = field(default=None, repr=False, compare=False)
-
-    @property
-    def side(self) -> str:
-        return "leadership" if self.p_leadership >= 0.5 else "management"
 
 
 def _clean(text: str) -> str:
     return " ".join(text.strip(" ,;:-–—").split())
 
 
+# words past which a clause is cut again at a comma or joining word: grouped CV on dev (training.need_train --cv) kept 25
 LONG_CLAUSE = 25
 # a lower-case "i" opens a new thought in run-on English only when a verb of saying, knowing or having
 # follows ("…every week i dont know who…"); "the same guys i drink beer with" is one thought
@@ -139,6 +122,7 @@ _VERB_FIRST = re.compile(r"(?:has|have|had|is|are|was|were|will|would|can|could|
 # relative clause without a comma, or a cause, completes the thought before it; quoted alone it reads as a
 # fragment ("because no one explained the aftercare"). Joined while the whole stays quotable.
 _BOUND = re.compile(r"(?:who|whom|whose|because)\b", re.I)
+# words at most of a clause joined with its relative or causal tail: past it the whole is too long to quote back
 BOUND_MAX = 22
 # ", uniforms or the budget": the end of a list ("what it means for check-in, uniforms or the budget") is
 # not a thought of its own

@@ -15,13 +15,14 @@ group s8a, scored before anything was tuned on it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..common.seams import Scope
 from ..common.text import words
 
-PASSAGE_MIN = 0.45   # best passage cosine at or above this: in scope on meaning alone
-PURPOSE_MIN = 0.40   # or similarity to the purpose description at or above this
+PURPOSE_MIN = 0.40   # similarity to the purpose description at or above this: in scope on meaning alone
+#                      (retrieval adds the other test of meaning: a corpus passage close enough, see
+#                      coach.retrieval.sources.PASSAGE_MIN)
 
 PURPOSE = (
     "A manager describes a situation at work with their team, employees or direct reports: leading and managing "
@@ -186,15 +187,6 @@ def named_at_work(text: str) -> bool:
             or _works_for_writer(text))
 
 
-@dataclass
-class Scope:
-    in_scope: bool
-    english: bool
-    passage_score: float
-    purpose_score: float
-    notices: list[str] = field(default_factory=list)
-
-
 _MARKUP = re.compile(r"<[^>]*>|!?\[[^\]]*\]\([^)]*\)|\b\w+://\S+|\S+@\S+")
 
 
@@ -246,18 +238,18 @@ SCOPE_MIN = 0.25
 
 
 @lru_cache(maxsize=1)
-def _scope_model() -> dict:
+def load_scope_model() -> dict:
     import json
     from pathlib import Path
 
-    from .lexicon import Lexicon
+    from ..models.lexicon import Lexicon
 
     data = json.loads(Path(__file__).with_name("scope_model.json").read_text(encoding="utf-8"))
     return {"coef": data["coef"], "intercept": data["intercept"], "lexicon": Lexicon.from_json(data["lexicon"])}
 
 
 def features(vecs, texts: list[str], lexicon):
-    """The scope model's inputs: each text's MiniLM vector beside its TF-IDF words (``coach.reading.lexicon``)."""
+    """The scope model's inputs: each text's MiniLM vector beside its TF-IDF words (``coach.models.lexicon``)."""
     import numpy as np
 
     return np.hstack([np.asarray(vecs, dtype="float32"), np.stack([lexicon.vector(t) for t in texts])])
@@ -273,7 +265,7 @@ def probability(model: dict, vecs, texts: list[str]):
 
 def work_probability(text: str, vec) -> float:
     """P(the text is about people at work), from the shipped scope model."""
-    return float(probability(_scope_model(), [vec], [text])[0])
+    return float(probability(load_scope_model(), [vec], [text])[0])
 
 
 @lru_cache(maxsize=1)
@@ -283,13 +275,12 @@ def _purpose_vectors():
     return embed.encode_cached(list(PURPOSE))  # constant texts: read from disk after the first run
 
 
-def assess_scope(text: str, vec, hits) -> Scope:
+def assess_scope(text: str, vec) -> Scope:
+    """The reading's part of the scope decision (retrieval's part: ``coach.retrieval.sources.confirm_scope``)."""
     import numpy as np
 
     english = is_english(text)
-    passage = max((h.cosine for h in hits), default=0.0)
     purpose = float((_purpose_vectors() @ np.asarray(vec, dtype="float32")).max())
-    in_scope = (passage >= PASSAGE_MIN or purpose >= PURPOSE_MIN or named_at_work(text)
-                or work_probability(text, vec) >= SCOPE_MIN)
+    in_scope = purpose >= PURPOSE_MIN or named_at_work(text) or work_probability(text, vec) >= SCOPE_MIN
     notices = [] if english else [ENGLISH_NOTICE]
-    return Scope(in_scope, english, round(passage, 4), round(purpose, 4), notices)
+    return Scope(in_scope, english, 0.0, round(purpose, 4), notices)

@@ -19,24 +19,24 @@ the manager in their own words.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .clauses import Clause, clauses  # the cutting lives there; both stay importable from here
+from ..common.seams import Reading
 from ..common.text import split_sentences
+from ..models.features import direct_features, logit, vocabulary_score
+from .clauses import clauses  # the cutting lives there; both stay importable from here
 
 if TYPE_CHECKING:  # numpy is imported where it is used
     import numpy as np
 
-    from .lexicon import Lexicon
+
 
 MODEL_PATH = Path(__file__).with_name("need_model.json")
 # a leaning needs this much probability mass behind it; "both" when problem clauses pull both ways
 BOTH_MARGIN = 0.02      # fallback only (no case model): |mean(p_leadership) - 0.5| below this: both
 SPLIT_STRONG = 0.80     # a clause this sure of each side: both
-MAX_NEEDS = 4
 # The direct model (3-class logistic regression on ``direct_features``) is averaged half and half with
 # the case model fused with the neighbours' vote. Each writer group held out in turn (need_train
 # --groups), the lens: 0.778 without it, the direct model alone 0.793, the two averaged 0.816
@@ -44,48 +44,8 @@ MAX_NEEDS = 4
 DIRECT_WEIGHT = 0.5
 
 
-@dataclass
-class Reading:
-    """What the manager says works, what is going wrong, and where the unmet needs sit."""
-
-    clauses: list[Clause]
-    leaning: str
-    score: float                                   # mean p(leadership) of the needs, minus 0.5
-    sentences: list[str] = field(default_factory=list)
-    text: str = ""                                 # the situation as written (the lexicon reads it)
-
-    @property
-    def problems(self) -> list[Clause]:
-        return [c for c in self.clauses if c.problem]
-
-    @property
-    def works(self) -> list[Clause]:
-        return [c for c in self.clauses if not c.problem]
-
-    def needs(self, limit: int = MAX_NEEDS) -> list[Clause]:
-        """The problem clauses most worth answering: the surest about their side first, in text order."""
-        problems = [c for c in self.problems if not c.heading] or self.problems
-        ranked = sorted(problems, key=lambda c: -abs(c.p_leadership - 0.5))[:limit]
-        return sorted(ranked, key=lambda c: self.clauses.index(c))
-
-    def to_engage(self, limit: int = MAX_NEEDS + 1) -> list[Clause]:
-        """What an answer must speak to: the needs, then what the manager names as a need in other
-        words, in text order."""
-        named = [c for c in self.clauses if c.named and not c.problem][:2]
-        chosen = self.needs(limit - len(named)) + named
-        return sorted(chosen, key=lambda c: self.clauses.index(c))
-
-
-# ------------------------------------------------------------------------------------------------
-# the side of a need (a logistic model over MiniLM embeddings of one clause), then the leaning of the
-# situation (a 3-class logistic model over what the needs' sides add up to); both in need_model.json,
-# trained by ``python -m training.need_train --train`` (dev split + evals/cases.yaml, never the test split)
-# ------------------------------------------------------------------------------------------------
-LEANINGS = ("both", "leadership", "management")
-
-
 @lru_cache(maxsize=1)
-def _model() -> dict:
+def load_need_model() -> dict:
     import numpy as np
 
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
@@ -95,7 +55,7 @@ def _model() -> dict:
             out[part] = (list(data[part]["classes"]), np.asarray(data[part]["coef"], dtype="float64"),
                          np.asarray(data[part]["intercept"], dtype="float64"))
     if (data.get("direct") or {}).get("lexicon"):
-        from .lexicon import Lexicon
+        from ..models.lexicon import Lexicon
 
         out["lexicon"] = Lexicon.from_json(data["direct"]["lexicon"])
     return out
@@ -105,7 +65,7 @@ def p_leadership(vecs, model: dict | None = None) -> list[float]:
     """P(the need is a leadership need) for each embedded clause."""
     import numpy as np
 
-    m = model or _model()
+    m = model or load_need_model()
     z = np.asarray(vecs, dtype="float32") @ m["coef"] + m["intercept"]
     return [float(x) for x in 1 / (1 + np.exp(-z))]
 
@@ -121,25 +81,6 @@ def decide(ps: list[float], margin: float = BOTH_MARGIN, strong: float = SPLIT_S
     if (lead and mgmt) or abs(score) < margin:
         return "both", round(score, 4)
     return ("leadership" if score > 0 else "management"), round(score, 4)
-
-
-def vocabulary_score(scenario_vec) -> float:
-    """Whose words the whole text uses: mean over the lens's axes of cos(leadership pole) minus
-    cos(management pole), x10. The case model learns how much the *opposite* of this matters."""
-    import numpy as np
-
-    from .lens import pole_vectors
-
-    v = np.asarray(scenario_vec, dtype="float32")
-    poles, _ = pole_vectors()
-    return float(np.mean([float(v @ l - v @ m) for m, l in poles]) * 10)
-
-
-def logit(ps) -> np.ndarray:
-    import numpy as np
-
-    p = np.clip(np.asarray(ps, dtype="float64"), 1e-3, 1 - 1e-3)
-    return np.log(p / (1 - p))
 
 
 def case_features(problem_ps: list[float], works_ps: list[float], vocab: float):
@@ -161,21 +102,6 @@ def _softmax(model: tuple, x) -> np.ndarray:
     return p / p.sum()
 
 
-def direct_features(scenario_vec, problems: list, text: str = "", lexicon: "Lexicon | None" = None) -> np.ndarray:
-    """What the direct leaning model reads: the text's vector and the mean direction of its going-wrong
-    clauses, side by side (the whole situation, and what it lacks), then, when the model has a
-    ``lexicon``, the text's words and word pairs (``coach.reading.lexicon``)."""
-    import numpy as np
-
-    from .neighbours import needs_vector
-
-    v = np.asarray(scenario_vec, dtype="float32")
-    parts = [v, np.asarray(needs_vector(v, [c.vec for c in problems]), dtype="float32")]
-    if lexicon is not None:
-        parts.append(lexicon.vector(text))
-    return np.concatenate(parts)
-
-
 def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, model: dict | None = None,
                 vote: dict[str, float] | None = None, direct=None) -> tuple[str, float]:
     """The leaning of a situation: the case model's most probable class (``decide`` without one),
@@ -184,9 +110,9 @@ def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, mo
     ``direct`` (``direct_features``) when the model file holds one (``DIRECT_WEIGHT``)."""
     import numpy as np
 
-    from .neighbours import LENS_VOTE_WEIGHT
+    from ..models.neighbours import LENS_VOTE_WEIGHT
 
-    m = model or _model()
+    m = model or load_need_model()
     score = round(sum(problem_ps) / len(problem_ps) - 0.5, 4) if problem_ps else 0.0
     if "case" not in m:
         return decide(problem_ps)[0], score
@@ -202,24 +128,25 @@ def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, mo
 def vote_of(scenario_vec, problems: list, tab: dict | None = None) -> dict[str, float] | None:
     """The labelled neighbours' leaning vote for a situation with these going-wrong clauses (``tab``:
     a neighbour table, the packaged one by default)."""
-    from .neighbours import leaning_vote, needs_vector
+    from ..models.neighbours import leaning_vote, needs_vector
 
     return leaning_vote(scenario_vec, needs_vector(scenario_vec, [c.vec for c in problems]), tab)
 
 
 def read_many(texts: list[str], vectors=None) -> list[Reading]:
-    """Read every situation, embedding all their clauses (and the texts, unless given) in one pass."""
+    """Read every situation: the texts embedded in one pass (unless given), then all their clauses in one."""
     import numpy as np
 
     from ..embedding import embed
+    from .asks import intended_action, question
+    from .lens import lens_for_reading, need_vector
+    from .quotable import mirrorable
+    from .scope import assess_scope
 
     per = [clauses(t) for t in texts]
     flat = [c.text for cs in per for c in cs]
-    if vectors is None:
-        allv = embed.encode_array(list(texts) + flat)
-        svecs, vecs = allv[:len(texts)], allv[len(texts):]
-    else:
-        svecs, vecs = np.asarray(vectors, dtype="float32"), (embed.encode_array(flat) if flat else [])
+    svecs = np.asarray(embed.encode_array(list(texts)) if vectors is None else vectors, dtype="float32")
+    vecs = embed.encode_array(flat) if flat else []
     ps = p_leadership(vecs) if flat else []
     out, i = [], 0
     for text, cs, sv in zip(texts, per, svecs):
@@ -231,8 +158,17 @@ def read_many(texts: list[str], vectors=None) -> list[Reading]:
         leaning, score = decide_case([c.p_leadership for c in problems],
                                      [c.p_leadership for c in cs if not c.problem], vocabulary_score(sv),
                                      vote=vote_of(sv, problems),
-                                     direct=direct_features(sv, problems, text, _model().get("lexicon")))
-        out.append(Reading(cs, leaning, score, [s for s in split_sentences(text)], text))
+                                     direct=direct_features(sv, problems, text, load_need_model().get("lexicon")))
+        rd = Reading(cs, leaning, score, [s for s in split_sentences(text)], text, vector=sv)
+        for c in cs:
+            c.quotable = mirrorable(c.text)
+        q, act = question(text), intended_action(text)
+        rd.question = q.text if q and mirrorable(q.text) else None
+        rd.intended_action = act.text if act and mirrorable(act.text) else None
+        rd.lens = lens_for_reading(rd, sv)
+        rd.need_vector = need_vector(rd, sv)
+        rd.scope = assess_scope(text, sv)
+        out.append(rd)
     return out
 
 

@@ -10,9 +10,9 @@ def copies_the_corpus(model: str | None) -> bool:
     Why it matters: its sentences match their passages because they were copied from them, so "100%
     on-corpus" says where each point comes from, not that the advice is good or fits the situation.
     Only a model's answer has sentences whose support was really in question."""
-    from ..engines import is_extractive
+    from ..engines import get_engine
 
-    return is_extractive(model)
+    return get_engine(model).is_builtin
 
 
 COPIED_NOTE = ("The built-in engine writes no advice of its own: it picks sentences from the articles, so they "

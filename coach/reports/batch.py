@@ -22,6 +22,8 @@ from .templating import chart_svg, render
 
 STATUS_COLORS = {"ok": "#2e7d32", "error": "#c62828", "skipped": "#b26a00"}
 LEAN_COLORS = {"management": "#3b6ea5", "leadership": "#8e44ad", "both": "#5f8f6f", "out of scope": "#9e9e9e"}
+# axes shown per case in the shared report (the most relevant first): the rest add length, not insight
+# cases listed by id when not run: past 50 the report says how many more
 LENS_AXES_PER_CASE = 5
 NOT_RUN_SHOWN = 50
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
-from ..embedding import embed
+from ..embedding import cache, embed
 from ..corpus.store import Store, StoredPassage
 
 MMR_LAMBDA = 0.75  # 1.0 = pure relevance; lower = more diversity
@@ -129,6 +129,9 @@ def known_vectors(texts: Sequence[str]) -> dict[str, object]:
         table = index.unit_vectors()
         return {t: table[key] for t in texts if (key := " ".join(t.split())) in table}
     return {}
+
+
+cache.provide(known_vectors)  # the checks and engines look stored vectors up instead of embedding them again
 
 
 @dataclass

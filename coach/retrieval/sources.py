@@ -3,19 +3,24 @@
 Retrieval (``coach.retrieval.hybrid``) finds what resembles the text; the needed passages are mostly
 the corpus's abstract framework passages, which rarely resemble a manager's words. So the sources are
 ranked by one small general model over (situation, passage) pairs, fused with what the nearest
-labelled situations needed (``coach.reading.neighbours``) and with one direct model per passage.
+labelled situations needed (``coach.models.neighbours``) and with one direct model per passage.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..reading.situation import LEANINGS, direct_features, logit
+from ..corpus.store import Store
+from ..feedback import Lens, Source
+from ..models.features import LEANINGS, direct_features, logit
+from .hybrid import Hit, hit_for
 
 if TYPE_CHECKING:
-    from ..reading.situation import Reading
+    from ..reading.scope import Scope
+    from ..common.seams import Reading
 
 # sources beyond k: room for the framework passages a situation's needs call for. Chosen on grouped 5-fold
 # CV on dev (needed passage among the k + this sources: 2: 0.77, 3: 0.82, 4: 0.85, 5: 0.88); 3 is within
@@ -45,7 +50,7 @@ def passage_sides(pvecs):
     """Each passage's side on the lens's axes (leadership minus management), standardised over the corpus."""
     import numpy as np
 
-    from ..reading.lens import pole_vectors
+    from ..models.poles import pole_vectors
 
     poles, _ = pole_vectors()
     P = np.asarray(pvecs, dtype="float32")
@@ -69,7 +74,7 @@ def pair_features(scenario_vec, reading: "Reading", pvecs, sides, in_hits, prior
 
 
 @lru_cache(maxsize=1)
-def _passage_model():
+def load_passage_model():
     import numpy as np
 
     if not PASSAGE_MODEL_PATH.exists():
@@ -78,7 +83,7 @@ def _passage_model():
     if m.get("direct"):  # converted once: ~30 x 6,000 weights
         m["direct"]["coef"] = np.asarray(m["direct"]["coef"], dtype="float32")
         if m["direct"].get("lexicon"):
-            from ..reading.lexicon import Lexicon
+            from ..models.lexicon import Lexicon
 
             m["direct"]["lexicon"] = Lexicon.from_json(m["direct"]["lexicon"])
     return m
@@ -121,13 +126,13 @@ def rank_sources(scenario_vec, reading: "Reading", pvecs, keys: list[str], hit_p
                  model: dict | None = None, sides=None, keep: int | None = None, neighbours=None) -> list[int]:
     """Positions of the ``n`` passages this situation most likely needs: retrieval's ``keep`` best
     first, then the ranker's order fused with what the nearest labelled situations needed
-    (``coach.reading.neighbours``; ``neighbours``: that table, None for the packaged one, False for none).
+    (``coach.models.neighbours``; ``neighbours``: that table, None for the packaged one, False for none).
     The retrieval hits in their own order when no model is saved."""
     import numpy as np
 
-    from ..reading.neighbours import fuse, needs_vector, table, vote
+    from ..models.neighbours import fuse, needs_vector, table, vote
 
-    m = model or _passage_model()
+    m = model or load_passage_model()
     if not m:
         return list(hit_pos)[:n]
     sides = passage_sides(pvecs) if sides is None else sides
@@ -143,3 +148,105 @@ def rank_sources(scenario_vec, reading: "Reading", pvecs, keys: list[str], hit_p
         order = fuse(votes, order, passage_direct_scores(scenario_vec, reading, keys, m))
     first = list(hit_pos)[:KEEP_HITS if keep is None else keep]
     return (first + [i for i in order if i not in first])[:n]
+
+
+# ------------------------------------------------------------------------------------------------
+# the retrieval stage for read situations: hits for the text and each need, scope confirmed by the
+# passages, the sources ranked for the needs, the reading's lens tied to the sources that back its axes
+# ------------------------------------------------------------------------------------------------
+# best passage cosine at or above this: in scope on meaning alone, whatever the reading's words said
+# (chosen with the scope's other cuts on the labelled situations and off-topic cases: every real one in)
+PASSAGE_MIN = 0.45
+
+
+@dataclass
+class Found:
+    """What retrieval found for one read situation."""
+
+    hits: list[Hit]
+    sources: list[Source] = field(default_factory=list)
+    in_scope: bool = True
+    lens: Lens = field(default_factory=Lens)
+    notices: list[str] = field(default_factory=list)
+
+
+def confirm_scope(scope: "Scope", hits: list[Hit]) -> "Scope":
+    """The reading's scope, taken in also when a corpus passage is close to the text."""
+    from dataclasses import replace
+
+    passage = max((h.cosine for h in hits), default=0.0)
+    return replace(scope, in_scope=scope.in_scope or passage >= PASSAGE_MIN, passage_score=round(passage, 4))
+
+
+def _as_hit(p, vec) -> Hit:
+    import numpy as np
+
+    cos = float(np.asarray(p.embedding, dtype="float32") @ np.asarray(vec, dtype="float32"))
+    return hit_for(p, cos, cos)
+
+
+def as_sources(hits: list[Hit]) -> list[Source]:
+    return [
+        Source(id=f"S{n}", doc_id=h.doc_id, title=h.title, author=h.author, text=h.text, score=h.score,
+               passage_id=h.id, origin=h.origin)
+        for n, h in enumerate(hits, 1)
+    ]
+
+
+_RANKER: dict[int, tuple] = {}
+
+
+def _ranker_inputs(index):
+    """Passage keys and sides for the source ranker, once per in-memory index."""
+    got = _RANKER.get(id(index))
+    if got is None or got[0] is not index:
+        keys = [passage_key(p.text) for p in index.passages]
+        got = (index, keys, passage_sides(index.vecs) if keys else None)
+        _RANKER.clear()
+        _RANKER[id(index)] = got
+    return got[1], got[2]
+
+
+def cite_lens(lens: Lens, sources: list[Source]) -> Lens:
+    """The reading's lens with each axis tied to the given source that backs it (if any)."""
+    from dataclasses import replace
+
+    ids = {s.passage_id: s.id for s in sources}
+    return Lens(leaning=lens.leaning, score=lens.score,
+                dimensions=[replace(d, source_id=ids.get(d.passage_id)) for d in lens.dimensions])
+
+
+def find_sources(readings: list["Reading"], k: int, store: Store) -> list[Found]:
+    """Retrieval for read situations: the text and each need searched (one embedding pass and one store
+    query for all), the scope confirmed by the passages, then the k + LENS_SOURCES passages the needs most
+    likely call for (a small general ranker over similarity to the text and to each need, the passage's
+    side against the needs' side, and retrieval's own picks), each shown with its relevance to the needs
+    or the text."""
+    import numpy as np
+
+    from .hybrid import passage_index, retrieve_situations
+
+    needs = [r.needs() if len(r.clauses) > 1 else [] for r in readings]
+    need_vecs = [c.vec for ns in needs for c in ns]
+    all_hits = retrieve_situations([r.text for r in readings], k, store=store,
+                                   vectors=np.asarray([r.vector for r in readings], dtype="float32"),
+                                   needs=[[c.text for c in ns] for ns in needs],
+                                   need_vectors=np.asarray(need_vecs) if need_vecs else None)
+    index = passage_index(store)
+    keys, sides = _ranker_inputs(index)
+    out = []
+    for rd, hits in zip(readings, all_hits):
+        scope = confirm_scope(rd.scope, hits) if rd.scope is not None else None
+        notices = list(scope.notices) if scope else []
+        if scope is not None and not scope.in_scope:
+            out.append(Found(hits, [], False, Lens(), notices))
+            continue
+        vec = rd.vector
+        by_pos = {index.pos[h.id]: h for h in hits if h.id in index.pos}
+        nv = rd.need_vector if rd.need_vector is not None else vec
+        picks = rank_sources(vec, rd, index.vecs, keys, list(by_pos), k + LENS_SOURCES, sides=sides) if keys else []
+        chosen = [by_pos.get(n) or max((_as_hit(index.passages[n], nv), _as_hit(index.passages[n], vec)),
+                                       key=lambda h: h.cosine) for n in picks]
+        sources = as_sources(chosen or list(hits))
+        out.append(Found(hits, sources, True, cite_lens(rd.lens or Lens(), sources), notices))
+    return out

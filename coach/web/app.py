@@ -125,11 +125,13 @@ def sidebar() -> dict:
     """The engine settings. The key is returned to the caller and kept nowhere else."""
     sb = st.sidebar
     sb.header("Settings")
-    options = [EXTRACTIVE] + ([LOCAL] if local_engine_available() else []) + [OTHER]
+    from coach.engines import builtin_engines
+
+    options = builtin_engines() + ([LOCAL] if local_engine_available() else []) + [OTHER]
     if st.session_state.get("engine") not in options:
         st.session_state["engine"] = EXTRACTIVE
-    choice = sb.selectbox("Engine", options, key="engine", format_func=ENGINE_NAMES.__getitem__)  # every option has a name
-    sb.caption(ENGINE_HELP[choice])
+    choice = sb.selectbox("Engine", options, key="engine", format_func=lambda n: ENGINE_NAMES.get(n, f"Built-in: {n}"))
+    sb.caption(ENGINE_HELP.get(choice, f"Built-in (`{choice}`): needs no model, works offline."))
     model = choice
     api_base = api_key = None
     if choice == OTHER:
@@ -167,12 +169,11 @@ def _redact(text: str, secret: str | None) -> str:
 def run_reflection(scenario: str, model: str, settings: dict, store, follow: dict | None = None) -> None:
     """Stream the answer into a placeholder, then keep the Feedback in this session's history (and
     the journal). ``follow`` makes this turn a follow-up: ``scenario`` is then the manager's reply."""
-    from coach.engines import EngineOptions
-    from coach.journal.followup import HeldBack, guard
-    from coach.pipeline import reflect
+    from coach.engines import EngineOptions, get_engine
+    from coach.turn import take_turn
 
     st.session_state.pop("error", None)
-    remote = model not in (EXTRACTIVE, LOCAL)
+    remote = get_engine(model).is_remote
     key = settings["api_key"] if remote else None
     opts = EngineOptions(api_base=settings["api_base"] if remote else None, api_key=key, timeout=60.0, retries=2)
     slot = st.empty()
@@ -188,15 +189,14 @@ def run_reflection(scenario: str, model: str, settings: dict, store, follow: dic
 
     try:
         with st.spinner("Reading the passages and reflecting…"):
-            if remote:  # an unknown model or a refused server: one message at once, no retries
-                from coach.engines.llm import preflight
-
-                preflight(model, opts)
-            turn = guard(journal_view.turn_for(follow, scenario), model, settings.get("pii_mode", "hold"))
-            feedback = reflect(turn.scenario, model=model, k=settings["k"], opts=opts, on_token=on_token, store=store,
-                               reply=turn.reply, history=turn.history)
-            feedback.notices = turn.notices + feedback.notices
-    except (CoachError, HeldBack) as e:
+            # checks before sending (an unknown model or a refused server: one message at once, no
+            # retries), the personal-data guard, the reflection and the journal: coach.turn, as the CLI
+            thread = (follow or {}).get("thread") or {"id": None, "turns": []}
+            out = take_turn(scenario, model=model, opts=opts, k=settings["k"], earlier=thread["turns"] or None,
+                            thread_id=thread["id"], pii_mode=settings.get("pii_mode", "hold"),
+                            save=journal_view.saving(), journal=journal_view.journal_or_none(), on_token=on_token,
+                            store=store)
+    except CoachError as e:
         slot.empty()
         st.session_state["error"] = {"message": _redact(str(e), key), "model": model, "scenario": scenario,
                                      "follow": follow}
@@ -208,7 +208,7 @@ def run_reflection(scenario: str, model: str, settings: dict, store, follow: dic
                                      "follow": follow}
         return
     slot.empty()
-    journal_view.remember(feedback, scenario, follow)
+    journal_view.remember(out, scenario, follow)
 
 
 # -- showing a reflection ------------------------------------------------------------------------

@@ -123,34 +123,25 @@ def _reopen(thread_id: int) -> None:
 
 
 # -- a turn -----------------------------------------------------------------------------------------
-def turn_for(follow: dict | None, text: str):
-    """What ``pipeline.reflect`` reads for this turn (the whole thread for a follow-up)."""
-    from ..journal import followup
+def journal_or_none():
+    """This page's journal when saving is on (a journal that cannot be opened is the turn's notice)."""
+    if not saving():
+        return None
+    try:
+        return _journal()
+    except CoachError:
+        return None
 
-    if not follow:
-        return followup.first_turn(text)
-    turns = follow["thread"]["turns"]
-    return followup.thread_turn([t for t, _ in turns], [fb.raw_answer or fb.answer_markdown for _, fb in turns], text)
 
-
-def remember(feedback, text: str, follow: dict | None) -> None:
-    """Keep the turn in this session's history and, when saving is on, in the journal. A journal that
-    cannot be written costs a notice on the answer, never the answer."""
+def remember(out, text: str, follow: dict | None) -> None:
+    """Keep the turn (``coach.turn.Outcome``, already in the journal when saving is on) in this
+    session's history, as the next turn of its thread."""
+    feedback = out.feedback
+    if out.not_saved:
+        log.warning("journal write failed: %s", out.not_saved)
     parent = (follow or {}).get("thread") or {"id": None, "turns": []}
-    thread = {"id": parent["id"], "turns": list(parent["turns"]) + [(text, feedback)]}
-    if saving():
-        try:
-            journal = _journal()
-            if thread["id"] is None:
-                (first_text, first_fb), *rest = thread["turns"]
-                thread["id"] = journal.start(first_text, first_fb)
-                for t, fb in rest:
-                    journal.add(thread["id"], t, fb)
-            else:
-                journal.add(thread["id"], text, feedback)
-        except CoachError as e:
-            log.warning("journal write failed: %s", e)
-            feedback.notices.append(f"This reflection was not saved to your journal: {e}")
+    thread = {"id": out.thread_id if out.thread_id is not None else parent["id"],
+              "turns": list(parent["turns"]) + [(text, feedback)]}
     history = st.session_state.setdefault("history", [])
     history.append({"feedback": feedback, "at": datetime.now().strftime("%H:%M:%S"), "thread": thread})
     st.session_state["current"] = len(history) - 1

@@ -25,6 +25,8 @@ from typing import Any, Generator
 from ...errors import EngineError
 from .files import FAILED, MODEL, PROVIDER, checked_path, file_key, import_llama
 
+# the local model's context: SmolLM2-135M's training length; the short prompt (coach/engines/local/prompt.py) fits in ~700 tokens
+# timeouts: a cold start of the child (load, first token) and one answer took under 20 s on 2 busy cores; 120 s is 6x that
 N_CTX = 2048
 DEFAULT_TIMEOUT_S = 120.0
 MAX_ANSWER_TOKENS = 160

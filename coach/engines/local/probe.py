@@ -20,8 +20,10 @@ from typing import Any
 from ...errors import EngineError
 from .files import checked_path, file_key
 
+# tokens the runs-here probe generates: enough to execute the model's kernels, ~1 s on 2 cores
 PROBE_TOKENS = 4
 CACHE_NAME = "local-model-probe.json"
+# probe results kept (one per build, model file, CPU and interpreter): a machine rarely has more
 CACHE_ENTRIES = 8
 
 

@@ -21,18 +21,18 @@ from functools import lru_cache
 from pathlib import Path
 
 TABLE_PATH = Path(__file__).with_name("need_neighbours.json")
-NEIGHBOURS = 30      # labelled situations that vote for passages. Round 6 (485 situations), each writer group
-                     # held out: 15 -> 0.877, 30 -> 0.895 (no group lower), 45 -> 0.886, 60 -> 0.894
+NEIGHBOURS = 30      # labelled situations that vote for passages. Each writer group held out (485 situations),
+                     # needed passage among the sources: 15 -> 0.877, 30 -> 0.895 (no group lower), 45 -> 0.886, 60 -> 0.894
 TEMPERATURE = 10.0   # vote weight exp(T x (similarity - best similarity)): the closest count most
 TEXT_WEIGHT = 0.5    # similarity = this x text-to-text + the rest x needs-to-needs
 RANKER_WEIGHT = 0.5  # reciprocal-rank fusion with the general ranker (1/(10+rank)); CV: 0.5 best of 0..5
-FUSION_K = 10
+FUSION_K = 10        # the k of reciprocal-rank fusion, 1/(k + rank): the usual 10, not tuned
 # weight of the per-passage direct models (need_passages.json "direct": does a situation whose text and
 # needs read like this need this passage?) in the fusion. Each writer group held out (need_train
 # --groups), the needed passage among the sources: 0.895 without them, 0.905 at 0.5, 0.912 at 1.0,
 # 0.894 at 2.0 (C 0.1: 0.903 / 0.910 / 0.905)
 PASSAGE_DIRECT_WEIGHT = 1.0
-SAME_TEXT = 0.999
+SAME_TEXT = 0.999    # cosine at which two texts are the same situation: never its own neighbour (not tuned)
 LENS_NEIGHBOURS = 20   # labelled situations whose leanings vote (CV on dev: 15-40 within noise)
 LENS_VOTE_WEIGHT = 0.7  # leaning = argmax((1 - this) x case model + this x vote); CV: 0.6-0.8 within noise
 

@@ -1,0 +1,107 @@
+"""The manager's question answered and their plan weighed, first and plainly.
+
+A plan ("a team dinner", "a second approval step") is read as an instance of one of the articles'
+practices; it fits when it is the practice a need of this situation calls for, fits partly when it is
+the same kind of work (or the situation needs both kinds), and does not fit when it is the other
+side's work. A yes/no question about an action ("should I run an offsite?") is answered the same way;
+a question between two options names the one that fits; a "how do I…" question is answered with the
+first step.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .build import Chosen, classify_action, verdict
+from .words import quote_short
+
+if TYPE_CHECKING:
+    from ..corpus.practices import Practice
+    from ..common.seams import Reading
+
+SIDE_WORK = {"management": "management work: organising and tracking the work",
+             "leadership": "leadership work: people, direction and motivation",
+             "both": "work for both roles"}
+
+_OPENING = re.compile(
+    r"^\W*(?:so\s+|and\s+|but\s+)?(?:should|shall|do|does|can|could|would|will|must)\s+(?:i|we)\s+(?:(?:really|just|"
+    r"even|also|still)\s+)?(?:need to\s+|have to\s+)?"
+    r"|^\W*(?:would you recommend|is it (?:worth|wise|right|a good idea) to|is|are|am i wrong to (?:think|expect|want)"
+    r"(?: that)?|am i wrong to|is it wrong to)\s+", re.I)
+_WRONG = re.compile(r"^\W*(?:am i|is it) wrong\b", re.I)
+_HOW = re.compile(r"^\W*(?:so\s+)?(?:how|what|where|which|when|who)\b", re.I)
+_OR = re.compile(r",?\s+or\s+(?:should\s+i\s+|do\s+i\s+|i\s+should\s+|to\s+|just\s+)?", re.I)
+
+
+def _options(q: str) -> list[str]:
+    """The options of an either/or question ("… a second person … or make the pickers do returns …")."""
+    core = _OPENING.sub("", q.strip().rstrip("?").strip())
+    parts = [p.strip(" ,") for p in _OR.split(core) if p.strip(" ,")]
+    if len(parts) < 2 or any(p.lower() in ("not", "no") for p in parts[1:]):
+        return [core]
+    return parts[:3]
+
+
+def _first(chosen: list[Chosen]) -> Chosen | None:
+    return chosen[0] if chosen else None
+
+
+def _need_phrase(ch: Chosen) -> str:
+    cite = f" [{ch.source_id}]" if ch.source_id else ""
+    return f"what you describe missing is {ch.practice.label}: the articles' “{ch.practice.quotes[0]}”{cite}"
+
+
+def judge_action(action: str, chosen: list[Chosen], practices: list["Practice"], reading: "Reading") -> tuple[str, str]:
+    """(verdict, one or two sentences saying why) for the manager's intended action."""
+    kind, _score = classify_action(action, practices)
+    v = verdict(kind, chosen, reading.leaning)
+    first = _first(chosen)
+    what = quote_short(action)
+    if first is None:
+        return v, f"You plan {what}; nothing in what you describe argues against it."
+    if v == "fits":
+        match = next(ch for ch in chosen if kind is not None and ch.practice.id == kind.id)
+        return v, (f"Your plan, {what}, fits: it is {match.practice.label}, which is what "
+                   f"{quote_short(match.need.text, 8)} calls for [{match.source_id}]." if match.source_id else
+                   f"Your plan, {what}, fits: it is {match.practice.label}.")
+    side = SIDE_WORK.get(kind.side if kind else "both", SIDE_WORK["both"])
+    if v == "partly":
+        return v, (f"Your plan, {what}, helps but will not be enough on its own: {_need_phrase(first)}. "
+                   f"Do the first step below as well.")
+    return v, (f"Your plan, {what}, is {side}, and it will not reach the problem: {_need_phrase(first)}. "
+               f"Start with the first step below; keep the plan for later if it still seems right.")
+
+
+def answer_question(question: str, chosen: list[Chosen], practices: list["Practice"],
+                    reading: "Reading") -> tuple[str, str | None]:
+    """(the answer, the source it cites) for the manager's direct question, to open the answer with."""
+    first = _first(chosen)
+    cite = first.source_id if first else None
+    if first is None:
+        return ("The articles do not speak to that question directly; the questions at the end may help you "
+                "decide."), None
+    if _HOW.match(question) and " or " not in question.lower():
+        return (f"Start with {first.practice.label}: {_need_phrase(first)}. The first step below says how, "
+                f"for {quote_short(first.need.text, 8)}."), cite
+    options = _options(question)
+    if len(options) > 1:
+        judged = []
+        for opt in options:
+            kind, _ = classify_action(opt, practices)
+            judged.append((("fits", "partly", "does not fit").index(verdict(kind, chosen, reading.leaning)), opt))
+        judged.sort(key=lambda x: x[0])
+        best_rank, best = judged[0]
+        if judged[1][0] == best_rank:
+            return (f"Both can work; what decides it is {first.practice.label}, because {_need_phrase(first)}. "
+                    f"Choose the option that does that for {quote_short(first.need.text, 8)}."), cite
+        return (f"Of the options you name, {quote_short(best, 12)} fits better: {_need_phrase(first)}."), cite
+    kind, _ = classify_action(options[0], practices)
+    v = verdict(kind, chosen, reading.leaning)
+    if _WRONG.match(question):
+        opening = {"fits": "No, you are not wrong", "partly": "Partly", "does not fit": "Not quite"}[v]
+    else:
+        opening = {"fits": "Yes", "partly": "Yes, but not on its own", "does not fit": "Not as a first step"}[v]
+    return f"{opening}: {_need_phrase(first)}.", cite
+
+
+__all__ = ["judge_action", "answer_question", "SIDE_WORK"]

@@ -1,0 +1,171 @@
+"""Matching needs to the articles' practices, and a plan's steps filled with the manager's words.
+
+Between the reading and the writing: the answer to the manager's direct question, a verdict on the plan
+they already have, and for each need the idea of the articles that answers it (cited), one concrete step
+that applies it to this manager's people and numbers, and a question of its own. Both engines use it:
+the built-in engine renders it, a language model gets it as a scaffold.
+
+Matching is by meaning: a need (a going-wrong clause of the reading, with its vector) is compared with
+the problems each practice answers (``coach.corpus.practices``); the practice's side, whether its
+passage is among this situation's sources and how often it was already used settle close calls.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..corpus.practices import Practice
+from ..feedback import Plan, PlanStep, Source
+from . import tuning
+from .words import number_of, quote_short, slot_people
+
+if TYPE_CHECKING:
+    from ..common.seams import Clause
+
+
+@dataclass
+class Chosen:
+    """A need answered by a practice, before it is written out."""
+
+    need: "Clause"
+    practice: Practice
+    score: float
+    source_id: str | None
+
+
+@dataclass
+class Scaffold:
+    """The plan with the objects it was built from (the engines read these; the contract holds ``plan``)."""
+
+    plan: Plan
+    chosen: list[Chosen] = field(default_factory=list)
+    extra_sources: list[Source] = field(default_factory=list)  # practices' passages the sources lacked
+
+
+# -- vectors of the practices (constant texts: embedded once per process and corpus) -------------------
+_VECS: dict[tuple, tuple] = {}
+
+
+def _practice_vectors(practices: list[Practice]):
+    """For each practice, the vectors of the problems it answers and of the plans it resembles."""
+    import numpy as np
+
+    from ..embedding import embed
+
+    key = tuple(p.id for p in practices)
+    got = _VECS.get(key)
+    if got is None:
+        needs = [(i, t) for i, p in enumerate(practices) for t in p.needs]
+        acts = [(i, t) for i, p in enumerate(practices) for t in (p.actions or (p.idea,))]
+        V = embed.encode_cached([t for _, t in needs] + [t for _, t in acts])
+        nV, aV = V[:len(needs)], V[len(needs):]
+        got = ([np.asarray([v for (j, _), v in zip(needs, nV) if j == i]) for i in range(len(practices))],
+               [np.asarray([v for (j, _), v in zip(acts, aV) if j == i]) for i in range(len(practices))])
+        _VECS.clear()
+        _VECS[key] = got
+    return got
+
+
+def _side_agrees(practice_side: str, side: str) -> float:
+    if practice_side == "both" or side == "both":
+        return 0.5
+    return 1.0 if practice_side == side else 0.0
+
+
+def match_needs(needs: list["Clause"], practices: list[Practice], leaning: str, source_ids: dict[str, str],
+                limit: int = tuning.MAX_STEPS) -> list[Chosen]:
+    """Each need's practice: the best-scoring pairs first, one practice per need and one need per practice."""
+    import numpy as np
+
+    if not needs or not practices:
+        return []
+    need_vecs, _ = _practice_vectors(practices)
+    rows = []
+    for n, c in enumerate(needs):
+        v = np.asarray(c.vec, dtype="float32")
+        for i, p in enumerate(practices):
+            cos = float((need_vecs[i] @ v).max()) if len(need_vecs[i]) else 0.0
+            side = c.side if abs(c.p_leadership - 0.5) >= tuning.SURE_SIDE else leaning
+            score = (cos + tuning.SIDE_WEIGHT * _side_agrees(p.side, side)
+                     + tuning.SOURCE_WEIGHT * (p.passage_id in source_ids))
+            rows.append((score, n, i))
+    rows.sort(key=lambda r: -r[0])
+    used_n: set[int] = set()
+    used_p: set[int] = set()
+    out: list[Chosen] = []
+    for score, n, i in rows:
+        if n in used_n or i in used_p or score < tuning.MATCH_MIN:
+            continue
+        used_n.add(n)
+        used_p.add(i)
+        p = practices[i]
+        out.append(Chosen(needs[n], p, round(score, 4), source_ids.get(p.passage_id)))
+        if len(out) == limit:
+            break
+    return sorted(out, key=lambda ch: needs.index(ch.need))
+
+
+# -- a plan the manager already has ------------------------------------------------------------------
+VERDICTS = ("fits", "partly", "does not fit")
+
+
+def classify_action(text: str, practices: list[Practice]) -> tuple[Practice | None, float]:
+    """The practice a plan ("a team dinner", "a second approval step") is an instance of, by meaning."""
+    import numpy as np
+
+    from ..embedding import embed
+
+    if not practices or not text.strip():
+        return None, 0.0
+    _, act_vecs = _practice_vectors(practices)
+    v = np.asarray(embed.encode_array([text])[0], dtype="float32")
+    scores = [float((a @ v).max()) if len(a) else 0.0 for a in act_vecs]
+    best = int(np.argmax(scores))
+    return practices[best], scores[best]
+
+
+def verdict(action: Practice | None, chosen: list[Chosen], leaning: str) -> str:
+    """Does the plan meet the need? fits: it is the practice a need calls for; partly: same side, another
+    practice (or the situation needs both sides); does not fit: the other side's work."""
+    if action is None or not chosen:
+        return "partly"
+    if any(ch.practice.id == action.id for ch in chosen):
+        return "fits"
+    need_sides = {ch.practice.side for ch in chosen} - {"both"}
+    if action.side == "both" or leaning == "both" or action.side in need_sides and len(need_sides) > 1:
+        return "partly"
+    main = chosen[0].practice.side if chosen[0].practice.side != "both" else leaning
+    return "partly" if action.side == main else "does not fit"
+
+
+# -- filling a practice's forms with the manager's words ---------------------------------------------
+def fill(form: str, need_text: str, scenario: str) -> str:
+    people, each = slot_people(scenario)
+    number = number_of(need_text)
+    return (form.replace("{people}", people).replace("{each}", each)
+            .replace("{problem}", quote_short(need_text, tuning.SLOT_QUOTE_WORDS))
+            .replace("{number}", f"the {number} you mention" if number else "one number"))
+
+
+def _best_form(forms: tuple[str, ...], need_vec) -> str:
+    if len(forms) <= 1:
+        return forms[0] if forms else ""
+    import numpy as np
+
+    from ..embedding import embed
+
+    V = embed.encode_cached(list(forms))
+    return forms[int(np.argmax(V @ np.asarray(need_vec, dtype="float32")))]
+
+
+def steps_for(chosen: list[Chosen], scenario: str) -> list[PlanStep]:
+    out = []
+    for ch in chosen:
+        step = fill(_best_form(ch.practice.steps, ch.need.vec), ch.need.text, scenario) if ch.practice.steps else ""
+        question = fill(ch.practice.questions[0], ch.need.text, scenario) if ch.practice.questions else ""
+        out.append(PlanStep(need=ch.need.text, practice=ch.practice.id, source_id=ch.source_id, idea=ch.practice.idea,
+                            quote=ch.practice.quotes[0], text=step, question=question, side=ch.practice.side))
+    return out
+
+
+__all__ = ["Chosen", "Scaffold", "match_needs", "classify_action", "verdict", "VERDICTS", "fill", "steps_for"]

@@ -1,0 +1,15 @@
+"""The plan's tunables, each with what it was chosen on and what that measured (history is in git).
+
+Chosen on the dev writers of ``evals/coaching.yaml`` (w9a, w9b: 60 situations) and the dev split of
+``evals/situations.yaml`` (``python -m training.plan_check``): the practice matched to a need should hold
+a passage the labels call needed, and the verdict on a plan should agree with its writer's.
+"""
+MAX_NEEDS = 5        # needs read for matching (the reading's to_engage limit); more only adds weak matches
+MAX_STEPS = 3        # steps in a plan: a manager acts on three things in a week, not six (answers stay < 350 words)
+SURE_SIDE = 0.29     # |p(leadership) - 0.5| at which a need's own side, not the situation's leaning, counts
+#                      (the reading's own cut: coach/reading/situation.py; 47% of training needs are past it)
+SIDE_WEIGHT = 0.08   # bonus for a practice on the need's side, half for "both": dev 60, chosen among 0/0.04/0.08/0.15
+SOURCE_WEIGHT = 0.05  # bonus when the practice's passage is among the sources the ranker chose (its evidence
+#                      that the passage is needed: needed passage among sources 0.94 on the test split)
+MATCH_MIN = 0.20     # below this a need gets no practice (cosine + bonuses): dev 60, no need left unanswered above it
+SLOT_QUOTE_WORDS = 8  # {problem} inside a step: a short slice of the manager's words
