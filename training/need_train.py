@@ -12,8 +12,9 @@ they see on a new situation. Needs an ingested store (COACH_DATA_DIR) for the pa
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from coach.models.neighbours import write_table
+from coach.models.neighbours import TABLE_PATH, write_table
 from coach.reading.situation import MODEL_PATH, load_need_model, clauses
 from coach.models.features import vocabulary_score
 from coach.retrieval.sources import PASSAGE_MODEL_PATH, load_passage_model, passage_key, passage_sides
@@ -193,14 +194,19 @@ def leave_group_out(items, index, k: int = 5, extra: int | None = None) -> dict:
     return out
 
 
-def train(items, index) -> dict:
+def train(items, index, out: Path | None = None) -> dict:
+    """Fit on every allowed situation and write the three fitted files: into their packages (where the
+    product loads them), or into ``out`` (a test retrains there and compares with the shipped files)."""
+    model_path = out / MODEL_PATH.name if out else MODEL_PATH
+    passage_path = out / PASSAGE_MODEL_PATH.name if out else PASSAGE_MODEL_PATH
+    table_path = out / TABLE_PATH.name if out else TABLE_PATH
     sides = passage_sides(index.vecs)
     keys = [passage_key(p.text) for p in index.passages]
     items, more = split_training(items)
     m, F = fit_models(items, more, 0)
     rank_m, tab = fit_sources(items + more, F, index, sides, keys)
     classes, W, b = m["case"]
-    MODEL_PATH.write_text(json.dumps({
+    model_path.write_text(json.dumps({
         "about": "P(leadership need) of a problem clause: logistic regression on all-MiniLM-L6-v2 embeddings of going-wrong "
                  "clauses and labelled need phrases; 'case': 3-class logistic regression of the leaning over "
                  "situation.case_features; 'direct': the same over situation.direct_features. `python -m training.need_train --train`; both from "
@@ -213,7 +219,7 @@ def train(items, index) -> dict:
                    "intercept": [round(float(x), 6) for x in m["direct"][2]], "C": C_DIRECT,
                    "lexicon": m["lexicon"].to_json()},
     }) + "\n", encoding="utf-8")
-    PASSAGE_MODEL_PATH.write_text(json.dumps({
+    passage_path.write_text(json.dumps({
         "about": "Source ranker over (situation, passage) pairs: logistic regression on situation.pair_features; prior = "
                  "times a passage answered a labelled situation (overall, per predicted leaning). `python -m "
                  "training.need_train --train`; evals/situations.yaml split=dev, evals/situations_train.yaml and evals/cases.yaml "
@@ -221,7 +227,7 @@ def train(items, index) -> dict:
         "C": C_RANK} | rank_m | {"direct": rank_m["direct"] | {"lexicon": rank_m["direct"]["lexicon"].to_json()}})
         + "\n", encoding="utf-8")
     write_table(tab["text"], tab["needs"], tab["wanted"], tab["ids"], leanings=tab["leaning"], phrases=tab["phrases"],
-                about=
+                path=table_path, about=
                 "Nearest-neighbour table of coach.models.neighbours: per training situation (evals/situations.yaml split=dev, "
                 "evals/situations_train.yaml and evals/cases.yaml, never the test split) its id, all-MiniLM-L6-v2 text "
                 "vector, needs vector, needed passage keys (float16, base64) and leaning. "

@@ -59,7 +59,7 @@ def _pack(a) -> str:
     return base64.b64encode(np.asarray(a, dtype="float16").tobytes()).decode("ascii")
 
 
-def _unpack(s: str, dim: int):
+def unpack(s: str, dim: int):
     import numpy as np
 
     return np.frombuffer(base64.b64decode(s), dtype="float16").astype("float32").reshape(-1, dim)
@@ -85,7 +85,7 @@ def table() -> dict | None:
     if not TABLE_PATH.exists():
         return None
     data = json.loads(TABLE_PATH.read_text(encoding="utf-8"))
-    return {"text": _unpack(data["text"], data["dim"]), "needs": _unpack(data["needs"], data["dim"]),
+    return {"text": unpack(data["text"], data["dim"]), "needs": unpack(data["needs"], data["dim"]),
             "wanted": [list(w) for w in data["wanted"]], "ids": list(data.get("ids") or []),
             "leaning": list(data.get("leaning") or []), "phrases": [list(p) for p in data.get("phrases") or []]}
 
