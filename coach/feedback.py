@@ -43,6 +43,23 @@ class Quote:
 
 
 @dataclass
+class ClaimPart:
+    """One part of a sentence and the truth it was checked against (issue 28, "claims by kind").
+
+    ``kind``: "your words" (checked against the situation), "the articles" (against the cited passages) or
+    "a suggestion" (tied to the idea it cites, and free of facts from nowhere). ``label`` is what the user
+    sees: the kind when it passed, else "not in your situation", "not in the articles" or "an outside fact"."""
+
+    kind: str
+    text: str
+    ok: bool = True
+    label: str = ""
+    reason: str = ""
+    score: float = 1.0
+    cites: list[str] = field(default_factory=list)
+
+
+@dataclass
 class SentenceCheck:
     """One sentence of the answer; ``checked`` is False for headings, labels and questions."""
 
@@ -54,7 +71,8 @@ class SentenceCheck:
     reason: str = ""
     start: int = -1          # character offsets of the sentence in the answer (-1: not known)
     end: int = -1
-    against: str = ""        # what it was checked against: "passages" or "situation" (the manager's words)
+    against: str = ""        # what it was checked against: "passages", "situation" (the manager's words) or "parts"
+    parts: list[ClaimPart] = field(default_factory=list)  # a coaching sentence's parts, each checked by kind
 
 
 # The three flag lists stay plain dicts at run time (the evals, the verifier's CLI and the reports read
@@ -99,11 +117,12 @@ class Checks:
     sentences: list[SentenceCheck] = field(default_factory=list)
     support_threshold: float = 0.0
     invented_facts: list[InventedFact] = field(default_factory=list)  # facts about the situation the manager never wrote
+    outside_facts: list[InventedFact] = field(default_factory=list)   # numbers, studies, authorities from nowhere
 
     @property
     def clean(self) -> bool:
         return not (self.invalid_citations or self.unverified_quotes or self.unsupported_sentences
-                    or self.invented_facts)
+                    or self.invented_facts or self.outside_facts)
 
 
 @dataclass
@@ -132,6 +151,7 @@ class PlanStep:
     practice: str                 # which of the articles' practices answers it (coach.corpus.practices)
     source_id: str | None         # the source that holds that practice's words
     idea: str                     # the practice in plain words
+    label: str = ""               # its short name ("clear expectations, agreed one to one")
     quote: str = ""               # the articles' exact words for it
     text: str = ""                # the step, applied to this manager's people and numbers
     question: str = ""            # a question of its own, for this need
@@ -167,6 +187,7 @@ class Feedback:
     usage: dict[str, Any] = field(default_factory=dict)
     elapsed_s: float = 0.0
     schema_version: int = SCHEMA_VERSION
+    plan: Plan | None = None  # what the answer was built on: the question answered, the plan weighed, the steps
 
     # -- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -183,6 +204,8 @@ class Feedback:
 
         checks = dict(d.get("checks") or {})
         checks["sentences"] = [build(SentenceCheck, s) for s in checks.get("sentences", [])]
+        for sc in checks["sentences"]:
+            sc.parts = [build(ClaimPart, p) if isinstance(p, dict) else p for p in sc.parts]
         lens = dict(d.get("lens") or {})
         lens["dimensions"] = [build(LensDimension, x) for x in lens.get("dimensions", [])]
         out = build(cls, d)
@@ -190,6 +213,10 @@ class Feedback:
         out.quotes = [build(Quote, q) for q in d.get("quotes", [])]
         out.checks = build(Checks, checks)
         out.lens = build(Lens, lens)
+        if d.get("plan"):
+            plan = dict(d["plan"])
+            plan["steps"] = [build(PlanStep, s) for s in plan.get("steps") or []]
+            out.plan = build(Plan, plan)
         return out
 
     # Markdown lives in coach.reports.answer (render depends on this module, never the reverse).

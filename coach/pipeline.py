@@ -17,7 +17,7 @@ from . import config
 from .corpus.store import Store
 from .engines import Draft, EngineOptions, OnToken, Request, acompose, compose
 from .errors import UsageError
-from .feedback import Feedback, Lens, Source
+from .feedback import Feedback, Lens, Plan, Source
 from .retrieval.hybrid import Hit
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ class Prepared:
     prep_s: float = 0.0
     reading: "Reading | None" = None
     reply_reading: "Reading | None" = None   # a follow-up's newest words, read on their own
+    plan: Plan | None = None                 # what a coach would say (coach.plan), for in-scope situations
 
 
 def check_scenario(text: str | None) -> tuple[str, list[str]]:
@@ -59,6 +60,7 @@ def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None,
     the text and each need.
 
     Everything that embeds does so once for the whole batch: the scenarios, then their clauses."""
+    from .plan import make_plan
     from .reading import read_many
     from .retrieval.sources import find_sources
 
@@ -70,8 +72,15 @@ def prepare_many(scenarios: list[str], k: int = config.DEFAULT_K, store=None,
     read_replies = iter(read_many([r for r in said if r]) if any(said) else [])
     reply_readings = [next(read_replies) if r else None for r in said]
     found = find_sources(readings, k, store)
-    out = [Prepared(text, f.sources, f.lens, f.in_scope, notices + f.notices, f.hits, reading=rd, reply_reading=rr)
-           for (text, notices), rd, rr, f in zip(checked, readings, reply_readings, found)]
+    out = []
+    for (text, notices), rd, rr, f in zip(checked, readings, reply_readings, found):
+        plan = None
+        if f.in_scope:
+            scaffold = make_plan(rr or rd, f.sources, whole=rd if rr else None)
+            f.sources = f.sources + scaffold.extra_sources   # a practice's passage the ranker left out
+            plan = scaffold.plan
+        out.append(Prepared(text, f.sources, f.lens, f.in_scope, notices + f.notices, f.hits, reading=rd,
+                            reply_reading=rr, plan=plan))
     per = (time.perf_counter() - t0) / max(1, len(out))
     for p in out:
         p.prep_s = per
@@ -121,7 +130,7 @@ def finish(prep: Prepared, draft: Draft, model: str, elapsed_s: float = 0.0) -> 
     result = verify_answer(draft.text, prep.sources, situation=situation)
     return Feedback(
         scenario=prep.scenario, model=model, answer_markdown=result.annotated, raw_answer=draft.text,
-        sources=prep.sources, quotes=result.quotes, checks=result.checks, lens=prep.lens, in_scope=True,
+        sources=prep.sources, quotes=result.quotes, checks=result.checks, lens=prep.lens, in_scope=True, plan=prep.plan,
         notices=prep.notices + draft.notices + result.notices, usage=draft.usage, elapsed_s=round(elapsed_s, 3),
     )
 
@@ -146,7 +155,7 @@ def reflect(
 
 def _request(prep: Prepared, reply: str | None, history: list[tuple[str, str]] | None) -> Request:
     return Request(prep.scenario, prep.sources, prep.lens, reply=reply, history=list(history or []),
-                   reading=prep.reading, reply_reading=prep.reply_reading)
+                   reading=prep.reading, reply_reading=prep.reply_reading, plan=prep.plan)
 
 
 def answer(prep: Prepared, model: str, opts: EngineOptions | None = None, on_token: OnToken | None = None,

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from ..feedback import Checks, InventedFact, Quote, SentenceCheck, Source, UnsupportedSentence, UnverifiedQuote
 from .quotes import check_quote, find_quotes, is_attribution, quote_from_situation, verify_corpus
 from ..corpus.statements import contains_words
+from .claims import NOT_IN_SITUATION, OUTSIDE_FACT, Context, check_sentence
 from .support import (
     PASSAGES,
     SITUATION,
@@ -226,6 +227,10 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
     checks: list[SentenceCheck] = []
     unsupported: list[UnsupportedSentence] = []
     invented: list[InventedFact] = []
+    outside: list[InventedFact] = []
+    # with the manager's situation, an answer is a coach's: its sentences are checked part by part, by kind
+    coaching = (Context(by_id, all_texts, situation, corpus_text, whole_corpus)
+                if situation is not None and scenario else None)
     external_verdicts = {}
     if external:  # judged together: the rest of an answer is evidence about each sentence (coach.checks.judge)
         todo = []
@@ -250,6 +255,25 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
             continue
         cites = [c for c in cited_ids(raw) if c in by_id] if not whole_corpus else []
         passages = [by_id[c].text for c in cites] or all_texts
+        if coaching is not None:  # a coach's answer to a manager: each part of the sentence by its kind
+            parts = check_sentence(raw, cites, coaching)
+            failed = [p for p in parts if not p.ok]
+            ok = not failed
+            score = min((p.score for p in parts), default=1.0)
+            why = "; ".join(f"{p.label}: {p.reason}" for p in failed)
+            checks.append(SentenceCheck(text=text, score=round(score, 4), supported=ok, cites=cites, reason=why,
+                                        start=s, end=e, against="parts", parts=parts))
+            for label in dict.fromkeys(p.label for p in failed):
+                said = "; ".join(p.reason for p in failed if p.label == label)
+                if label == NOT_IN_SITUATION:
+                    invented.append(InventedFact(text=text, score=score, reason=said, start=s, end=e))
+                elif label == OUTSIDE_FACT:
+                    outside.append(InventedFact(text=text, score=score, reason=said, start=s, end=e))
+                else:
+                    unsupported.append(UnsupportedSentence(text=text, score=score, cites=cites, reason=said,
+                                                           start=s, end=e))
+                inserts.append((e, f" ⚠ *{label}*"))
+            continue
         if scenario and situation_sentence(text, cites, scenario, all_texts if not whole_corpus else []):
             assert situation is not None
             ok, score, why = situation_check(text, situation, [] if whole_corpus else passages)
@@ -293,6 +317,6 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
         checks=Checks(invalid_citations=invalid, unverified_quotes=unverified, unsupported_sentences=unsupported,
                       on_corpus=on_corpus, sentences=checks,
                       support_threshold=_external_threshold() if external else SUPPORT_THRESHOLD,
-                      invented_facts=invented),
+                      invented_facts=invented, outside_facts=outside),
         quotes=quotes, annotated=annotated, notices=notices,
     )

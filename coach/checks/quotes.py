@@ -61,7 +61,15 @@ def speaker_for(answer: str, q_start: int, q_end: int, spans, known) -> str | No
         # the name nearest to the quote, preferring one before it
         rel = q_start - sent[0]
         before = [n for n in names if n[0] < rel]
-        return (before[-1] if before else names[0])[1]
+        if before:
+            between = answer[sent[0] + before[-1][0]:q_start]
+            # the name's words came before ("credit Maxwell with saying “…”, and note that “…”"): a second
+            # quotation after them is someone else's unless the name's verb comes again
+            if _QUOTE_RE.search(between) and not re.search(r"\b(?:he|she|they|also)\s+(?:said|says|adds?|added|"
+                                                              r"continues?|wrote)\W*$", between, re.I):
+                return None
+            return before[-1][1]
+        return names[0][1]
     if _PRONOUN_VERB.search(answer[sent[0]:q_start]):
         prev = names_in(answer[:sent[0]], known)
         if prev:

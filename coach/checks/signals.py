@@ -347,15 +347,15 @@ def _roles(text: str) -> dict[str, str]:
     return out
 
 
-def role_swap(sentence: str, passage: str) -> bool:
+def role_swap(sentence: str, passage: str, min_shared: int = 2, share: float = 0.6) -> bool:
     """Does the sentence give the passage's predicates to the other role ("leaders are maintainers"
     where the passage says "managers are maintainers")? Needs both roles in both texts and at least
-    two shared predicates, most of them switched."""
+    ``min_shared`` shared predicates, more than ``share`` of them switched."""
     a, b = _roles(sentence), _roles(passage)
     if set(a.values()) != {"manage", "lead"} or set(b.values()) != {"manage", "lead"}:
         return False
     shared = [w for w in a if w in b]
-    if len(shared) < 2:
+    if len(shared) < min_shared:
         return False
     switched = sum(a[w] != b[w] for w in shared)
-    return switched / len(shared) > 0.6
+    return switched / len(shared) > share

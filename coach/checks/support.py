@@ -89,7 +89,7 @@ def hard_fail(sentence: str, passages: list[str], corpus_text: str, scenario: st
 _NEGATION = re.compile(r"\b(?:not(?!\s+(?:only|just|merely|simply)\b)|no|never|none|nor|neither|without|cannot)\b|n't\b", re.I)
 
 
-def contradiction(sentence: str, passages: list[str]) -> str | None:
+def contradiction(sentence: str, passages: list[str], strict_roles: bool = False) -> str | None:
     """A sentence that reuses one passage sentence's words but reverses it: it adds a negation where
     the passages it is checked against have none ("managers should not plan"), or puts the same words in swapped roles
     ("leaders are maintainers ..., managers are innovators"). Only at high overlap: a sentence that
@@ -112,7 +112,7 @@ def contradiction(sentence: str, passages: list[str]) -> str | None:
         return None
     if _NEGATION.search(normalize(sentence)) and not any(_NEGATION.search(normalize(p)) for p in passages):
         return "negation: the passage says this without the “not”"
-    if role_swap(sentence, best):
+    if role_swap(sentence, best, *((3, 0.99) if strict_roles else (2, 0.6))):
         return "swapped roles: the passage says this of the other role"
     return None
 
@@ -167,7 +167,8 @@ _SITUATION_WORDS = set(
     "accountability ownership own owns owner plan plans planning priority priorities goal goals purpose vision "
     "feedback recognition morale culture communication conflict change changes process processes responsibility "
     "responsibilities decision decisions delegate delegation coach coaching develop development grow growth "
-    "standard standards say says said tell told ask asked".split())
+    "standard standards say says said tell told ask asked week weeks week's month months day days year years "
+    "begin beginning start starting next last first time times now today".split())
 # A sentence about the situation in words mostly not the manager's is still a restatement when its
 # meaning is this close (cosine of MiniLM vectors) to one of their thoughts: "the replenishment task
 # is not assigned" for "no one know who is suposed to do replen at 3am". Calibrated by

@@ -60,6 +60,13 @@ def _passages(folder: Path) -> list[Passage]:
     return list(_passages_cached(str(folder), corpus_stamp(folder)))
 
 
+def corpus_passages(folder: Path | None = None) -> list[Passage]:
+    """Every passage of the corpus, as ingest cuts them (read from the files, cached by their stamp)."""
+    from ..config import corpus_dir
+
+    return _passages(Path(folder or corpus_dir()))
+
+
 def passage_by_id(passage_id: str, folder: Path | None = None) -> Passage | None:
     """The corpus passage with this (content-hashed) id, read from the corpus files."""
     from ..config import corpus_dir

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..feedback import Lens, Source
+from ..feedback import Lens, Plan, Source
 
 if TYPE_CHECKING:
     from ..common.seams import Reading
@@ -52,4 +52,5 @@ class Request:
     history: list[tuple[str, str]] = field(default_factory=list)
     reading: "Reading | None" = None
     reply_reading: "Reading | None" = None
+    plan: Plan | None = None            # the coaching plan (coach.plan): rendered by the built-in engine, a scaffold for models
 

@@ -21,25 +21,52 @@ if TYPE_CHECKING:
 
 
 def needs_of(reading: "Reading", limit: int) -> list["Clause"]:
-    """What the plan answers: the reading's needs (and what the manager names as one), quotable ones only."""
-    return [c for c in reading.to_engage(limit) if c.quotable and c.vec is not None]
+    """What the plan answers: the reading's needs (and what the manager names as one), quotable ones only;
+    the manager's question and their own plan are answered as such, not as needs."""
+    asked = [a for a in (reading.question, reading.intended_action) if a]
+
+    def is_ask(text: str) -> bool:
+        return any(text in a or a in text for a in asked)
+
+    return [c for c in reading.to_engage(limit) if c.quotable and c.vec is not None and not is_ask(c.text)]
 
 
-def make_plan(reading: "Reading", sources: list[Source], *, practices: list[Practice] | None = None) -> Scaffold:
-    """The plan for one reading and its sources."""
+def make_plan(reading: "Reading", sources: list[Source], *, whole: "Reading | None" = None,
+              practices: list[Practice] | None = None) -> Scaffold:
+    """The plan for one reading and its sources. On a follow-up, ``reading`` is the newest words' (their needs
+    come first) and ``whole`` the thread's (its needs fill the rest)."""
     practices = corpus_practices() if practices is None else practices
     source_ids = {s.passage_id: s.id for s in sources}
-    chosen = match_needs(needs_of(reading, tuning.MAX_NEEDS), practices, reading.leaning, source_ids)
+    needs = needs_of(reading, tuning.MAX_NEEDS)
+    if whole is not None:
+        needs += [c for c in needs_of(whole, tuning.MAX_NEEDS) if c.text not in {n.text for n in needs}]
+    base = whole or reading
+    chosen = match_needs(needs, practices, base.leaning, source_ids)
     extra = extra_sources(chosen, sources)
-    plan = Plan(steps=steps_for(chosen, reading.text))
+    plan = Plan(steps=steps_for(chosen, base.text), leaning_why=leaning_why(base, chosen))
     q, act = reading.question, reading.intended_action
     if act:
         plan.intended_action = act
-        plan.intended_action_verdict, plan.intended_action_reason = judge_action(act, chosen, practices, reading)
+        plan.intended_action_verdict, plan.intended_action_reason = judge_action(act, chosen, practices, base)
     if q:
         plan.question = q
-        plan.question_answer, plan.question_source_id = answer_question(q, chosen, practices, reading)
+        plan.question_answer, plan.question_source_id = answer_question(q, chosen, practices, base)
     return Scaffold(plan, chosen, extra)
+
+
+def leaning_why(reading: "Reading", chosen: list[Chosen]) -> str:
+    """One line under the headline: what works, in the manager's words, and what is missing, by the needs."""
+    from .words import quote_short
+
+    strengths = [c for c in reading.works if c.quotable and not c.neutral and len(c.text.split()) >= 3]
+    on_side = [ch for ch in chosen if reading.leaning == "both" or ch.practice.side in (reading.leaning, "both")]
+    missing = [ch.practice.label for ch in (on_side or chosen)][:2]
+    parts = []
+    if strengths:
+        parts.append(f"You say {quote_short(strengths[0].text, 10)}: that part works.")
+    if missing:
+        parts.append("What you describe missing is " + " and ".join(missing) + ".")
+    return " ".join(parts)
 
 
 def extra_sources(chosen: list[Chosen], sources: list[Source]) -> list[Source]:

@@ -11,7 +11,11 @@ passage is among this situation's sources and how often it was already used sett
 """
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..corpus.practices import Practice
@@ -44,10 +48,24 @@ class Scaffold:
 
 # -- vectors of the practices (constant texts: embedded once per process and corpus) -------------------
 _VECS: dict[tuple, tuple] = {}
+EXAMPLES_PATH = Path(__file__).with_name("practice_examples.json")
+
+
+@lru_cache(maxsize=1)
+def _examples() -> dict:
+    """Need phrases of labelled training situations per curated practice, with their vectors (training/practice_train.py)."""
+    import numpy as np
+
+    if not EXAMPLES_PATH.exists():
+        return {}
+    data = json.loads(EXAMPLES_PATH.read_text(encoding="utf-8"))
+    V = np.frombuffer(base64.b64decode(data["vectors"]), dtype="float16").astype("float32").reshape(-1, 384)
+    return {pid: V[idx] for pid, idx in data["practices"].items() if idx}
 
 
 def _practice_vectors(practices: list[Practice]):
-    """For each practice, the vectors of the problems it answers and of the plans it resembles."""
+    """For each practice: the vectors of the problems it answers (its own phrases), of the labelled needs it
+    answered in training, and of the plans it resembles."""
     import numpy as np
 
     from ..embedding import embed
@@ -59,11 +77,30 @@ def _practice_vectors(practices: list[Practice]):
         acts = [(i, t) for i, p in enumerate(practices) for t in (p.actions or (p.idea,))]
         V = embed.encode_cached([t for _, t in needs] + [t for _, t in acts])
         nV, aV = V[:len(needs)], V[len(needs):]
+        ex = _examples()
         got = ([np.asarray([v for (j, _), v in zip(needs, nV) if j == i]) for i in range(len(practices))],
-               [np.asarray([v for (j, _), v in zip(acts, aV) if j == i]) for i in range(len(practices))])
+               [np.asarray([v for (j, _), v in zip(acts, aV) if j == i]) for i in range(len(practices))],
+               [ex.get(p.id) for p in practices])
         _VECS.clear()
         _VECS[key] = got
     return got
+
+
+def need_scores(vec, practices: list[Practice]):
+    """How close a need is to each practice: its own phrases, or the labelled needs it answered (the mean
+    of the nearest EXAMPLES_K), whichever is closer."""
+    import numpy as np
+
+    own, _, examples = _practice_vectors(practices)
+    v = np.asarray(vec, dtype="float32")
+    out = []
+    for i in range(len(practices)):
+        s = float((own[i] @ v).max()) if len(own[i]) else 0.0
+        if examples[i] is not None and len(examples[i]):
+            sims = np.sort(examples[i] @ v)[::-1][:tuning.EXAMPLES_K]
+            s = max(s, float(sims.mean()))
+        out.append(s)
+    return out
 
 
 def _side_agrees(practice_side: str, side: str) -> float:
@@ -72,22 +109,27 @@ def _side_agrees(practice_side: str, side: str) -> float:
     return 1.0 if practice_side == side else 0.0
 
 
+def source_bonus(passage_id: str, order: list[str]) -> float:
+    """The source ranker's evidence that a practice's passage is needed: 1 for the first source, falling by a
+    tenth per rank, and a penalty when the ranker did not choose it at all."""
+    return 1 - order.index(passage_id) / 10 if passage_id in order else tuning.NOT_A_SOURCE
+
+
 def match_needs(needs: list["Clause"], practices: list[Practice], leaning: str, source_ids: dict[str, str],
                 limit: int = tuning.MAX_STEPS) -> list[Chosen]:
     """Each need's practice: the best-scoring pairs first, one practice per need and one need per practice."""
-    import numpy as np
 
     if not needs or not practices:
         return []
-    need_vecs, _ = _practice_vectors(practices)
+    order = list(source_ids)   # the sources in the ranker's order (S1 first)
+    bonus = [source_bonus(p.passage_id, order) for p in practices]
     rows = []
     for n, c in enumerate(needs):
-        v = np.asarray(c.vec, dtype="float32")
+        near = need_scores(c.vec, practices)
         for i, p in enumerate(practices):
-            cos = float((need_vecs[i] @ v).max()) if len(need_vecs[i]) else 0.0
+            cos = near[i]
             side = c.side if abs(c.p_leadership - 0.5) >= tuning.SURE_SIDE else leaning
-            score = (cos + tuning.SIDE_WEIGHT * _side_agrees(p.side, side)
-                     + tuning.SOURCE_WEIGHT * (p.passage_id in source_ids))
+            score = (cos + tuning.SIDE_WEIGHT * _side_agrees(p.side, side) + tuning.SOURCE_WEIGHT * bonus[i])
             rows.append((score, n, i))
     rows.sort(key=lambda r: -r[0])
     used_n: set[int] = set()
@@ -117,7 +159,7 @@ def classify_action(text: str, practices: list[Practice]) -> tuple[Practice | No
 
     if not practices or not text.strip():
         return None, 0.0
-    _, act_vecs = _practice_vectors(practices)
+    _, act_vecs, _ = _practice_vectors(practices)
     v = np.asarray(embed.encode_array([text])[0], dtype="float32")
     scores = [float((a @ v).max()) if len(a) else 0.0 for a in act_vecs]
     best = int(np.argmax(scores))
@@ -164,7 +206,8 @@ def steps_for(chosen: list[Chosen], scenario: str) -> list[PlanStep]:
         step = fill(_best_form(ch.practice.steps, ch.need.vec), ch.need.text, scenario) if ch.practice.steps else ""
         question = fill(ch.practice.questions[0], ch.need.text, scenario) if ch.practice.questions else ""
         out.append(PlanStep(need=ch.need.text, practice=ch.practice.id, source_id=ch.source_id, idea=ch.practice.idea,
-                            quote=ch.practice.quotes[0], text=step, question=question, side=ch.practice.side))
+                            label=ch.practice.label, quote=ch.practice.quotes[0], text=step, question=question,
+                            side=ch.practice.side))
     return out
 
 

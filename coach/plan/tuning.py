@@ -9,7 +9,11 @@ MAX_STEPS = 3        # steps in a plan: a manager acts on three things in a week
 SURE_SIDE = 0.29     # |p(leadership) - 0.5| at which a need's own side, not the situation's leaning, counts
 #                      (the reading's own cut: coach/reading/situation.py; 47% of training needs are past it)
 SIDE_WEIGHT = 0.08   # bonus for a practice on the need's side, half for "both": dev 60, chosen among 0/0.04/0.08/0.15
-SOURCE_WEIGHT = 0.05  # bonus when the practice's passage is among the sources the ranker chose (its evidence
-#                      that the passage is needed: needed passage among sources 0.94 on the test split)
+# the source ranker's order as evidence (build.source_bonus): dev situations, a needed passage among the
+# practices a need scores best: similarity alone top-1 0.26 / top-3 0.52; with the ranker's order linear at
+# weight 0.3 top-1 0.51 / top-3 0.69 (0.1: 0.39 / 0.69, 0.5: 0.48 / 0.68; 1 / (1 + rank) at 0.2: 0.38 / 0.66)
+SOURCE_WEIGHT = 0.3
+NOT_A_SOURCE = -0.2  # the bonus of a practice whose passage the ranker did not choose
+EXAMPLES_K = 3       # a need is as close to a practice as to the mean of its 3 nearest labelled needs
 MATCH_MIN = 0.20     # below this a need gets no practice (cosine + bonuses): dev 60, no need left unanswered above it
 SLOT_QUOTE_WORDS = 8  # {problem} inside a step: a short slice of the manager's words

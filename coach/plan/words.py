@@ -49,14 +49,17 @@ _COMMON_CAPS = set("the a an my our we i they he she it this that there when sin
 
 # -- their people ------------------------------------------------------------------------------------
 _GROUP = (r"team|staff|crew|people|employees|workers|reports|direct reports|colleagues|squad|department|shift|"
-          r"leads|supervisors|managers")
+          r"leads|supervisors|managers|cooks|chefs|nurses|agents|reps|techs|carers|guards|porters|clerks|coaches|"
+          r"interns|apprentices|trainees|hires|recruits|juniors|seniors|volunteers|officers|crews|teams|lads|"
+          r"engineers|developers|analysts|editors|drivers|pickers|cleaners|waiters|teachers|doctors|tellers")
 _PLURAL_ROLE = r"[a-z]+(?:ers|ors|ists|ants|ents|ians|ees|ics|eons|ives|ards)"
 _NOT_PEOPLE = set("numbers orders customers others members papers centers centres letters matters figures hours "
                   "parents partners brothers sisters fathers mothers daughters neighbours neighbors owners "
                   "investors competitors suppliers clients patients students residents visitors players fingers "
                   "shoulders quarters headquarters computers servers printers trailers containers markers "
                   "standards records rules results targets projects reports".split())
-_PEOPLE = re.compile(r"\b(?:my|our)\s+((?:[a-z-]+\s+){0,2}?(?:" + _GROUP + r"|" + _PLURAL_ROLE + r"))\b", re.I)
+_MODIFIER = r"(?!(?:is|are|was|were|be|been|have|has|had|and|but|or|who|that|which|do|does|did|not|so|too|very)\b)[a-z-]+\s+"
+_PEOPLE = re.compile(r"\b(?:my|our)\s+((?:" + _MODIFIER + r"){0,3}?(?:" + _GROUP + r"|" + _PLURAL_ROLE + r"))\b", re.I)
 
 
 def people_of(text: str) -> str | None:

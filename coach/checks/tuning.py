@@ -1,0 +1,26 @@
+"""The claims checker's tunables, each with what it was chosen on and what that measured.
+
+Chosen on the dev part of the labelled coaching answers (evals/coaching_answers.yaml, writers w9a/w9b:
+faithful answers written as a strong model writes them, and copies with one injected mistake each), by
+``python -m training.claims_check``; the held-out part (w9c/w9d) is reported, never tuned on.
+"""
+MIN_PART_WORDS = 3       # a piece shorter than this ("Yes", "Not yet") is read with the next one, not alone
+MIN_CHECKED_WORDS = 4    # a part with fewer words of its own (outside quotations) claims nothing checkable
+# support (coach.checks.support.support_score) a part saying what the articles say needs: dev, faithful such
+# parts 2% below 0.41, 5% below 0.49; the injected claims a passage does not make all under 0.34
+ARTICLES_MIN = 0.35
+SUGGESTION_MIN = 0.0     # cosine a cited step needs with its passage (it applies the idea to other nouns):
+#                          faithful cited steps of the dev answers: 1% below 0.046, 5% below 0.074
+ARITHMETIC_NUMBERS = 12  # the manager's numbers a coach may combine (pairwise sums, differences, products, ratios)
+ASIDE_MIN_WORDS = 2      # content words a set-aside phrase ("rather than X") needs before it is compared with a passage
+ASIDE_OVERLAP = 0.4      # share of those words a passage sentence must hold for the sentence to reverse it
+# an event clause reported about the manager's world (coach.checks.claims.invented_event) is invented when it has
+# this many words of its own and is less similar than EVENT_SIMILAR to every thought of the situation, or, pinned
+# in time ("last Friday", "after the Henderson filing"), one word fewer and under EVENT_TIMED_SIMILAR. Dev: of the
+# event clauses of the 24 injected facts, 17 of 18 with 3+ words of their own under 0.63 (faithful: 5 of 40)
+EVENT_NOVEL_WORDS = 3
+EVENT_SIMILAR = 0.63
+EVENT_TIMED_SIMILAR = 0.35
+ASIDE_PREFIX = 5         # letters of a word compared when looking for a reversal (a crude stem: "respo", "accou")
+NEGATED_MIN_WORDS = 4    # content words a negated claim needs before it is compared with the passage sentences
+NEGATED_OVERLAP = 0.5    # share of them one un-negated passage sentence holds: the claim says it the other way round
