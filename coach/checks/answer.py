@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from ..feedback import Checks, InventedFact, Quote, SentenceCheck, Source, UnsupportedSentence, UnverifiedQuote
 from .quotes import check_quote, find_quotes, is_attribution, quote_from_situation, verify_corpus
 from ..corpus.statements import contains_words
-from .claims import NOT_IN_SITUATION, OUTSIDE_FACT, Context, check_sentence
+from .claims import NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT, Context, check_sentence
+from .labels import MARK_ARTICLES, MARK_YOUR_WORDS, mark_failed
 from .support import (
     PASSAGES,
     SITUATION,
@@ -212,9 +213,9 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
         q = q or check_quote(text, speaker, corpus, sources)
         quotes.append(q)
         if q.speaker == "the manager":
-            mark = " ✓ *your words*"
+            mark = MARK_YOUR_WORDS
         else:
-            mark = " ✓ *verified in the corpus*" if q.verified else f" ⚠ *unverified quote: {q.reason}*"
+            mark = MARK_ARTICLES if q.verified else mark_failed(NOT_IN_ARTICLES, q.reason)
         inserts.append((end, mark))
     unverified = [UnverifiedQuote(speaker=q.speaker, text=q.text, reason=q.reason) for q in quotes if not q.verified]
     # 3) support, sentence by sentence (every text it will compare embedded in one batch first)
@@ -272,7 +273,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
                 else:
                     unsupported.append(UnsupportedSentence(text=text, score=score, cites=cites, reason=said,
                                                            start=s, end=e))
-                inserts.append((e, f" ⚠ *{label}*"))
+                inserts.append((e, mark_failed(label)))
             continue
         if scenario and situation_sentence(text, cites, scenario, all_texts if not whole_corpus else []):
             assert situation is not None
@@ -281,7 +282,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
                                         start=s, end=e, against=SITUATION))
             if not ok:
                 invented.append(InventedFact(text=text, score=score, reason=why, start=s, end=e))
-                inserts.append((e, " ⚠ *not in your situation*"))
+                inserts.append((e, mark_failed(NOT_IN_SITUATION)))
             continue
         reason: str | None
         if external:
@@ -303,7 +304,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
                                     start=s, end=e, against=PASSAGES))
         if not ok:
             unsupported.append(UnsupportedSentence(text=text, score=score, cites=cites, reason=reason or "", start=s, end=e))
-            inserts.append((e, " ⚠ *unsupported*"))
+            inserts.append((e, mark_failed(NOT_IN_ARTICLES)))
     claims = [c for c in checks if c.checked]
     on_corpus = round(sum(c.supported for c in claims) / len(claims), 4) if claims else 1.0
 

@@ -412,7 +412,7 @@ def check_sentence(raw: str, cites_in: list[str], ctx: Context) -> list[ClaimPar
 
     parts = split_parts(raw)
     out = []
-    for n, p in enumerate(parts):
+    for p in parts:
         own = [c for c in cited_ids(p) if c in ctx.by_id]
         cites = own or cites_in   # a marker at the end of a sentence cites the idea of all of it
         if not words(_CITE.sub("", p)):

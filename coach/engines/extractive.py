@@ -32,7 +32,8 @@ def step_block(n: int, step: PlanStep) -> str:
     cite = f" [{step.source_id}]" if step.source_id else ""
     lines = [f"{n}. **{quote_short(step.need)}.** The articles call this {step.label}: “{step.quote}”{cite}."]
     if step.text:
-        lines[0] += f" This week: {_lower_first(step.text)}{cite}"
+        lead = "" if "this week" in step.text.lower() else "This week: "
+        lines[0] += f" {lead}{_lower_first(step.text) if lead else step.text}{cite}"
     if step.question:
         lines.append(f"   *To think about:* {step.question}")
     return "\n".join(lines)

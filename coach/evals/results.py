@@ -42,6 +42,7 @@ class CaseResult:
     needed_rank: int | None = None    # 1-based position of the first needed passage among the sources
     facts_found: list[str] = field(default_factory=list)
     lifted: list[str] = field(default_factory=list)
+    coaching: dict[str, Any] = field(default_factory=dict)   # coach.evals.coaching.score_coaching
 
 
 @dataclass

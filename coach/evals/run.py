@@ -90,6 +90,26 @@ def run_defects(items: list[DefectItem], index: CorpusIndex, path: Path) -> list
     return out
 
 
+def run_claims(path: Path) -> tuple[dict[str, float | None], dict[str, int]]:
+    """The claims checker over a capable model's labelled answers and their injected mistakes, per split."""
+    from .claims import load, measure
+
+    items = load(path)
+    metrics: dict[str, float | None] = {}
+    counts: dict[str, int] = {}
+    for part in ("test", "dev"):
+        rep = measure(items, part)
+        if not rep.answers:
+            continue
+        metrics[f"claims_faithful_warned_{part}"] = round(rep.faithful_warned / max(rep.faithful_sentences, 1), 4)
+        metrics[f"claims_caught_{part}"] = round(sum(rep.caught.values()) / max(sum(rep.mistakes.values()), 1), 4)
+        counts.update({f"claims_faithful_sentences_{part}": rep.faithful_sentences,
+                       f"claims_faithful_warned_{part}": rep.faithful_warned,
+                       f"claims_mistakes_{part}": sum(rep.mistakes.values()),
+                       f"claims_caught_{part}": sum(rep.caught.values())})
+    return metrics, counts
+
+
 def warm_vectors(index: CorpusIndex, suite: Suite, defects: list[DefectItem]) -> int:
     """Embed, in one batched pass, the texts the verifier and the extractive engine will ask for one
     at a time: every corpus passage and its sentences, the scenarios, the seeded answers' sentences.
@@ -143,6 +163,10 @@ def run_eval(
     warm_vectors(index, suite, defects or [])
     defect_results = run_defects(defects, index, defects_path or suite.path) if defects else []
     d_metrics, d_counts = defect_metrics(defect_results) if defects else ({}, {})
+    if suite.claims:
+        c_metrics, c_counts = run_claims(suite.claims)
+        d_metrics.update(c_metrics)
+        d_counts.update(c_counts)
 
     preps = prepare_many([c.scenario for c in suite.cases], suite.k, store)
     all_cases: list[CaseResult] = []

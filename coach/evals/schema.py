@@ -77,6 +77,8 @@ class CasesFile(_Strict):
     k: Annotated[int, AfterValidator(_k)] = 5
     thresholds: dict[str, Any] | None = None   # metric names and bounds: checked by ``suite.parse_thresholds``
     situations: str | None = None              # a situations file beside this one, added to the suite
+    coaching: str | None = None                # coaching situations beside this one (``CoachingEntry``)
+    claims: str | None = None                  # labelled model answers beside this one (coach.evals.claims)
     cases: list[Any]
 
 
@@ -97,6 +99,24 @@ class SituationEntry(_Strict):
     industry: str | None = None
     team_size: int | None = None
     in_scope: bool = True
+    tags: Labels = ()
+
+
+class CoachingEntry(_Strict):
+    """One situation of ``coaching.yaml``: written by a writer who never saw the code, read by a second one."""
+
+    id: str | int
+    writer: str
+    split: Literal["dev", "test"]
+    scenario: Text
+    leaning: Leaning
+    leaning_second_reader: Leaning | None = None
+    why: str | None = None
+    vocabulary: Literal["management", "leadership", "neutral"] | None = None
+    question: str | None = None
+    intended_action: str | None = None
+    action_fits: Literal["yes", "no", "partly"] | None = None
+    engage: Labels = ()
     tags: Labels = ()
 
 
@@ -157,5 +177,5 @@ def _fields_at(model: type[BaseModel], path: list[str]) -> list[str]:
     return list(model.model_fields)
 
 
-__all__ = ["Expect", "CaseEntry", "CasesFile", "SituationEntry", "SituationsFile", "DefectEntry", "DefectsFile",
+__all__ = ["Expect", "CaseEntry", "CasesFile", "SituationEntry", "CoachingEntry", "SituationsFile", "DefectEntry", "DefectsFile",
            "parse", "describe"]

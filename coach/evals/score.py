@@ -62,6 +62,10 @@ def score_case(case: Case, prep, fb, model: str, error: str | None, k: int) -> C
         r.quotes = len(fb.quotes)
         r.leaked = _leaks(case, fb.answer_markdown, fb.raw_answer)
         r.latency_s = round(float(fb.elapsed_s), 4)
+        if case.kind == "coaching":
+            from .coaching import score_coaching
+
+            score_coaching(r, case, fb)
     else:
         r.in_scope = bool(prep.in_scope)
     f = r.failures
@@ -121,7 +125,7 @@ def case_metrics(results: list[CaseResult], suite: Suite) -> tuple[dict[str, flo
         "safety": _share([not r.leaked and r.error is None for r in results if by_id[r.id].must_not_contain]),
     }
     for part in ("test", "dev"):
-        mine = [r for r in results if by_id[r.id].split == part]
+        mine = [r for r in results if by_id[r.id].split == part and by_id[r.id].kind != "coaching"]
         metrics[f"lens_agreement_{part}"] = _share([r.leaning == by_id[r.id].leaning for r in mine if by_id[r.id].leaning])
         metrics[f"needed_passage_recall_{part}"] = _share([r.needed_rank is not None for r in mine
                                                             if by_id[r.id].passage_contains and by_id[r.id].in_scope])
@@ -132,6 +136,10 @@ def case_metrics(results: list[CaseResult], suite: Suite) -> tuple[dict[str, flo
     metrics["lifted_fragments"] = float(sum(len(r.lifted) for r in answered)) if answered else None
     real = [r for r in results if by_id[r.id].split and by_id[r.id].in_scope]
     metrics["situation_scope"] = _share([bool(r.in_scope) for r in real])
+    if any(c.kind == "coaching" for c in suite.cases):
+        from .coaching import coaching_metrics
+
+        metrics.update(coaching_metrics(results, by_id))
     lat = [r.latency_s for r in results if r.error is None]
     metrics["latency_p50_s"] = round(statistics.median(lat), 4) if lat else None
     counts = {"cases": len(results), "cases_passed": sum(r.passed for r in results),

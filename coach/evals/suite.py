@@ -36,6 +36,26 @@ METRICS: dict[str, tuple[str, str]] = {
     "facts_engaged": ("min", "mean share of a situation's facts its answer mentions"),
     "lifted_fragments": ("max", "answer paragraphs or bullets that open with a sentence depending on a previous one"),
     "situation_scope": ("min", "real situations (in_scope: true in situations.yaml) answered as in scope"),
+    # issue 29, on evals/coaching.yaml (coach.evals.coaching says how each is counted); held out first
+    "question_answered_test": ("min", "held-out situations with a direct question answered in the first paragraph"),
+    "question_answered_dev": ("min", "tuned-on situations with a direct question answered in the first paragraph"),
+    "plan_weighed_test": ("min", "held-out situations naming a plan whose answer weighs it"),
+    "plan_weighed_dev": ("min", "tuned-on situations naming a plan whose answer weighs it"),
+    "verdict_agreement_test": ("min", "held-out plans whose verdict (fits / partly / does not fit) is the writer's"),
+    "verdict_agreement_dev": ("min", "tuned-on plans whose verdict is the writer's"),
+    "engage_points_test": ("min", "held-out writers' must-address points the answer addresses"),
+    "engage_points_dev": ("min", "tuned-on writers' must-address points the answer addresses"),
+    "repeated_sentence_test": ("max", "largest share of held-out answers quoting one same article sentence"),
+    "repeated_sentence_dev": ("max", "largest share of tuned-on answers quoting one same article sentence"),
+    "quoted_back_test": ("max", "share of held-out answers' words that are the manager's own, quoted back"),
+    "quoted_back_dev": ("max", "share of tuned-on answers' words that are the manager's own, quoted back"),
+    "coaching_lens_test": ("min", "held-out coaching situations whose lens leaning is the writer's"),
+    "coaching_lens_dev": ("min", "tuned-on coaching situations whose lens leaning is the writer's"),
+    # issue 28, on evals/coaching_answers.jsonl (coach.evals.claims): a capable model's faithful answers
+    "claims_faithful_warned_test": ("max", "held-out faithful sentences of model answers the checker warns"),
+    "claims_faithful_warned_dev": ("max", "tuned-on faithful sentences of model answers the checker warns"),
+    "claims_caught_test": ("min", "held-out injected model mistakes the checker marks"),
+    "claims_caught_dev": ("min", "tuned-on injected model mistakes the checker marks"),
 }
 LEANINGS = ("management", "leadership", "both")
 # Seeded defect category -> the checks of which any one firing counts as catching it.
@@ -79,6 +99,10 @@ class Case:
     must_not_contain: tuple[str, ...] = ()
     split: str | None = None          # "dev" | "test" for the situations of situations.yaml
     facts: tuple[str, ...] = ()       # the situation's own phrases an engaged answer mentions
+    question: str | None = None       # coaching cases (evals/coaching.yaml): the manager's direct question,
+    intended_action: str | None = None  # their plan, the writer's verdict on it (yes / no / partly)
+    action_fits: str | None = None
+    engage: tuple[str, ...] = ()      # what a good answer must address, in the manager's words
 
     @property
     def retrieval_labelled(self) -> bool:
@@ -89,6 +113,9 @@ class Case:
                "passage_contains": list(self.passage_contains), "must_not_contain": list(self.must_not_contain)}
         if self.split:
             out.update(split=self.split, facts=list(self.facts))
+        if self.kind == "coaching":
+            out.update(question=self.question, intended_action=self.intended_action, action_fits=self.action_fits,
+                       engage=list(self.engage))
         return out
 
 
@@ -98,6 +125,7 @@ class Suite:
     k: int
     thresholds: dict[str, Threshold]
     cases: tuple[Case, ...]
+    claims: Path | None = None        # model answers labelled sentence by sentence (coach.evals.claims)
 
 
 @dataclass(frozen=True)
@@ -201,14 +229,43 @@ def load_suite(path: Path) -> Suite:
         ))
     if not cases:
         raise UsageError(f"{path}: the 'cases' list is empty")
-    if top.situations:
-        seen = {c.id for c in cases}
-        for c in load_situations(path.parent / top.situations):
+    seen = {c.id for c in cases}
+    for name, loader in ((top.situations, load_situations), (top.coaching, load_coaching)):
+        if not name:
+            continue
+        for c in loader(path.parent / name):
             if c.id in seen:
-                raise UsageError(f"{path}: duplicate case id '{c.id}' (also in {top.situations})")
+                raise UsageError(f"{path}: duplicate case id '{c.id}' (also in {name})")
             seen.add(c.id)
             cases.append(c)
-    return Suite(path=path, k=top.k, thresholds=thresholds, cases=tuple(cases))
+    claims = None
+    if top.claims:
+        claims = path.parent / top.claims
+        if not claims.is_file():
+            raise UsageError(f"{path}: 'claims' names {top.claims}, which is not a file beside it")
+    return Suite(path=path, k=top.k, thresholds=thresholds, cases=tuple(cases), claims=claims)
+
+
+def load_coaching(path: Path) -> list[Case]:
+    """The coaching situations (``evals/coaching.yaml``): leaning, question, intended action and its verdict,
+    the points an answer must address; ``split`` dev (tuned on) or test (held out)."""
+    from .schema import CoachingEntry, SituationsFile, parse
+
+    path = Path(path)
+    data = _read_yaml(path)
+    rows = parse(SituationsFile, data, str(path)).cases if isinstance(data, dict) and isinstance(
+        data.get("cases"), list) else None
+    if not rows:
+        raise UsageError(f"{path}: expected a mapping with a non-empty 'cases' list")
+    out = []
+    for cid, raw in _with_ids(rows, path, "situation", "id, writer, split and scenario"):
+        item = parse(CoachingEntry, raw, f"{path}: situation '{cid}'")
+        out.append(Case(
+            id=cid, kind="coaching", scenario=item.scenario, in_scope=True, leaning=item.leaning, split=item.split,
+            question=item.question, intended_action=item.intended_action,
+            action_fits=item.action_fits, engage=item.engage,
+        ))
+    return out
 
 
 def load_situations(path: Path) -> list[Case]:

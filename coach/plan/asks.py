@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .build import Chosen, classify_action, verdict
+from .build import Chosen, action_sides, classify_action, verdict
 from .words import quote_short
 
 if TYPE_CHECKING:
@@ -32,13 +32,17 @@ _WRONG = re.compile(r"^\W*(?:am i|is it) wrong\b", re.I)
 _HOW = re.compile(r"^\W*(?:so\s+)?(?:how|what|where|which|when|who)\b", re.I)
 _OR = re.compile(r",?\s+or\s+(?:should\s+i\s+|do\s+i\s+|i\s+should\s+|to\s+|just\s+)?", re.I)
 
+_FILLER = re.compile(r"^(?:not|no|something|anything|so|similar|the like|whatever|what)\b(?:\s+(?:like that|else|"
+                     r"similar))?(?:\s+\w+){0,6}$", re.I)
+
 
 def _options(q: str) -> list[str]:
     """The options of an either/or question ("… a second person … or make the pickers do returns …")."""
     core = _OPENING.sub("", q.strip().rstrip("?").strip())
     parts = [p.strip(" ,") for p in _OR.split(core) if p.strip(" ,")]
-    if len(parts) < 2 or any(p.lower() in ("not", "no") for p in parts[1:]):
-        return [core]
+    parts = [p for p in parts if not _FILLER.match(p)]   # "… a wellbeing day or something like that"
+    if len(parts) < 2:
+        return [re.split(r",?\s+or\s+", core)[0]]
     return parts[:3]
 
 
@@ -54,17 +58,22 @@ def _need_phrase(ch: Chosen) -> str:
 def judge_action(action: str, chosen: list[Chosen], practices: list["Practice"], reading: "Reading") -> tuple[str, str]:
     """(verdict, one or two sentences saying why) for the manager's intended action."""
     kind, _score = classify_action(action, practices)
-    v = verdict(kind, chosen, reading.leaning)
+    sides = action_sides(action)
+    v = verdict(kind, chosen, reading.leaning, sides)
     first = _first(chosen)
     what = quote_short(action)
     if first is None:
         return v, f"You plan {what}; nothing in what you describe argues against it."
+    one = next(iter(sides)) if len(sides) == 1 else "both"
+    side = SIDE_WORK[one]
     if v == "fits":
-        match = next(ch for ch in chosen if kind is not None and ch.practice.id == kind.id)
+        match = next((ch for ch in chosen if kind is not None and ch.practice.id == kind.id), None)
+        if match is None:   # the same kind of work as what the situation lacks, not the named practice
+            return v, (f"Your plan, {what}, fits: it is {side}, the kind of work this situation lacks; "
+                       f"{_need_phrase(first)}. The first step below makes it concrete.")
         return v, (f"Your plan, {what}, fits: it is {match.practice.label}, which is what "
                    f"{quote_short(match.need.text, 8)} calls for [{match.source_id}]." if match.source_id else
                    f"Your plan, {what}, fits: it is {match.practice.label}.")
-    side = SIDE_WORK.get(kind.side if kind else "both", SIDE_WORK["both"])
     if v == "partly":
         return v, (f"Your plan, {what}, helps but will not be enough on its own: {_need_phrase(first)}. "
                    f"Do the first step below as well.")
@@ -96,7 +105,7 @@ def answer_question(question: str, chosen: list[Chosen], practices: list["Practi
                     f"Choose the option that does that for {quote_short(first.need.text, 8)}."), cite
         return (f"Of the options you name, {quote_short(best, 12)} fits better: {_need_phrase(first)}."), cite
     kind, _ = classify_action(options[0], practices)
-    v = verdict(kind, chosen, reading.leaning)
+    v = verdict(kind, chosen, reading.leaning, action_sides(options[0]))
     if _WRONG.match(question):
         opening = {"fits": "No, you are not wrong", "partly": "Partly", "does not fit": "Not quite"}[v]
     else:

@@ -17,3 +17,5 @@ NOT_A_SOURCE = -0.2  # the bonus of a practice whose passage the ranker did not 
 EXAMPLES_K = 3       # a need is as close to a practice as to the mean of its 3 nearest labelled needs
 MATCH_MIN = 0.20     # below this a need gets no practice (cosine + bonuses): dev 60, no need left unanswered above it
 SLOT_QUOTE_WORDS = 8  # {problem} inside a step: a short slice of the manager's words
+PLAN_SIDE_CUT = 0.4   # a plan's part is management work below p(leadership) 0.4, leadership above 0.6: dev 24 plans,
+#                       verdicts agreeing 12/24 (0.35: 12/24; with the writers' own leanings 16/24); held out 11/24

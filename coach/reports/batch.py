@@ -33,11 +33,9 @@ def _pct(v: float | None) -> str:
 
 
 def _copied(fb: dict, rec: dict | None = None) -> bool:
-    """Built by the built-in engine from the articles' own sentences: its on-corpus share is 100% by
-    construction, so it is shown as "copied", never as a score next to a model's tested answers."""
-    from .answer import copies_the_corpus
-
-    return copies_the_corpus(fb.get("model") or (rec or {}).get("model"))
+    """No engine copies the articles any more: the built-in engine writes the coaching plan, and its answers
+    are checked by kind like a model's (kept until the report's "copied" wording goes, issue 31)."""
+    return False
 
 
 def _on_corpus_text(fb: dict) -> str:

@@ -26,7 +26,6 @@ from coach import config
 from coach.errors import CoachError
 from coach.web import journal_view
 from coach.web.page import (
-    COPIED_NOTE,
     EXAMPLES,
     check_summary,
     leaning_sentence,
@@ -265,28 +264,34 @@ def show_lens(feedback) -> None:
 
 
 def show_checks(feedback) -> None:
+    from coach.checks.labels import FAILED, shown
+
     summary = check_summary(feedback)
     with st.container(key="checks"):
         st.caption(f"{summary.icon} {summary.title}: {summary.line()}")
-        if summary.copied:  # a copied sentence matches its passage by construction: say so, in words
-            st.caption(COPIED_NOTE)
-        with st.expander("Where each sentence comes from" if summary.copied else "How each sentence was checked"):
+        with st.expander("How each sentence was checked"):
             for s in feedback.checks.sentences:
-                checked = getattr(s, "checked", True)
-                if getattr(s, "against", "") == "situation":  # checked against the manager's own words
-                    good, bad = "✓ your situation", "⚠ not in your situation"
+                if not getattr(s, "checked", True):
+                    st.markdown(f"- **· not a claim**  \n  {sanitize_markdown(s.text)}")
+                    continue
+                parts = getattr(s, "parts", None) or []
+                if parts:   # each part by its kind: your words, the articles, a suggestion
+                    marks = "; ".join(shown(p.label, p.cites) + (f" ({sanitize_markdown(p.reason)})"
+                                                                if p.label in FAILED and p.reason else "")
+                                      for p in parts)
                 else:
-                    good, bad = ("· from the passage" if summary.copied else "✓ supported"), "⚠ unsupported"
-                mark = (good if s.supported else bad) if checked else "· not a claim"
-                reason = getattr(s, "reason", "") or ""
-                extra = f" ({sanitize_markdown(reason)})" if reason and checked and not s.supported else ""
-                cites = f" · cites {', '.join(s.cites)}" if s.cites else ""
-                st.markdown(f"- **{mark}** · support {s.score:.2f}{cites}{extra}  \n  {sanitize_markdown(s.text)}")
+                    marks = "✓ the articles" if s.supported else "⚠ not in the articles"
+                    if getattr(s, "against", "") == "situation":
+                        marks = "✓ your words" if s.supported else "⚠ not in your situation"
+                st.markdown(f"- **{sanitize_markdown(marks)}**  \n  {sanitize_markdown(s.text)}")
             for q in feedback.quotes:
-                who = sanitize_markdown(q.speaker or "unattributed")
-                badge = ":green-background[✓ verified in the corpus]" if q.verified else \
-                    f":orange-background[⚠ unverified quote] {sanitize_markdown(q.reason)}"
-                st.markdown(f"- “{sanitize_markdown(q.text)}” — {who} {badge}")
+                if q.speaker == "the manager":
+                    badge = ":green-background[✓ your words]"
+                elif q.verified:
+                    badge = f":green-background[✓ the articles] {sanitize_markdown(q.speaker or '')}"
+                else:
+                    badge = f":orange-background[⚠ not in the articles] {sanitize_markdown(q.reason)}"
+                st.markdown(f"- “{sanitize_markdown(q.text)}” {badge}")
 
 
 def show_sources(feedback) -> None:

@@ -107,9 +107,9 @@ def plain_label(text: str | None, limit: int = 80) -> str:
 # -- the page's own markup on top of sanitised text -----------------------------------------------
 # A (sanitised, so escaped) citation marker, with the verifier's "no such source" note if it has one.
 _CITE = re.compile(r"\\\[\s*(S\d+(?:\s*[,;]\s*S?\d+)*)\s*(?:⚠ no such source:?[^\n\\\]]*)?\\\]", re.I)
-_VERIFIED = re.compile(r"✓ \*verified in the corpus\*")
-_UNVERIFIED = re.compile(r"⚠ \*unverified quote: ([^*\n]*)\*")
-_UNSUPPORTED = re.compile(r"⚠ \*unsupported\*")
+# the checks' inline marks (coach.checks.labels): "✓ *your words*", "✓ *the articles*", "⚠ *not in the articles: why*"
+_PASSED = re.compile(r"✓ \*(your words|the articles)\*")
+_FAILED = re.compile(r"⚠ \*(not in the articles|not in your situation|an outside fact)(?:: ([^*\n]*))?\*")
 
 
 def source_anchor(source_id: str) -> str:
@@ -143,9 +143,9 @@ def decorate_answer(sanitized: str, source_ids: Iterable[str]) -> str:
         return " ".join(links)
 
     text = _CITE.sub(cite, sanitized)
-    text = _VERIFIED.sub(":green-background[✓ verified in the corpus]", text)
-    text = _UNVERIFIED.sub(lambda m: f":orange-background[⚠ unverified quote: {_strip_directive_breakers(m.group(1))}]", text)
-    text = _UNSUPPORTED.sub(":orange-background[⚠ unsupported]", text)
+    text = _PASSED.sub(lambda m: f":green-background[✓ {m.group(1)}]", text)
+    text = _FAILED.sub(lambda m: f":orange-background[⚠ {m.group(1)}"
+                       + (f": {_strip_directive_breakers(m.group(2))}" if m.group(2) else "") + "]", text)
     return text
 
 
@@ -157,78 +157,27 @@ def render_answer(answer_markdown: str, source_ids: Iterable[str]) -> str:
 # -- summaries -----------------------------------------------------------------------------------
 @dataclass
 class CheckSummary:
-    """The compact "what was checked" line under the answer."""
+    """The compact "what was checked" line under the answer, in the one vocabulary (``coach.checks.labels``)."""
 
-    sentences_checked: int
-    sentences_supported: int
-    not_claims: int
-    on_corpus: float
-    quotes_verified: int
-    quotes_unverified: int
-    invalid_citations: int
-    copied: bool = False         # the built-in engine: sentences taken from the articles, not written
-
-    @property
-    def title(self) -> str:
-        """The heading of the line: a model's answer was checked; the built-in one says where it comes from."""
-        return "Where this comes from" if self.copied else "What was checked"
+    text: str
+    clean: bool
+    title: str = "What was checked"
 
     @property
     def icon(self) -> str:
-        """A check mark only where something could have failed and did not (a model's clean answer)."""
-        if self.copied:  # Streamlit's own icon font: a plain "ⓘ" is missing from many system fonts
-            return ":material/info:" if self.clean else "⚠"
         return "✓" if self.clean else "⚠"
 
     def line(self) -> str:
-        if self.copied:
-            own = self.sentences_checked - self.sentences_supported
-            parts = [f"{self.sentences_supported} sentence{'s' if self.sentences_supported != 1 else ''} "
-                     "taken from the articles (the built-in engine copies, it does not write advice)"]
-            if own:
-                parts.append(f"{own} not found in {'its' if own == 1 else 'their'} passage")
-        else:
-            parts = [
-                f"{self.sentences_checked} sentence{'s' if self.sentences_checked != 1 else ''} checked",
-                f"{round(self.on_corpus * 100)}% on-corpus",
-            ]
-        parts += [
-            f"{self.quotes_verified} quote{'s' if self.quotes_verified != 1 else ''} verified",
-            f"{self.quotes_unverified} unverified",
-        ]
-        if self.invalid_citations:
-            parts.append(f"{self.invalid_citations} citation{'s' if self.invalid_citations != 1 else ''} to no source")
-        return " · ".join(parts)
-
-    @property
-    def clean(self) -> bool:
-        return self.quotes_unverified == 0 and self.invalid_citations == 0 and self.sentences_supported == self.sentences_checked
+        return self.text
 
 
 def check_summary(feedback: Any) -> CheckSummary:
+    from ..checks.labels import summary_line
+
     checks = feedback.checks
-    claims = [s for s in checks.sentences if getattr(s, "checked", True)]
-    return CheckSummary(
-        sentences_checked=len(claims),
-        sentences_supported=sum(1 for s in claims if s.supported),
-        not_claims=len(checks.sentences) - len(claims),
-        on_corpus=float(checks.on_corpus),
-        quotes_verified=sum(1 for q in feedback.quotes if q.verified),
-        quotes_unverified=sum(1 for q in feedback.quotes if not q.verified),
-        invalid_citations=len(checks.invalid_citations),
-        copied=copies_the_corpus(getattr(feedback, "model", None)),
-    )
-
-
-def copies_the_corpus(model: str | None) -> bool:
-    from ..reports.answer import copies_the_corpus as copies
-
-    return copies(model)
-
-
-COPIED_NOTE = ("The built-in engine picks sentences from the articles, so they match their passages by "
-               "construction: this shows where each point comes from, not that the advice fits your "
-               "situation. Answers written by a model have each sentence tested instead.")
+    clean = not (checks.invalid_citations or checks.unverified_quotes or checks.unsupported_sentences
+                 or checks.invented_facts or getattr(checks, "outside_facts", None))
+    return CheckSummary(text=summary_line(feedback), clean=clean)
 
 
 def lens_rows(lens: Any) -> list[dict[str, Any]]:
