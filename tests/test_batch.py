@@ -325,7 +325,7 @@ def test_the_shared_report_never_shows_personal_data_unless_allowed(ingested, tm
     recs = {r["id"]: r for r in lines_of(out)}
     assert recs["mail"]["status"] == "ok" and EMAIL in recs["mail"]["feedback"]["scenario"]
     assert recs["mail"]["pii"] == {"found": {"email": 1}, "action": "local", "raw_text_kept": True}
-    assert "results.jsonl keeps 2 case(s) with personal data as written" in said, said
+    assert "results.jsonl keeps 2 cases with personal data as written" in said, said
     assert "placeholders" in said
 
     # --allow-pii: the user's explicit choice, said in the report and in the summary
@@ -542,7 +542,7 @@ def test_forgiving_csv_headers_and_out_of_scope_cases_counted_apart(ingested, tm
     assert main(["batch", str(src), "--out", str(out), "--no-progress"]) == 0  # resumed: nothing runs again
     said = capsys.readouterr().out
     assert "3 cases: 3 ok (2 answered, 1 out of scope), 0 error, 0 skipped" in said, said
-    assert "out of scope: 1 case(s) not about managing or leading people" in said
+    assert "out of scope: 1 case not about managing or leading people" in said
 
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<span>answered</span>" in html and "<span>out of scope (declined)</span>" in html

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..common import pii
+from ..common.text import plural
 from ..errors import CoachError, UsageError
 from .inputs import Case, Log, ParsedInput, cases_from_records, read_input, stderr_log
 from .privacy import PII_MODES, Gate, privacy_gate
@@ -157,11 +158,14 @@ class Runner:
                 continue
             todo.append((case, gate))
         if changed:
-            self.log(f"coach batch: {changed} case(s) already ok have a different scenario than when they ran; "
-                     "their earlier result is kept (give a changed case a new id to run it again)")
+            one = changed == 1
+            self.log(f"coach batch: {plural(changed, 'case')} already ok {'has' if one else 'have'} a different scenario "
+                     f"than when {'it' if one else 'they'} ran; {'its' if one else 'their'} earlier result is kept "
+                     "(give a changed case a new id to run it again)")
         if self.counts.earlier_errors:
-            self.log(f"coach batch: {self.counts.earlier_errors} case(s) failed in an earlier run and were not sent "
-                     "again: add --retry-errors to send them")
+            self.log(f"coach batch: {plural(self.counts.earlier_errors, 'case')} failed in an earlier run and "
+                     f"{'was' if self.counts.earlier_errors == 1 else 'were'} not sent again: add --retry-errors to send "
+                     f"{'it' if self.counts.earlier_errors == 1 else 'them'}")
         return todo
 
     # -- one case ----------------------------------------------------------------------------
@@ -403,7 +407,7 @@ def run_batch(
         c = runner.counts
         bar.total = parsed.total - c.already_ok - c.earlier_errors
         if progress is not False:
-            log(f"coach batch: {parsed.total} case(s) in {parsed.name}: {c.already_ok} already ok, "
+            log(f"coach batch: {plural(parsed.total, 'case')} in {parsed.name}: {c.already_ok} already ok, "
                 f"{len(todo)} to send to {model}" + (f" (concurrency {concurrency})" if len(todo) > 1 else ""))
         bar.start("retrieving passages; the first cases also load the models" if todo else "")
         try:
@@ -427,6 +431,7 @@ def run_batch(
     if interrupted:
         code = 143 if interrupted == "SIGTERM" else 130
         raise BatchInterrupted(
-            f"stopped by {interrupted}: {c.ran} case(s) finished in this run and are saved in {results.path}; "
+            f"stopped by {interrupted}: {plural(c.ran, 'case')} finished in this run and {'is' if c.ran == 1 else 'are'} "
+            f"saved in {results.path}; "
             "run the same command again to resume", code, c)
     return c

@@ -82,16 +82,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
         cost = f", ${counts.cost_usd:.4f}" if counts.cost_usd is not None else ""
         tokens = counts.prompt_tokens + counts.completion_tokens
         scope = f" ({counts.answered} answered, {counts.out_of_scope} out of scope)" if counts.out_of_scope else ""
-        print(f"{counts.total} cases: {counts.ok} ok{scope}, {counts.error} error, {counts.skipped} skipped{extra}; "
+        from ..common.text import plural
+
+        print(f"{plural(counts.total, 'case')}: {counts.ok} ok{scope}, {counts.error} error, {counts.skipped} skipped{extra}; "
               f"{counts.ran} finished in {counts.elapsed_s:.1f} s" + (f", {tokens:,} tokens{cost}" if tokens else ""))
         if counts.out_of_scope:
-            print(f"out of scope: {counts.out_of_scope} case(s) not about managing or leading people; "
+            print(f"out of scope: {plural(counts.out_of_scope, 'case')} not about managing or leading people; "
                   "the coach declined them")
         print(f"results: {counts.results_path}")
         print(f"report:  {counts.report_path}")
         if counts.pii_raw_kept:
             shown = ("as written too (--allow-pii)" if counts.report_pii == "as written"
                      else "with placeholders such as [EMAIL]")
-            print(f"personal data: results.jsonl keeps {counts.pii_raw_kept} case(s) with personal data as written "
+            print(f"personal data: results.jsonl keeps {plural(counts.pii_raw_kept, 'case')} with personal data as written "
                   f"(keep it on this machine); the report shows them {shown}")
     return counts.exit_code

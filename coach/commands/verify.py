@@ -211,9 +211,11 @@ def cmd_verify(args) -> int:
         })
     else:
         sys.stdout.write(res.annotated.rstrip() + "\n\n")
+        from ..common.text import plural
+
         claims = [s for s in res.checks.sentences if s.checked]
-        sys.stdout.write(f"{len(claims)} claims checked, on-corpus {res.checks.on_corpus:.0%}; "
-                         f"{sum(q.verified for q in res.quotes)}/{len(res.quotes)} quotes verified.\n")
+        sys.stdout.write(f"{plural(len(claims), 'claim')} checked, on-corpus {res.checks.on_corpus:.0%}; "
+                         f"{sum(q.verified for q in res.quotes)} of {plural(len(res.quotes), 'quote')} verified.\n")
         sys.stdout.write(("FAILED: " + "; ".join(reasons) if reasons else
                           "passed (unsupported sentences are marked ⚠; add --fail-on unsupported to fail on them)")
                          + "\n")

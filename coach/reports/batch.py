@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Sequence
 
 from ..common import pii
+from ..common.text import plural
 from . import charts
 from .markdown import markdown_html
 from .templating import chart_svg, render
@@ -61,16 +62,16 @@ def case_flags(rec: dict, allow_pii: bool = False) -> list[str]:
     checks = (rec.get("feedback") or {}).get("checks") or {}
     bad = checks.get("invalid_citations") or []
     if bad:
-        flags.append(f"{len(bad)} citation(s) to sources that were not given: {', '.join(map(str, bad))}")
+        flags.append(f"{plural(len(bad), 'citation')} to sources that were not given: {', '.join(map(str, bad))}")
     uq = checks.get("unverified_quotes") or []
     if uq:
-        flags.append(f"{len(uq)} quote(s) not found in the corpus as attributed")
+        flags.append(f"{plural(len(uq), 'quote')} not found in the corpus as attributed")
     us = checks.get("unsupported_sentences") or []
     if us:
-        flags.append(f"{len(us)} sentence(s) not supported by the cited passages")
+        flags.append(f"{plural(len(us), 'sentence')} not supported by the cited passages")
     inv = checks.get("invented_facts") or []
     if inv:
-        flags.append(f"{len(inv)} statement(s) about the situation that the case does not contain")
+        flags.append(f"{plural(len(inv), 'statement')} about the situation that the case does not contain")
     return flags
 
 

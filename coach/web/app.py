@@ -311,11 +311,14 @@ def show_feedback(feedback, index: int) -> None:
     if feedback.in_scope:
         show_checks(feedback)
     history = st.session_state.get("history") or []
+    reply = None
     if 0 <= index < len(history) and history[index]["feedback"] is feedback:
         journal_view.follow_up_box(history[index], index)
+        turns = (history[index].get("thread") or {}).get("turns") or []
+        reply = turns[-1][0] if len(turns) > 1 else None  # a follow-up: the download quotes the reply too
     cols = st.columns(2)
     try:  # downloads leave the machine: personal data in them becomes placeholders
-        markdown, data, found = shareable_downloads(feedback)
+        markdown, data, found = shareable_downloads(feedback, reply)
     except Exception:  # a renderer problem must not cost the user their answer
         log.error("markdown rendering failed: %s", traceback.format_exc())
         from coach.common import pii

@@ -299,12 +299,13 @@ EXAMPLES: dict[str, str] = {
 
 
 # -- downloads -----------------------------------------------------------------------------------
-def shareable_downloads(feedback: Any) -> tuple[str, str, dict[str, int]]:
+def shareable_downloads(feedback: Any, reply: str | None = None) -> tuple[str, str, dict[str, int]]:
     """The Markdown and JSON downloads, with personal data replaced by placeholders such as [EMAIL].
 
     Why: a download is a file that leaves this machine (mailed to a coach, pasted in a ticket); the
     page keeps the manager's words as typed on screen, but a file made from them should not carry an
-    address or a phone number the manager may not have noticed. Returns (markdown, json, kinds found)."""
+    address or a phone number the manager may not have noticed. ``reply``: a follow-up's newest words,
+    quoted in the Markdown apart from the thread before them. Returns (markdown, json, kinds found)."""
     import json
 
     from ..common import pii
@@ -313,5 +314,5 @@ def shareable_downloads(feedback: Any) -> tuple[str, str, dict[str, int]]:
     data = pii.redact_deep(feedback.to_dict(), found)
     from ..reports.answer import feedback_markdown
 
-    markdown = pii.redact(feedback_markdown(feedback)).text
+    markdown = pii.redact(feedback_markdown(feedback, reply=reply)).text
     return markdown, json.dumps(data, indent=2, ensure_ascii=False), found
