@@ -394,8 +394,14 @@ def test_follow_up_journal_and_delete_in_the_browser(streamlit_url, browser, wat
         p2.get_by_text("Lens across this thread:", exact=False).first.wait_for()
         shot(p2, "08-journal-reopened.png")
         assert THREAD_MARKER.encode() in journal_bytes()
+        # every turn is back on the page: the situation and the first answer above the newest (issue 31, item 13)
+        so_far = p2.locator(".st-key-thread_so_far")
+        so_far.wait_for(timeout=60_000)
+        assert THREAD_MARKER in so_far.inner_text() and "The coach's answer to turn 1" in so_far.inner_text()
         p2.get_by_role("button", name="Delete this thread").click()
+        p2.get_by_role("button", name="Yes, delete it").click()  # asked first (item 12)
         p2.get_by_text(f"Thread {tid} was deleted from your journal.").wait_for(timeout=60_000)
+        assert p2.get_by_role("button", name="Delete this thread").count() == 0
         assert other.foreign() == []
     finally:
         other.close()

@@ -303,6 +303,9 @@ def show_sources(feedback) -> None:
 
 
 def show_feedback(feedback, index: int) -> None:
+    history = st.session_state.get("history") or []
+    if 0 <= index < len(history) and history[index]["feedback"] is feedback:
+        journal_view.thread_so_far(history[index])  # a follow-up or a reopened thread: every turn before
     with st.container(key="answer"):
         st.subheader("Reflection")
         for notice in feedback.notices:
@@ -310,7 +313,6 @@ def show_feedback(feedback, index: int) -> None:
         st.markdown(render_answer(feedback.answer_markdown, [s.id for s in feedback.sources]))
     if feedback.in_scope:
         show_checks(feedback)
-    history = st.session_state.get("history") or []
     reply = None
     if 0 <= index < len(history) and history[index]["feedback"] is feedback:
         journal_view.follow_up_box(history[index], index)
@@ -408,9 +410,11 @@ def page() -> None:
         show_error(st.session_state["error"])
     history = st.session_state.get("history") or []
     if history:
-        current = min(st.session_state.get("current", len(history) - 1), len(history) - 1)
-        shown = not st.session_state.get("error")
-        if shown:
+        # None: nothing to show above (the thread shown was just deleted); the list below stays
+        chosen = st.session_state.get("current", len(history) - 1)
+        current = None if chosen is None else min(chosen, len(history) - 1)
+        shown = current is not None and not st.session_state.get("error")
+        if current is not None and shown:
             show_feedback(history[current]["feedback"], current)
         show_history(history, current if shown else None)
     journal_view.sidebar_journal()  # last, so a turn saved in this run is already listed

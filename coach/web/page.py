@@ -121,17 +121,20 @@ def _strip_directive_breakers(text: str) -> str:
     return text.replace("\\[", "(").replace("\\]", ")").replace("[", "(").replace("]", ")")
 
 
-def decorate_answer(sanitized: str, source_ids: Iterable[str]) -> str:
+def decorate_answer(sanitized: str, source_ids: Iterable[str] | None) -> str:
     """Add the page's markup to an already-sanitised answer.
 
     Citation markers become links to the source cards below the answer; the verifier's inline marks
     become coloured badges, so a verified quote and every flag are visible where they apply.
     Runs only on the output of ``sanitize_markdown``: every bracket in it is escaped, so any
-    unescaped bracket after this step is ours.
+    unescaped bracket after this step is ours. ``source_ids=None``: the answer's sources are not on
+    the page (an earlier turn of a thread), so its citations stay plain text, linked to nothing.
     """
-    known = {s.upper() for s in source_ids}
+    known = {s.upper() for s in source_ids or ()}
 
     def cite(m: re.Match) -> str:
+        if source_ids is None:
+            return m.group(0)
         parts = [p.strip().upper() for p in re.split(r"[,;]", m.group(1))]
         parts = [p if p.startswith("S") else f"S{p}" for p in parts]
         links = []
@@ -149,7 +152,7 @@ def decorate_answer(sanitized: str, source_ids: Iterable[str]) -> str:
     return text
 
 
-def render_answer(answer_markdown: str, source_ids: Iterable[str]) -> str:
+def render_answer(answer_markdown: str, source_ids: Iterable[str] | None) -> str:
     """Sanitise, then decorate: the only way model text reaches ``st.markdown``."""
     return decorate_answer(sanitize_markdown(answer_markdown), source_ids)
 
