@@ -110,8 +110,15 @@ def _messages_for(model: str, req: Request) -> list[dict[str, str]]:
     return build_messages(req)
 
 
-def strip_leaks(text: str) -> tuple[str, list[str]]:
-    """Cut any run of 8+ words copied from the system prompt: the instructions are never shown."""
+LEAK_NOTICE = "Part of the model's answer repeated the coach's instructions and was removed."
+
+
+def strip_leaks(text: str, model: str | None = None) -> tuple[str, list[str]]:
+    """Cut any run of 8+ words copied from the system prompt: the instructions are never shown.
+
+    ``local/`` models get a prompt of their own (``engines.local.prompt``), whose one-line task the
+    135M model often writes back ("Rewrite each passage as one sentence of advice:"): that is cut too,
+    with the same notice (issue 31, item 5)."""
     from ..common.text import word_key
 
     prompt_words = word_key(SYSTEM_PROMPT).split()
@@ -124,8 +131,13 @@ def strip_leaks(text: str) -> tuple[str, list[str]]:
             continue
         out_lines.append(line)
     if leaked:
-        return "\n".join(out_lines), ["Part of the model's answer repeated the coach's instructions and was removed."]
-    return text, []
+        text = "\n".join(out_lines)
+    if (model or "").lower().startswith("local/"):
+        from .local.prompt import strip_task_echo
+
+        text, echoed = strip_task_echo(text)
+        leaked = leaked or echoed
+    return text, [LEAK_NOTICE] if leaked else []
 
 
 def _kwargs(model: str, opts: EngineOptions) -> dict[str, Any]:
@@ -389,7 +401,7 @@ def compose_llm(model: str, req: Request, opts: EngineOptions, on_token: OnToken
         text, usage = tenacity.Retrying(**_retry_policy(opts, lambda: emitted))(attempt)
     except Exception as e:  # litellm maps every provider error onto its own exception types
         raise _explain(e, model, opts) from None
-    text, notices = strip_leaks(text)
+    text, notices = strip_leaks(text, model)
     if not text.strip():
         notices.append(f"{model} returned an empty answer.")
     return Draft(text=text, model=model, usage=usage, notices=notices)
@@ -413,5 +425,5 @@ async def acompose_llm(model: str, req: Request, opts: EngineOptions) -> Draft:
         text, usage = await tenacity.AsyncRetrying(**_retry_policy(opts))(attempt)
     except Exception as e:
         raise _explain(e, model, opts) from None
-    text, notices = strip_leaks(text)
+    text, notices = strip_leaks(text, model)
     return Draft(text=text, model=model, usage=usage, notices=notices)
