@@ -30,6 +30,7 @@ from coach.web.page import (
     EXAMPLES,
     check_summary,
     leaning_sentence,
+    lens_description,
     lens_rows,
     plain_label,
     render_answer,
@@ -59,10 +60,15 @@ ENGINE_HELP = {
 }
 K_CAPTION = "k passages, plus up to 2 that back the lens"
 
-# Our own constant styling (no user or model text): smaller headings in the source cards.
+# Our own constant styling (no user or model text): smaller headings in the source cards, and text colours
+# that meet WCAG 2 AA (4.5:1): Streamlit's faded grey for captions (the subtitle, the sidebar's notes) and
+# the code chips in them measured 3.7-3.9:1 on white and on the sidebar's #f8f8f7 (issue 31, item 10);
+# #4f5058 is 7.5:1 on white and 7.1:1 on #f4f4f3, the code chips' background.
 _STYLE = """<style>
 .st-key-sources h3 { font-size: 1.05rem; padding-top: 0.2rem; }
 .st-key-answer p { line-height: 1.65; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+[data-testid="stCaptionContainer"] code { color: #4f5058; opacity: 1; }
 </style>"""
 
 
@@ -234,14 +240,23 @@ def show_lens(feedback) -> None:
     if not rows:
         return
     data = alt.Data(values=rows)
-    x = alt.X("position:Q", scale=alt.Scale(domain=[-1, 1]), title=None,
-              axis=alt.Axis(values=[-1, 0, 1], grid=False,
-                            labelExpr="datum.value < 0 ? '← management' : datum.value > 0 ? 'leadership →' : 'balanced'"))
-    bars = alt.Chart(data).mark_bar(cornerRadius=3, height=16).encode(
-        x=x, x2=alt.datum(0),
-        y=alt.Y("axis:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+    # Drawn to fit a 390 px phone as well as a desktop (issue 31, item 11): each axis is named above its bar
+    # (a label column beside the bars took 60% of a phone's width), and the scale's three words sit at the
+    # top, "← management" from the left edge, "leadership →" from the right, "balanced" in the middle, so
+    # they cannot run into each other or off the chart.
+    scale = alt.Scale(domain=[-1, 1], nice=False)
+    axis = alt.Axis(values=[-1, 0, 1], grid=False, orient="top", ticks=False, domain=False, labelPadding=6,
+                    labelOverlap=False, labelFontSize=12, labelColor="#31333f",
+                    labelAlign=alt.ExprRef(expr="datum.value < 0 ? 'left' : datum.value > 0 ? 'right' : 'center'"),
+                    labelExpr="datum.value < 0 ? '← management' : datum.value > 0 ? 'leadership →' : 'balanced'")
+    x = alt.X("position:Q", scale=scale, title=None, axis=axis)
+    y = alt.Y("axis:N", sort=None, title=None, axis=None)
+    base = alt.Chart(data)
+    bars = base.mark_bar(cornerRadius=3, height=14, yOffset=9).encode(
+        x=x, x2=alt.datum(0), y=y,
         color=alt.Color("side:N", legend=None,
                         scale=alt.Scale(domain=["management", "leadership"], range=["#5b7fa6", "#c4923f"])),
+        description=alt.Description("said:N"),
         tooltip=[alt.Tooltip("axis:N", title="axis"),
                  alt.Tooltip("management_label:N", title="management pole"),
                  alt.Tooltip("management:Q", title="share", format=".0%"),
@@ -249,8 +264,11 @@ def show_lens(feedback) -> None:
                  alt.Tooltip("leadership:Q", title="share", format=".0%"),
                  alt.Tooltip("source:N", title="backed by")],
     )
-    rule = alt.Chart(data).mark_rule(color="#9aa0a6").encode(x=alt.datum(0))
-    chart = (rule + bars).properties(height=30 * len(rows) + 20)
+    names = base.mark_text(align="left", baseline="bottom", yOffset=-1, fontSize=13, color="#31333f",
+                           aria=False).encode(x=alt.X(datum=-1, scale=scale, title=None, axis=axis), y=y, text="axis:N")
+    rule = base.mark_rule(color="#9aa0a6", aria=False).encode(x=alt.X(datum=0, scale=scale, title=None, axis=axis))
+    chart = (bars + rule + names).properties(height=44 * len(rows), description=lens_description(rows),
+                                             padding={"left": 4, "right": 6, "top": 2, "bottom": 2})
     st.altair_chart(chart, width="stretch")
     with st.expander("Each axis in words"):
         known = {s.id for s in feedback.sources}

@@ -72,33 +72,58 @@ def leaning_rows(recent: list[dict]) -> list[dict]:
         if not r.get("leaning"):
             continue
         rows.append({"when": r["at"], "score": float(r["score"] or 0.0), "leaning": r["leaning"],
-                     "what": f"thread {r['thread']}, turn {r['turn']}"})
+                     "what": f"thread {r['thread']}, turn {r['turn']}",
+                     "said": f"thread {r['thread']}, turn {r['turn']}: {r['leaning']}"})
     return rows
 
 
+def leaning_description(rows: list[dict]) -> str:
+    """The sidebar chart in words, its text alternative: how many turns leaned each way, and the newest."""
+    from collections import Counter
+
+    n = Counter(r["leaning"] for r in rows)
+    parts = [f"{n[k]} {k}" for k in LEANING_COLORS if n[k]]
+    return (f"Chart of where your last {len(rows)} reflections leaned, over time: " + ", ".join(parts)
+            + f"; the newest leaned {rows[-1]['leaning']}.")
+
+
 def leaning_chart(recent: list[dict]) -> None:
+    """Where the manager's last turns leaned, over time. Drawn for the sidebar's narrow column on a phone
+    as well (issue 31, item 11): the two ends are named inside the chart, above and below the dots,
+    where no label column can be cut off, and the time axis shows each day once."""
     import altair as alt
 
     rows = leaning_rows(recent)
     if len(rows) < 2:
         return
-    st.sidebar.caption("Where your last reflections leaned, over time")
+    st.sidebar.caption("Where your last reflections leaned, over time (the middle line: both)")
     data = alt.Data(values=rows)
-    y = alt.Y("score:Q", scale=alt.Scale(domain=[-0.5, 0.5]), title=None,
-              axis=alt.Axis(values=[-0.5, 0, 0.5], grid=False,
-                            labelExpr="datum.value < 0 ? 'management' : datum.value > 0 ? 'leadership' : 'both'"))
-    x = alt.X("when:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=4))
+    scale = alt.Scale(domain=[-0.75, 0.75])  # room above and below the dots (±0.5 at most) for the two names
+    y = alt.Y("score:Q", scale=scale, title=None, axis=None)
+    x = alt.X("when:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=4, grid=False,
+                                                  tickMinStep=24 * 3600 * 1000, labelOverlap=True,
+                                                  labelColor="#31333f", labelBound=True))
     base = alt.Chart(data)
-    line = base.mark_line(color="#c9ccd1").encode(x=x, y=y)
+    line = base.mark_line(color="#c9ccd1", aria=False).encode(x=x, y=y)
     dots = base.mark_circle(size=70).encode(
         x=x, y=y,
         color=alt.Color("leaning:N", legend=None, scale=alt.Scale(domain=list(LEANING_COLORS),
                                                                   range=list(LEANING_COLORS.values()))),
+        description=alt.Description("said:N"),
         tooltip=[alt.Tooltip("what:N", title="reflection"), alt.Tooltip("leaning:N", title="leaning"),
                  alt.Tooltip("when:T", title="when", format="%d %b %H:%M")])
-    rule = base.mark_rule(color="#e3e5e8").encode(y=alt.datum(0))
+    rule = base.mark_rule(color="#e3e5e8", aria=False).encode(y=alt.Y(datum=0, scale=scale, axis=None))
+    ends = alt.Chart(alt.Data(values=[{"name": "↑ leadership", "v": 0.75, "b": "top"},
+                                      {"name": "↓ management", "v": -0.75, "b": "bottom"}]))
+    names = alt.layer(*[
+        ends.transform_filter(f"datum.b == '{b}'").mark_text(align="left", baseline=b, fontSize=12, color="#31333f",
+                                                             aria=False)
+        .encode(x=alt.value(0), y=alt.Y("v:Q", scale=scale, axis=None), text="name:N")
+        for b in ("top", "bottom")])
     with st.sidebar.container(key="leaning_chart"):
-        st.altair_chart((rule + line + dots).properties(height=160), width="stretch")
+        chart = (rule + line + dots + names).properties(height=170, description=leaning_description(rows),
+                                                        padding={"left": 4, "right": 8, "top": 2, "bottom": 2})
+        st.altair_chart(chart, width="stretch")
 
 
 def _reopen(thread_id: int) -> None:

@@ -251,7 +251,22 @@ def lens_rows(lens: Any) -> list[dict[str, Any]]:
             "side": "leadership" if pos > 0 else "management",
             "source": d.source_id or "",
         })
+    for r in rows:  # each bar's own text alternative (the chart is an image to a screen reader)
+        r["said"] = f"{r['axis']}: {_share_words(r)}"
     return rows
+
+
+def _share_words(r: dict[str, Any]) -> str:
+    if r["management"] == r["leadership"]:
+        return "balanced"
+    side = "management" if r["management"] > r["leadership"] else "leadership"
+    return f"{round(max(r['management'], r['leadership']) * 100)}% {side} ({r[side + '_label']})"
+
+
+def lens_description(rows: list[dict[str, Any]]) -> str:
+    """The lens chart in words, its text alternative: every axis and where it leans."""
+    return ("Chart of the lens: for each axis, how far your situation leans toward management or toward "
+            "leadership. " + "; ".join(r["said"] for r in rows) + ".")
 
 
 def leaning_sentence(lens: Any) -> str:
