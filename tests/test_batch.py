@@ -705,8 +705,9 @@ def test_a_model_server_that_stays_away_ends_the_run_with_one_line_and_the_resum
     fake_openai.configure(latency=0.1, mode="grounded")
     out = tmp_path / "out"
 
-    def gone() -> None:
-        _when(lambda: fake_openai.count >= 3)
+    def gone() -> None:  # after two answers are saved: the run has seen the model work
+        _when(lambda: (out / "results.jsonl").exists() and
+              (out / "results.jsonl").read_text(encoding="utf-8").count('"status":"ok"') >= 2)
         fake_openai.stop()
 
     import threading
@@ -724,7 +725,7 @@ def test_a_model_server_that_stays_away_ends_the_run_with_one_line_and_the_resum
     assert f"gave up: the model server at {fake_openai.url} did not answer for" in last[0], last[0]
     assert "cases answered so far are saved in" in last[0], last[0]
     assert f"resume with: coach batch {src} --out {out}" in last[0] and last[0].endswith("--retry-errors"), last[0]
-    assert "pausing:" in err and "still not answering" in err and "(paused: " in err, err  # on stderr, in the progress too
+    assert "pausing:" in err and "(paused: " in err, err  # on stderr, and in the progress line
     latest = read_results(out / "results.jsonl")
     done = [k for k, r in latest.items() if r["status"] == "ok"]
     assert len(done) >= 2 and (out / "report.html").exists()  # what was finished is kept

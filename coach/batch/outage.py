@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
+import socket
 import time
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 # Three failures of the same kind in a row, with no answer between them, before pausing. One or two can
 # be the cases' own (a request the server chokes on, a long answer that times out), and every request
@@ -85,11 +87,13 @@ def model_outage(e: BaseException) -> str | None:
     5xx: the server is down or restarting; a request cut off when it died and the refusals after it are
     the same outage), "timed out" (it is up but too slow), "rate-limited". The engine turns provider
     errors into one line (``engines.llm._explain``) raised from the original, reachable as ``__context__``."""
-    from ..engines.llm import LOCAL_CRASH, _connect_failure
+    from ..engines.llm import LOCAL_CRASH
 
-    if LOCAL_CRASH in str(e) or _connect_failure(e):
+    if LOCAL_CRASH in str(e):
         return "not answering"
     for cur in _chain(e):
+        if isinstance(cur, (ConnectionRefusedError, socket.gaierror)):
+            return "not answering"
         name = type(cur).__name__
         status = getattr(cur, "status_code", None)
         if name == "RateLimitError" or status == 429:
@@ -214,6 +218,38 @@ class Pause:
             self._timer = None
 
 
+async def through(pause: Pause, send: Callable[[Callable[[], None], Callable[[], None]], Awaitable[Any]], *,
+                  slot: Callable[[int], Awaitable[Callable[[], None]]], token: object,
+                  explain: Callable[[BaseException], str], requeue: Callable[[list], None]) -> Any:
+    """``send(free, answered)`` (one case to the model) through ``pause``: it waits while the model is
+    away, is tried again when the model is back if it failed because of the outage, and raises the
+    case's own failure, or ``GaveUp``. ``slot(tries)`` gives the concurrency slot for each try (its
+    ``free``); ``requeue`` takes the cases recorded as errors before the pause, to send them again."""
+    tries = 0
+    while True:
+        free = await slot(tries)  # taken before waiting, so that the probe never waits for a slot
+        tries += 1
+        try:
+            probe = await pause.turn()
+            out = await send(free, functools.partial(pause.answered, probe))
+            free()  # ``free`` may be called twice (``worker.once``); an in-process model never called it
+            return out
+        except asyncio.CancelledError:
+            raise
+        except GaveUp:
+            free()
+            raise
+        except Exception as e:
+            free()
+            kind = model_outage(e)
+            if kind is None:
+                pause.answered(probe)  # the model answered: this failure is the case's own
+                raise
+            if not pause.failed(kind, explain(e), token, probe):
+                raise
+            requeue(pause.take_recorded())
+
+
 async def retried(pause: Pause, pending: concurrent.futures.Future, again: Callable[[], concurrent.futures.Future],
                   kind_of: Callable[[BaseException], str | None], explain: Callable[[BaseException], str]) -> Any:
     """What ``pending`` computes (a chunk's retrieval, on the worker thread), computed ``again`` while
@@ -241,5 +277,5 @@ async def retried(pause: Pause, pending: concurrent.futures.Future, again: Calla
         return out
 
 
-__all__ = ["Pause", "GaveUp", "retried", "store_outage", "model_outage", "PAUSE_AFTER", "FIRST_WAIT_S", "MAX_WAIT_S",
+__all__ = ["Pause", "GaveUp", "retried", "through", "store_outage", "model_outage", "PAUSE_AFTER", "FIRST_WAIT_S", "MAX_WAIT_S",
            "GIVE_UP_AFTER_S"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
 import signal
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from ..common import pii
 from ..common.text import plural
 from ..errors import CoachError, UsageError
 from .inputs import Case, Log, ParsedInput, cases_from_records, read_input, stderr_log
-from .outage import GaveUp, Pause, model_outage, retried, store_outage
+from .outage import GaveUp, Pause, retried, store_outage, through
 from .privacy import PII_MODES, Gate, privacy_gate
 from .progress import Progress
 from .results import ResultsFile, now, parse_line, scenario_digest
@@ -180,39 +179,21 @@ class Runner:
         rec["scenario_sha"] = scenario_digest(case.scenario)
         if gate.found:
             rec["pii"] = gate.record()
-        pause = self.model_pause
-        token = (case, gate, prep)
+        key = getattr(self.opts, "api_key", None)
+
+        async def slot(tries: int) -> Callable[[], None]:  # the case's own slot, then a fresh one per retry
+            if not tries:
+                return release
+            await self.sem.acquire()
+            return once(self.sem.release)
+
         try:
             if prep_error:
                 raise CoachError(prep_error)
-            tries = 0
-            while True:  # a case held while the model was away is tried again once it answers
-                if tries:  # its slot was given back when the last try failed: take one before waiting, so
-                    await self.sem.acquire()  # that the probe, whichever case it is, never waits for a slot
-                    release = once(self.sem.release)
-                tries += 1
-                try:
-                    probe = await pause.turn() if pause is not None else False
-                    up = functools.partial(pause.answered, probe) if pause is not None else (lambda: None)
-                    fb = await self.reflect(prep, cpu, release, up)
-                except asyncio.CancelledError:
-                    raise
-                except GaveUp:
-                    release()
-                    raise
-                except Exception as e:
-                    release()
-                    kind = model_outage(e)
-                    if pause is None or kind is None:
-                        if pause is not None:
-                            pause.answered(probe)  # the model answered: this case's failure is its own
-                        raise
-                    if pause.failed(kind, _error_text(e, getattr(self.opts, "api_key", None)), token, probe):
-                        self.retry_earlier(pause.take_recorded(), cpu)
-                        continue
-                    raise
-                release()
-                break
+            assert self.model_pause is not None
+            fb = await through(self.model_pause, lambda free, up: self.reflect(prep, cpu, free, up), slot=slot,
+                               token=(case, gate, prep), explain=lambda e: _error_text(e, key),
+                               requeue=lambda tokens: self.retry_earlier(tokens, cpu))
             if gate.action == "redacted":
                 fb.notices.append(f"Personal data was replaced with placeholders before this case was processed: "
                                   f"{pii.describe(gate.found)}.")
@@ -226,8 +207,7 @@ class Runner:
         except GaveUp as e:  # never sent again: the model did not come back (the resume command sends it)
             rec.update(status="error", error=f"not sent: {e}", elapsed_s=round(time.perf_counter() - t0, 3))
         except Exception as e:  # one case's failure never stops the others
-            rec.update(status="error", error=_error_text(e, getattr(self.opts, "api_key", None)),
-                       elapsed_s=round(time.perf_counter() - t0, 3))
+            rec.update(status="error", error=_error_text(e, key), elapsed_s=round(time.perf_counter() - t0, 3))
         rec["finished_at"] = now()
         self.write(rec)
         if self.sections is not None:
