@@ -19,7 +19,7 @@ DEV_STAMP     := $(VENV)/.installed-dev
 # other work (load ~11); about 1 min of CPU time, so an idle machine is quicker. Rounded to say 4.
 INSTALL_MINUTES ?= 4
 
-.PHONY: install install-dev install-local run app test bench chromium clean
+.PHONY: install install-dev install-local run app test bench chromium axe clean
 
 install: $(RUNTIME_STAMP)
 install-dev: $(DEV_STAMP)
@@ -63,8 +63,18 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/dev/null; }
 
+# axe-core, the accessibility checker the browser tests inject into the page (tests/test_browser.py), from
+# the npm registry: the exact version in tests/tooling/package-lock.json, installed once into
+# tests/tooling/node_modules (gitignored). Once it is there, nothing is fetched: `make test` runs offline.
+AXE := tests/tooling/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): $(wildcard tests/tooling/package.json tests/tooling/package-lock.json)
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: apt-get install npm (for axe-core, the accessibility checker)"; exit 1; }
+	cd tests/tooling && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Lint and types first (config in pyproject.toml): a few seconds, so a slip fails before the long suite.
-test: $(DEV_STAMP) chromium
+test: $(DEV_STAMP) chromium axe
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
@@ -73,4 +83,4 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache tests/tooling/node_modules

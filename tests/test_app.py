@@ -583,10 +583,70 @@ def test_follow_up_journal_reopen_and_delete_on_the_page(ingested, journal_home)
     assert len(at2.session_state["history"]) == 2
     assert any(JOURNAL_REPLY[:40] in m for m in markdown_values(at2) + [e.label for e in at2.expander])
     at2.button(key="delete_thread_1").click().run()
+    at2.button(key="confirm_delete_yes_1").click().run()                   # asked first (issue 31, item 12)
     assert any("deleted from your journal" in s.value for s in at2.success)
     assert Journal().threads() == []
     data = b"".join(p.read_bytes() for p in journal_home.glob("journal.sqlite3*"))
     assert b"billing" not in data and b"demotivated" not in data
+
+
+def _keys(at, prefix: str) -> list[str]:
+    return [b.key for b in at.button if (b.key or "").startswith(prefix)]
+
+
+def test_a_reopened_thread_shows_every_turn(ingested, journal_home):
+    """Issue 31, item 13: reopening a thread showed only its last turn; the situation and the earlier
+    answers were out of sight (the history list below holds one-line summaries, not the answers)."""
+    at = new_app()
+    reflect(at, JOURNAL_SITUATION)
+    at.text_area(key="follow_0").input(JOURNAL_REPLY)
+    at.button(key="follow_btn_0").click().run()
+    from coach.journal.store import Journal
+
+    [saved] = Journal().threads()
+    first_answer = Journal().thread(saved.id).turns[0].feedback["answer_markdown"]
+
+    later = new_app()  # another session: nothing of the thread in its text box or its memory
+    later.button(key=f"reopen_{saved.id}").click().run()
+    assert not later.exception, [e.message for e in later.exception]
+    shown = [m.value for m in later.markdown]
+    thread_view = "\n".join(shown[:shown.index(next(v for v in shown if "#source-" in v))])  # above the answer
+    assert "Turn 1 · Your situation" in thread_view and JOURNAL_SITUATION[:60] in thread_view, thread_view
+    assert "Turn 2 · Your reply" in thread_view and JOURNAL_REPLY[:60] in thread_view, thread_view
+    # the coach's first answer, in words (its citations plain text: its source cards are not on the page)
+    first_line = next(x for x in first_answer.splitlines() if len(x) > 60 and "[S" in x)
+    words = [w for w in first_line.split() if w.isalpha() and len(w) > 3][:6]
+    assert all(w in thread_view for w in words), (words, thread_view)
+    assert "#source-" not in thread_view
+
+
+def test_delete_asks_first_and_then_shows_no_other_reflection_in_its_place(ingested, journal_home):
+    """Issue 31, item 12: one click deleted a thread (next to "Continue this thread"), and the page then
+    showed another reflection with its own Delete button as if nothing had happened."""
+    from coach.journal.store import Journal
+
+    at = new_app()
+    reflect(at, JOURNAL_SITUATION)                                 # thread 1
+    reflect(at, "Two departments merge next quarter and my people are anxious about what the change means.")
+    ids = sorted(s.id for s in Journal().threads())
+    assert len(ids) == 2
+    at.button(key="delete_thread_1").click().run()                 # the newest reflection: the second thread
+    assert len(Journal().threads()) == 2                           # nothing deleted yet: asked first
+    assert any("cannot be brought back" in w.value for w in at.warning)
+    at.button(key="confirm_delete_no_1").click().run()             # "Cancel" keeps it
+    assert len(Journal().threads()) == 2 and not _keys(at, "confirm_delete_yes")
+    at.button(key="delete_thread_1").click().run()
+    at.button(key="confirm_delete_yes_1").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [s.id for s in Journal().threads()] == [ids[0]]
+    assert any(f"Thread {ids[1]} was deleted" in s.value for s in at.success)
+    # no reflection stands in for the deleted one: no answer, no Delete button, no follow-up box
+    assert _keys(at, "delete_thread_") == [] and _keys(at, "follow_btn_") == []
+    assert not [m for m in at.markdown if "#source-" in m.value]
+    # the session's other reflection is still listed below, to be shown on purpose
+    assert _keys(at, "show_") == ["show_0"]
+    at.button(key="show_0").click().run()
+    assert _keys(at, "delete_thread_") == ["delete_thread_0"]
 
 
 def test_saving_off_keeps_nothing_and_a_damaged_journal_keeps_the_answer(ingested, journal_home):

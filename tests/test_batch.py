@@ -325,7 +325,7 @@ def test_the_shared_report_never_shows_personal_data_unless_allowed(ingested, tm
     recs = {r["id"]: r for r in lines_of(out)}
     assert recs["mail"]["status"] == "ok" and EMAIL in recs["mail"]["feedback"]["scenario"]
     assert recs["mail"]["pii"] == {"found": {"email": 1}, "action": "local", "raw_text_kept": True}
-    assert "results.jsonl keeps 2 case(s) with personal data as written" in said, said
+    assert "results.jsonl keeps 2 cases with personal data as written" in said, said
     assert "placeholders" in said
 
     # --allow-pii: the user's explicit choice, said in the report and in the summary
@@ -542,7 +542,7 @@ def test_forgiving_csv_headers_and_out_of_scope_cases_counted_apart(ingested, tm
     assert main(["batch", str(src), "--out", str(out), "--no-progress"]) == 0  # resumed: nothing runs again
     said = capsys.readouterr().out
     assert "3 cases: 3 ok (2 answered, 1 out of scope), 0 error, 0 skipped" in said, said
-    assert "out of scope: 1 case(s) not about managing or leading people" in said
+    assert "out of scope: 1 case not about managing or leading people" in said
 
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<span>answered</span>" in html and "<span>out of scope (declined)</span>" in html
@@ -620,3 +620,198 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
     drawn = term.getvalue()
     # rich's bar (coach.common.progress, the printer every command shares): drawn in place, with the counts
     assert "\x1b[" in drawn and "coach batch" in drawn and "1/4" in drawn and "ok 1" in drawn and "/s" in drawn
+
+
+# ------------------------------------------------------------------------------------------------
+# A service that stops answering mid-run: pause, wait with backoff, carry on, or give up (issue 31, item 17)
+# ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def quick_pauses(monkeypatch):
+    """The real pause logic with waits a test can afford (the constants' values are for real outages)."""
+    from coach.batch import outage
+
+    monkeypatch.setattr(outage, "FIRST_WAIT_S", 0.3)
+    monkeypatch.setattr(outage, "MAX_WAIT_S", 1.0)
+    monkeypatch.setattr(outage, "GIVE_UP_AFTER_S", 60.0)
+    monkeypatch.setenv("COACH_RETRY_BASE", "0.01")
+    return outage
+
+
+def _when(predicate, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
+
+
+def test_a_model_server_that_dies_mid_run_pauses_the_run_which_carries_on_when_it_is_back(
+        ingested, fake_openai, tmp_path, quick_pauses, monkeypatch):
+    """The model server goes away after a few answers and comes back 3 s later: the run stops sending,
+    says so, tries again with backoff and finishes every case, none of them recorded as an error for good.
+    Before the pause, every case still to come was recorded as an error within seconds."""
+    import threading
+
+    import coach.pipeline as pipeline
+
+    tries: list[float] = []
+    real_adraft = pipeline.adraft
+
+    async def adraft(*a, **kw):
+        tries.append(time.monotonic())
+        return await real_adraft(*a, **kw)
+
+    monkeypatch.setattr(pipeline, "adraft", adraft)
+    fake_openai.configure(latency=0.1, mode="grounded")
+    rows = [{"id": f"c{i}", "scenario": f"{SITUATIONS[i % len(SITUATIONS)]} (week {i})"} for i in range(20)]
+    down: list[float] = []
+
+    def outage() -> None:  # what happens to the server, on its own thread, while the batch runs
+        _when(lambda: fake_openai.count >= 5)
+        fake_openai.stop()
+        down.append(time.monotonic())
+        time.sleep(3.0)
+        fake_openai.start()  # the same port
+        down.append(time.monotonic())
+
+    side = threading.Thread(target=outage, daemon=True)
+    side.start()
+    log = Log()
+    counts = run_batch(rows, tmp_path / "out", MODEL, EngineOptions(api_base=fake_openai.url, retries=1),
+                       concurrency=4, store=ingested, progress=False, log=log)
+    side.join(10)
+    assert len(down) == 2, "the server was never stopped and restarted"
+    assert (counts.ok, counts.error, counts.exit_code) == (20, 0, 0), (log, [(r["id"], r["status"], r["error"])
+                                                                              for r in lines_of(tmp_path / "out")])
+    said = "\n".join(log)
+    assert f"pausing: the model server at {fake_openai.url} failed 3 times in a row" in said, said
+    assert "answers again after" in said and "carrying on" in said, said
+    latest = read_results(tmp_path / "out" / "results.jsonl")
+    assert sorted(latest) == sorted(r["id"] for r in rows) and all(r["status"] == "ok" for r in latest.values())
+    # it stopped sending: while the server was away, only the requests already out, the failures that
+    # started the pause and one try per backoff went out, not one per remaining case
+    while_down = [t for t in tries if down[0] <= t <= down[1]]
+    assert len(while_down) <= 4 + 3 + 6, (len(while_down), said)
+    errors = [r for r in lines_of(tmp_path / "out") if r["status"] == "error"]
+    assert len(errors) <= 2, errors  # the streak before the pause, superseded by an ok line each
+
+
+def test_a_model_server_that_stays_away_ends_the_run_with_one_line_and_the_resume_command(
+        ingested, fake_openai, tmp_path, quick_pauses, monkeypatch, capsys):
+    from coach.cli import main
+
+    monkeypatch.setattr(quick_pauses, "GIVE_UP_AFTER_S", 2.0)
+    src = write_jsonl(tmp_path / "cases.jsonl",
+                      [{"id": f"c{i}", "scenario": f"{SITUATIONS[i % len(SITUATIONS)]} (week {i})"} for i in range(12)])
+    fake_openai.configure(latency=0.1, mode="grounded")
+    out = tmp_path / "out"
+
+    def gone() -> None:  # after two answers are saved: the run has seen the model work
+        _when(lambda: (out / "results.jsonl").exists() and
+              (out / "results.jsonl").read_text(encoding="utf-8").count('"status":"ok"') >= 2)
+        fake_openai.stop()
+
+    import threading
+
+    side = threading.Thread(target=gone, daemon=True)
+    side.start()
+    argv = ["batch", str(src), "--out", str(out), "--model", MODEL, "--api-base", fake_openai.url,
+            "--concurrency", "2", "--retries", "0"]
+    code = main(argv)
+    side.join(10)
+    err = capsys.readouterr().err
+    assert code == 1
+    last = [x for x in err.splitlines() if x.startswith("coach: error:")]
+    assert len(last) == 1, err
+    assert f"gave up: the model server at {fake_openai.url} did not answer for" in last[0], last[0]
+    assert "cases answered so far are saved in" in last[0], last[0]
+    assert f"resume with: coach batch {src} --out {out}" in last[0] and last[0].endswith("--retry-errors"), last[0]
+    assert "pausing:" in err and "(paused: " in err, err  # on stderr, and in the progress line
+    latest = read_results(out / "results.jsonl")
+    done = [k for k, r in latest.items() if r["status"] == "ok"]
+    assert len(done) >= 2 and (out / "report.html").exists()  # what was finished is kept
+
+    fake_openai.start()  # the server is back: the printed command finishes the run, sending only the rest
+    fake_openai.reset()
+    assert main(argv + ["--retry-errors"]) == 0, capsys.readouterr().err
+    assert 0 < fake_openai.count <= 12 - len(done)  # cases already ok are not sent again
+    assert all(r["status"] == "ok" for r in read_results(out / "results.jsonl").values())
+
+
+class ChromaServer:
+    """`chroma run` on one port and folder, stopped and started again by the test (the team set-up)."""
+
+    def __init__(self, path: Path):
+        import shutil
+
+        from procs import free_port
+
+        self.exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+        self.path, self.port, self.proc = path, free_port(), None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import urllib.request
+
+        with open(self.path / "server.log", "ab") as log:  # the child keeps its own copy of the handle
+            self.proc = subprocess.Popen([self.exe, "run", "--path", str(self.path / "db"), "--host", "127.0.0.1",
+                                          "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT,
+                                         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/api/v2/heartbeat", timeout=1)
+                return
+            except Exception:
+                assert self.proc.poll() is None and time.time() < deadline, (self.path / "server.log").read_text()
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        from procs import stop
+
+        if self.proc is not None:
+            stop(self.proc)
+            self.proc = None
+
+
+def test_a_chroma_server_that_dies_mid_run_pauses_the_run_which_carries_on_when_it_is_back(
+        tmp_path, quick_pauses):
+    """The store is a real `chroma run` server, killed after the first answers and started again: the
+    cases still to be retrieved wait (nothing is recorded as an error) and the run finishes them all."""
+    import threading
+
+    from coach.corpus.ingest import ingest
+    from coach.corpus.store import Store
+
+    server = ChromaServer(tmp_path)
+    server.start()
+    try:
+        store = Store(url=server.url)
+        assert not ingest(ROOT / "corpus", store).errors
+        rows = [{"id": f"c{i}", "scenario": f"{SITUATIONS[i % len(SITUATIONS)]} (week {i})"} for i in range(40)]
+        out = tmp_path / "out"
+        down: list[float] = []
+
+        def outage() -> None:
+            _when(lambda: (out / "results.jsonl").exists() and (out / "results.jsonl").stat().st_size > 0)
+            server.stop()
+            down.append(time.monotonic())
+            time.sleep(1.0)
+            server.start()
+            down.append(time.monotonic())
+
+        side = threading.Thread(target=outage, daemon=True)
+        side.start()
+        log = Log()
+        counts = run_batch(rows, out, "extractive", concurrency=2, store=store, progress=False, log=log)
+        side.join(90)
+    finally:
+        server.stop()
+    assert len(down) == 2
+    said = "\n".join(log)
+    assert (counts.ok, counts.error, counts.exit_code) == (40, 0, 0), said
+    assert f"pausing: the store at {server.url} failed 3 times in a row" in said, said
+    assert f"the store at {server.url} answers again" in said, said
+    assert [r for r in lines_of(out) if r["status"] == "error"] == []

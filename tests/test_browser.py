@@ -92,11 +92,15 @@ def browser():
             b.close()
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
 class Watched:
     """A page whose every request is recorded; anything not for 127.0.0.1 is aborted."""
 
-    def __init__(self, browser):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, device: dict | None = None):
+        self.context = browser.new_context(**(device or DESKTOP))
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.console_errors: list[str] = []
@@ -326,6 +330,7 @@ def test_batch_report_fits_a_390px_phone_screen(ingested, browser, tmp_path):
         page.locator("#cases").wait_for()
         widths = page.evaluate("() => ({doc: document.documentElement.scrollWidth, body: document.body.scrollWidth,"
                                " inner: window.innerWidth})")
+        charts = page.evaluate(CHART_BOXES, "svg.chart")  # issue 31, item 11: "management" was cut off
         wide = page.evaluate("() => [...document.querySelectorAll('body *')].filter(e => "
                              "e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + "
                              "e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 10)")
@@ -336,6 +341,7 @@ def test_batch_report_fits_a_390px_phone_screen(ingested, browser, tmp_path):
     assert widths["inner"] == 390, widths
     assert widths["doc"] <= 390 and widths["body"] <= 390, (widths, wide)
     assert wide == [], wide
+    assert chart_problems(charts, 390) == [], chart_problems(charts, 390)
     assert all(u.startswith("file:") for u in fetched), fetched
 
 
@@ -394,8 +400,16 @@ def test_follow_up_journal_and_delete_in_the_browser(streamlit_url, browser, wat
         p2.get_by_text("Lens across this thread:", exact=False).first.wait_for()
         shot(p2, "08-journal-reopened.png")
         assert THREAD_MARKER.encode() in journal_bytes()
+        # every turn is back on the page: the situation and the first answer above the newest (issue 31, item 13)
+        so_far = p2.locator(".st-key-thread_so_far")
+        so_far.wait_for(timeout=60_000)
+        assert THREAD_MARKER in so_far.inner_text() and "The coach's answer to turn 1" in so_far.inner_text()
         p2.get_by_role("button", name="Delete this thread").click()
+        p2.get_by_role("button", name="Yes, delete it").click()  # asked first (item 12)
         p2.get_by_text(f"Thread {tid} was deleted from your journal.").wait_for(timeout=60_000)
+        from playwright.sync_api import expect
+
+        expect(p2.get_by_role("button", name="Delete this thread")).to_have_count(0, timeout=30_000)
         assert other.foreign() == []
     finally:
         other.close()
@@ -408,3 +422,165 @@ def test_follow_up_journal_and_delete_in_the_browser(streamlit_url, browser, wat
     passages = " ".join(s["text"] for s in second["sources"])
     facts = set(content_words(THREAD_REPLY)) - set(content_words(" ".join([THREAD_SITUATION, first_answer, passages])))
     assert len(facts & set(content_words(second["raw_answer"]))) >= 2, second["raw_answer"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Accessibility (WCAG 2 A/AA, checked by axe-core) and charts on a phone (issue 31, items 10 and 11)
+# --------------------------------------------------------------------------------------------------
+AXE = ROOT / "tests" / "tooling" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}, resultTypes: ['violations']});
+  return r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => ({target: n.target.join(' '),
+    html: n.html.slice(0, 160), why: (n.failureSummary || '').slice(0, 300)}))}));
+}"""
+# every chart's box and its texts, in page pixels (Vega draws SVG: each label is a <text>)
+CHART_BOXES = """(selector) => [...document.querySelectorAll(selector)].map(box => {
+  const c = box.getBoundingClientRect();
+  const own = t => [...t.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+  const texts = [...box.querySelectorAll('svg text')].filter(t => own(t)).map(t => {
+    const r = t.getBoundingClientRect();
+    const hidden = t.getAttribute('opacity') === '0' || getComputedStyle(t).opacity === '0' || r.width === 0;
+    return {text: own(t), l: r.left, r: r.right, t: r.top, b: r.bottom, hidden};
+  });
+  return {l: c.left, r: c.right, texts};
+})"""
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core 4, injected into the page as it is (installed by `make axe`; nothing is fetched)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make axe` (axe-core from the npm registry, once)")
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    return page.evaluate(AXE_RUN)
+
+
+def open_sidebar(page) -> None:
+    """On a phone the sidebar starts folded away: open it the way a finger would."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    if sidebar.get_attribute("aria-expanded") != "true":
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+    page.wait_for_function("() => { const s = document.querySelector('[data-testid=stSidebar]');"
+                           " const r = s.getBoundingClientRect(); return r.left >= 0 && r.width > 100; }",
+                           timeout=30_000)
+    page.wait_for_timeout(600)  # its slide-in transition
+
+
+def chart_problems(boxes: list[dict], width: int) -> list[str]:
+    """Texts of one chart that overlap another or stick out of the chart's box or of the screen. (A label
+    the chart hid, such as a time axis's repeated day, is not drawn: callers check the ones that must be.)"""
+    out = []
+    for n, box in enumerate(boxes):
+        shown = [t for t in box["texts"] if not t["hidden"]]
+        for t in shown:
+            if t["l"] < box["l"] - 0.5 or t["r"] > box["r"] + 0.5:
+                out.append(f"chart {n}: {t['text']!r} [{t['l']:.0f}, {t['r']:.0f}] is cut off by the chart "
+                           f"[{box['l']:.0f}, {box['r']:.0f}]")
+            if t["l"] < 0 or t["r"] > width:
+                out.append(f"chart {n}: {t['text']!r} [{t['l']:.0f}, {t['r']:.0f}] is off the {width} px screen")
+        for i, a in enumerate(shown):
+            for b in shown[i + 1:]:
+                w = min(a["r"], b["r"]) - max(a["l"], b["l"])
+                h = min(a["b"], b["b"]) - max(a["t"], b["t"])
+                if w > 1 and h > 1:
+                    out.append(f"chart {n}: {a['text']!r} and {b['text']!r} overlap")
+    return out
+
+
+def answered_page(browser, streamlit_url: str, device: dict, reflections: int = 1) -> Watched:
+    w = Watched(browser, device)
+    open_page(w.page, streamlit_url)
+    for n in range(1, reflections + 1):  # two or more: the sidebar draws the leanings-over-time chart
+        reflect(w.page, DRUCKER_SCENARIO if n % 2 else HOSTILE_SCENARIO.split("<")[0])
+        wait_for_answer(w.page, n)
+    w.page.locator('.st-key-answer').wait_for()
+    w.page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=60_000)
+    return w
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["1280x900", "390x844"])
+def test_no_accessibility_violations_after_an_answer(streamlit_url, browser, device):
+    """Issue 31, item 10: axe-core found color-contrast on 5-7 nodes (the sidebar's captions, code chips,
+    the subtitle) and svg-img-alt on the charts. After an answer, sidebar open, with its chart: none."""
+    w = answered_page(browser, streamlit_url, device, reflections=2)
+    try:
+        page = w.page
+        if device is PHONE:
+            open_sidebar(page)
+        page.locator(".st-key-leaning_chart svg").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        found = axe_violations(page)
+        page.screenshot(path=str(ARTIFACTS / f"09-axe-{device['viewport']['width']}px.png"))
+        assert found == [], "\n".join(f"{v['id']} ({v['help']}): " + "; ".join(
+            f"{n['target']} {n['why']}" for n in v["nodes"][:5]) for v in found)
+        # the charts' text alternative: the lens in words, on the chart itself
+        lens = page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"]').first
+        assert (lens.get_attribute("aria-label") or "").startswith("Chart of the lens: for each axis")
+        assert w.foreign() == [], w.foreign()
+    finally:
+        w.close()
+
+
+def test_charts_fit_a_390px_phone(streamlit_url, browser):
+    """Issue 31, item 11: on a 390 px phone the lens chart's labels took ~60% of the width, "← management"
+    and "leadership →" overlapped and "balanced" disappeared; "management" was cut off in the sidebar's
+    chart. Every label of both charts is drawn, inside its chart and the screen, and none overlaps another."""
+    w = answered_page(browser, streamlit_url, PHONE, reflections=2)
+    try:
+        page = w.page
+        lens = page.evaluate(CHART_BOXES, '[data-testid="stMain"] [data-testid="stVegaLiteChart"]')
+        assert len(lens) == 1
+        said = [t["text"] for t in lens[0]["texts"] if not t["hidden"]]
+        assert {"← management", "balanced", "leadership →"} <= set(said), said
+        problems = chart_problems(lens, 390)
+        names = [t for t in lens[0]["texts"] if t["text"] not in ("← management", "balanced", "leadership →")]
+        # the axes' names no longer eat the bars' width: the bars start at the chart's left edge
+        assert names and min(t["l"] for t in names) < lens[0]["l"] + 10, names
+        open_sidebar(page)
+        page.locator(".st-key-leaning_chart svg").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        trend = page.evaluate(CHART_BOXES, ".st-key-leaning_chart [data-testid='stVegaLiteChart']")
+        assert len(trend) == 1
+        drawn = [t["text"] for t in trend[0]["texts"] if not t["hidden"]]
+        assert {"↑ leadership", "↓ management"} <= set(drawn), trend
+        assert [x for x in drawn if x[:2].isdigit()], trend  # and at least one day on the time axis
+        problems += chart_problems(trend, 390)
+        page.locator(".st-key-leaning_chart").screenshot(path=str(ARTIFACTS / "10-trend-390px.png"))
+        assert problems == [], problems
+        assert w.foreign() == [], w.foreign()
+    finally:
+        w.close()
+
+
+def test_the_reports_which_role_chart_fits_a_390px_phone(browser, tmp_path):
+    """Issue 31, item 11, in the batch report: "management" was cut off on the left of the "Which role the
+    situations call for" chart (its label column was sized at 8 px a letter). Every leaning, every label."""
+    from coach.reports.batch import render_report
+
+    def case(n: int, leaning: str) -> dict:
+        dims = [{"name": name, "management": 0.7, "leadership": 0.3} for name in
+                ("current roles vs developing the next leaders", "concrete data vs abstract thinking", "focus")]
+        return {"id": f"case-{n}", "status": "ok", "elapsed_s": 0.4, "fields": {},
+                "feedback": {"model": "extractive", "in_scope": True, "scenario": "My team misses deadlines.",
+                             "answer_markdown": "Plan the work. [S1]", "checks": {"on_corpus": 1.0}, "quotes": [],
+                             "sources": [], "lens": {"leaning": leaning, "dimensions": dims}}}
+
+    # no out-of-scope case: its 12-letter label widened the label column enough to hide the fault
+    records = [case(1, "management"), case(2, "management"), case(3, "leadership"), case(4, "both")]
+    records.append({"id": "case-6", "status": "error", "error": "timed out", "elapsed_s": 1.0, "fields": {}})
+    path = tmp_path / "report.html"
+    path.write_text(render_report(records, input_name="cases.csv", model="extractive", not_run=["case-7"]),
+                    encoding="utf-8")
+    context = browser.new_context(**PHONE)
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        page.locator("#summary svg.chart").first.wait_for()
+        charts = page.evaluate(CHART_BOXES, "svg.chart")
+        page.locator("#summary").screenshot(path=str(ARTIFACTS / "11-report-charts-390px.png"))
+    finally:
+        context.close()
+    said = {t["text"] for c in charts for t in c["texts"]}
+    assert {"management", "leadership", "both"} <= said, said
+    assert chart_problems(charts, 390) == [], chart_problems(charts, 390)
+

@@ -125,3 +125,19 @@ def test_a_changed_sentence_splitter_replaces_the_stored_sentence_vectors(tmp_pa
         pid, n = sid.split("#", 1)
         text = passages.sentence_records(next(p.text for p in store.all() if p.id == pid))[int(n)]
         assert float(np.dot(vec, embed.encode([text])[0])) > 0.9999, sid
+
+
+def test_ingest_help_names_the_folder_really_read(monkeypatch):
+    """Issue 31, item 15: `coach ingest --help` said "default: ./corpus", which is exactly what is not
+    read: without --corpus it is $COACH_CORPUS_DIR, else the clone's corpus/, else the packaged copy."""
+    from coach import config
+    from coach.cli import build_parser
+
+    monkeypatch.delenv("COACH_CORPUS_DIR", raising=False)
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.choices and "ingest" in a.choices)  # the subcommands
+    for name in ("ingest", "quotes"):
+        text = " ".join(sub.choices[name].format_help().split())
+        assert "./corpus" not in text, text
+        assert "the corpus/ folder of the clone" in text and "the copy installed with the coach" in text, text
+        assert f"here: {config.corpus_dir()})" in text, text

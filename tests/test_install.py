@@ -90,6 +90,25 @@ def test_make_test_installs_dev_tools_and_the_local_model_script(make_dir):
     assert "pip" not in dry(make_dir, "run")
 
 
+def test_make_test_fetches_axe_core_once_then_runs_offline(make_dir):
+    """axe-core (the accessibility checker of tests/test_browser.py) comes from the npm registry at the
+    version the lock file pins, into a gitignored folder; once it is there, `make test` fetches nothing."""
+    (make_dir / "tests" / "tooling").mkdir(parents=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy2(ROOT / "tests" / "tooling" / name, make_dir / "tests" / "tooling" / name)
+    stamp(make_dir, ".installed-runtime")
+    stamp(make_dir, ".installed-dev")
+    assert "cd tests/tooling && npm ci" in dry(make_dir, "test")
+    axe = make_dir / "tests" / "tooling" / "node_modules" / "axe-core" / "axe.min.js"
+    axe.parent.mkdir(parents=True)
+    axe.write_text("/* axe */")
+    assert "npm" not in dry(make_dir, "test")
+    assert "tests/tooling/node_modules/" in (ROOT / ".gitignore").read_text().splitlines()
+    lock = json.loads((ROOT / "tests" / "tooling" / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/axe-core"]["version"].startswith("4.")
+    assert lock["packages"]["node_modules/axe-core"]["integrity"].startswith("sha512-")
+
+
 # --------------------------------------------------------------------------------------------------
 # where the corpus and the evals are found
 # --------------------------------------------------------------------------------------------------

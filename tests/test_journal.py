@@ -307,3 +307,24 @@ def test_follow_up_through_an_openai_compatible_server(ingested, data_home, fake
     assert second.checks.invalid_citations == [] and second.checks.sentences  # verified like the first
     assert second.in_scope and second.sources
     assert [t.kind for t in j.thread(tid).turns] == ["scenario", "reply"]
+
+
+def test_cli_text_quotes_the_situation_at_a_sentence_boundary_and_the_reply(ingested, data_home, coach_cli):
+    """Issue 31, item 14, in the CLI: the situation was cut at 600 characters mid-sentence with no "…",
+    and a follow-up's reply was never quoted."""
+    long = (SITUATION + " I also plan every sprint myself and check each pull request before it is merged, which my "
+            "own manager praises as thorough. Two of the senior engineers have stopped speaking in the retrospective, "
+            "and one told me privately that she no longer sees why her ideas would matter here. The release dates "
+            "still hold, so on paper nothing is wrong, but I worry the team will not survive the next reorganisation. "
+            "Should I keep this level of control, or step back and let people own more of the plan, the sprints and "
+            "the reviews?")
+    assert len(long) > 650
+    r = coach_cli("reflect", long)
+    assert r.returncode == 0, r.stderr
+    quote = r.stdout.split("\n\n")[1]
+    assert quote.startswith("> My team hits every deadline") and quote.endswith(". …"), quote
+    assert len(quote) < 620 and long.startswith(quote[2:-2]), quote
+    r = coach_cli("reflect", "--follow-up", "1", REPLY)
+    assert r.returncode == 0, r.stderr
+    head = r.stdout.split("*Engine:", 1)[0]
+    assert "**Your reply:**\n\n> " + REPLY in head, head

@@ -243,7 +243,10 @@ def test_reflect_end_to_end_with_no_network(ingested, tmp_path):
     assert fb["model"] == "local/smollm2"
     assert fb["in_scope"] is True
     assert fb["answer_markdown"].strip() and fb["raw_answer"].strip()
-    assert out["pieces"] > 2 and out["streamed"] == fb["raw_answer"]    # streamed token by token, shown whole
+    # streamed token by token, shown whole, less the task line the model may write back (removed with a notice)
+    from coach.engines.prompt import strip_leaks
+
+    assert out["pieces"] > 2 and strip_leaks(out["streamed"], "local/smollm2")[0] == fb["raw_answer"]
     assert {"id", "doc_id", "title", "author", "text", "score"} <= set(fb["sources"][0])
     checks = fb["checks"]
     assert {"invalid_citations", "unverified_quotes", "unsupported_sentences", "on_corpus"} <= set(checks)
@@ -257,3 +260,68 @@ def test_benchmark_reports_speed_and_latency():
     b = local.benchmark_local(max_tokens=24, runs=1)
     assert set(b) >= {"tokens_per_s", "load_s", "latency_s"}
     assert b["tokens_per_s"] > 0 and b["load_s"] > 0 and b["latency_s"] > 0
+
+
+# -- the model's copies of its own task (issue 31, item 5) -------------------------------------------
+# Three situations of evals/cases.yaml on which SmolLM2-135M (seed 0) writes its task line back into
+# the answer; measured on 16 of them, 8 answers had one.
+ECHOING = [
+    "We've missed three sprint deadlines in a row and honestly nobody, including me, could tell you where any given "
+    "ticket stands. The board hasn't been up to date since spring, and we dropped stand-ups because people said they "
+    "were a waste of time. My director asked me on Friday what's blocking the release and I had to go around asking. "
+    "I don't think anyone is slacking, it all just slips.",
+    "I keep cancelling my one-on-ones because something more urgent always comes up. Two of my reports wrote in their "
+    "reviews that they don't really know what's expected of them or how they're being judged. One of them found out "
+    "from a peer that the goals for her role had changed. I feel bad about it, but I also don't know where to find "
+    "the time.",
+    "Our leadership team decided in January to move mid-market customers to self-serve onboarding. The decision is "
+    "made and I actually agree with it. My problem is that my team reopens the question in every meeting instead of "
+    "working out the migration plan, the order of accounts and who does what, and I've let it happen. It's March and "
+    "we have nothing concrete.",
+]
+
+
+def test_the_task_line_the_model_writes_back_is_removed_with_a_notice(ingested):
+    """The README promises that an answer repeating the instructions has those lines removed, with a
+    notice; local/smollm2's answers kept "Rewrite each passage as one sentence of advice:" with
+    ``notices == []``. Real model, real pipeline."""
+    _require_extra()
+    import re
+
+    from coach.engines.prompt import LEAK_NOTICE
+    from coach.pipeline import reflect
+
+    echo = re.compile(r"\brewrite\b[^\n]*\b(passages?|advice)\b|\brewrite\s*:|put the passage marker", re.I)
+    echoed = 0
+    for scenario in ECHOING:
+        streamed: list[str] = []  # what the model wrote, as it wrote it
+        fb = reflect(scenario, model="local/smollm2", store=ingested, on_token=streamed.append)
+        raw = "".join(streamed)
+        assert fb.in_scope and raw.strip()
+        assert not echo.search(fb.answer_markdown), fb.answer_markdown       # nothing of the task is shown
+        if echo.search(raw):
+            echoed += 1
+            assert LEAK_NOTICE in fb.notices, (raw, fb.notices)              # and the user is told
+            assert fb.answer_markdown.strip()                                  # the advice around it stays
+        assert not [s for s in fb.checks.sentences if echo.search(s.text)]   # nor checked as a claim
+    assert echoed >= 2, "the model no longer echoes its task here: pick situations where it does"
+
+
+def test_task_echo_is_cut_and_advice_that_says_rewrite_is_kept():
+    from coach.engines.prompt import LEAK_NOTICE, strip_leaks
+
+    raw = ("S1. Leadership is about getting results through people. [S1]\n"
+           "Rewrite each passage as one sentence of advice:\n"
+           "[S2] Think about the daily routines of your managers.\n"
+           "Rewrite: [S2] An organization needs both good managers and effective leaders.\n"
+           "[Rewrite each passage as one sentence of advice for this manager: S2].\n"
+           "Rewrite each passage in a narrative format with one sentence of advice at the end: [S2].\n"
+           "Put the passage marker at the end of the sentence, for example: ... [S1].")
+    text, notices = strip_leaks(raw, "local/smollm2")
+    assert notices == [LEAK_NOTICE]
+    assert text.splitlines() == ["S1. Leadership is about getting results through people. [S1]",
+                                 "[S2] Think about the daily routines of your managers.",
+                                 "[S2] An organization needs both good managers and effective leaders."], text
+    advice = "Rewrite the purchasing process with the three people who buy supplies. [S6]"
+    assert strip_leaks(advice, "local/smollm2") == (advice, [])
+    assert strip_leaks(raw, "openai/gpt-4o-mini")[1] == []  # another model's prompt has no such task line

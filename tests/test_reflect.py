@@ -261,3 +261,42 @@ def test_usage_carries_the_price_litellm_knows_and_none_it_does_not(fake_openai)
     assert compose_llm("openai/gpt-4o-mini", req, opts(fake_openai)).usage["cost_usd"] == pytest.approx(sum(expected))
     unpriced = asyncio.run(acompose_llm("openai/fake-model", req, opts(fake_openai))).usage
     assert unpriced["total_tokens"] > 0 and "cost_usd" not in unpriced
+
+
+LONG_SITUATION = (
+    "I took over a warehouse team of fourteen people in March, after the previous lead retired. "
+    "Orders ship on time and the error rate is the lowest in the region, so on paper nothing is wrong. "
+    "But the two most experienced pickers told me they feel watched, because I approve every pick-list change myself. "
+    "One of them has started looking for another job, and the newer people never suggest anything in our meetings. "
+    "I plan every shift to the minute and I check the numbers twice a day, which is what my own manager praises. "
+    "I do not know whether to keep the process as tight as it is or to step back and let people own more of it. "
+    "What would a good leader do in my place, without losing the results we have?")
+
+
+def test_the_situation_is_quoted_whole_or_cut_at_a_sentence_and_the_reply_is_quoted_too():
+    """Issue 31, item 14: the download and the CLI quoted the first ~600 characters of the situation,
+    cut mid-sentence without "…", and never a follow-up's reply."""
+    from coach.feedback import Feedback
+    from coach.reports.answer import shorten
+    from coach.web.page import shareable_downloads
+
+    assert len(LONG_SITUATION) > 700
+    fb = Feedback(scenario=LONG_SITUATION, model="extractive", answer_markdown="Some advice. [S1]")
+    md = feedback_markdown(fb)  # the download: the whole situation
+    assert "\n> " + LONG_SITUATION + "\n" in md
+    cut = feedback_markdown(fb, quote_chars=600)  # the terminal: whole sentences, then "…"
+    quoted = cut.split("\n\n")[1]
+    assert quoted.endswith("…") and len(quoted) <= 600 + 4, quoted
+    assert quoted[2:-2].rstrip().endswith(("manager praises.", "own more of it.")), quoted
+    assert shorten("Onewordthatistoolong " * 3, 30) == "Onewordthatistoolong …"  # a word boundary, never mid-word
+    assert shorten("Short and whole.", 600) == "Short and whole."
+
+    reply = "I asked them in one-on-ones, and two pickers want to own the shift plan."
+    follow = Feedback(scenario=LONG_SITUATION + "\n\n" + reply, model="extractive", answer_markdown="More. [S1]")
+    md = feedback_markdown(follow, reply=reply)
+    assert "**Your reply:**\n\n> " + reply in md, md[:1500]
+    assert md.count(reply) == 1 and "\n> " + LONG_SITUATION + "\n" in md
+    cut = feedback_markdown(follow, reply=reply, quote_chars=600)
+    assert "> " + reply in cut and "… " not in cut.split("**Your reply:**")[1][:200]
+    download, _, _ = shareable_downloads(follow, reply)
+    assert "**Your reply:**" in download and reply in download

@@ -142,3 +142,35 @@ def test_a_section_is_used_only_for_the_record_it_was_drawn_from():
     newer = dict(rec, feedback=dict(rec["feedback"], answer_markdown="A newer answer."))
     assert "A newer answer." in str(s.of(newer).view["answer"])  # another record (a rerun) is drawn anew
     assert s.of(newer) is not s.of(rec)
+
+
+def test_flags_count_failed_checks_only_never_a_personal_data_notice():
+    """Issue 31, item 4: "answers with flags 1" and "flags 1" for an answer whose checks were all clean,
+    because the personal-data notice was counted as a flag. Flags are failed checks; the notice is a note."""
+    from coach.reports.batch import case_flags, case_notes, render_report
+
+    clean = _record()
+    clean["id"] = "clean-with-email"
+    clean["pii"] = {"found": {"email": 1}, "action": "redacted", "raw_text_kept": False}
+    clean["feedback"]["checks"] = {"on_corpus": 1.0, "invalid_citations": [], "unverified_quotes": [],
+                                   "unsupported_sentences": [], "invented_facts": []}
+    clean["feedback"]["quotes"] = []
+    shaky = _record()
+    shaky["id"] = "shaky"
+    shaky["feedback"]["checks"] = {"on_corpus": 0.5, "unsupported_sentences": [{"text": "x"}],
+                                   "invented_facts": [{"text": "y"}]}
+    declined = _record()
+    declined["id"] = "declined"
+    declined["feedback"].update(in_scope=False, checks={})
+    assert case_flags(clean) == [] and "personal data" in " ".join(case_notes(clean))
+    assert len(case_flags(shaky)) == 2 and case_notes(shaky) == []
+    assert case_flags(declined) == [] and case_notes(declined) == ["out of scope: the coach declined to answer"]
+
+    html = render_report([clean, shaky, declined], generated_at="2026-01-01 00:00 UTC")
+    cards = dict((label, value) for value, label in re.findall(r'<div class="card"><b>([^<]*)</b><span>([^<]*)</span>', html))
+    assert cards["answers with flags"] == "1", cards
+    index = re.findall(r'<td class="case-id"><a href="#case-\d+">([^<]*)</a></td>.*?<td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>', html)
+    assert dict(index) == {"clean-with-email": "0", "shaky": "2", "declined": "0"}, index
+    # the notice is still shown on the case, as a note, not as a flag
+    assert re.search(r'<li class="note">personal data replaced with placeholders before processing: 1 e-mail address</li>',
+                     html), html[html.find('id="case-1"'):][:1500]

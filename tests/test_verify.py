@@ -96,3 +96,14 @@ def test_cli_verify(coach_cli, tmp_path):
     assert coach_cli("verify", str(tmp_path / "missing.md")).returncode == 2
     empty = coach_cli("verify", "-", input="  ")
     assert empty.returncode == 2 and "Traceback" not in empty.stderr
+
+
+def test_counts_agree_with_their_nouns(coach_cli):
+    """Issue 31, item 15: `coach verify` said "1 claims checked"."""
+    from coach.common.text import plural
+
+    assert (plural(1, "claim"), plural(0, "claim"), plural(2, "claim")) == ("1 claim", "0 claims", "2 claims")
+    assert plural(1, "heading or question", "headings or questions") == "1 heading or question"
+    one = coach_cli("verify", "-", input=f"As Peter Drucker said, “{DRUCKER}.”\n")
+    assert "1 claim checked" in one.stdout and "1 of 1 quote verified" in one.stdout, one.stdout
+    assert "1 claims" not in one.stdout and "quotes verified" not in one.stdout

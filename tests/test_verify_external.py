@@ -275,7 +275,7 @@ def test_cli_jsonl(coach_cli, tmp_path):
         assert a[s["start"]:s["end"]].startswith(s["text"][:10]), s
         assert set(s) >= {"text", "start", "end", "checked", "supported", "score", "reason"}
     assert [s["checked"] for s in clean["checks"]["sentences"]] == [True, False]
-    assert "error" in out[1] and out[1]["line"] == 2
+    assert "error" in out[1] and out[1]["line"] == 2 and "flagged" not in out[1]  # never checked: not "passed"
     bad = out[2]
     assert bad["flagged"] is False  # unsupported only: shown, not failed by default
     assert bad["checks"]["unsupported_sentences"][0]["text"] == "They went on the grill for 20 minutes."
@@ -288,6 +288,23 @@ def test_cli_jsonl(coach_cli, tmp_path):
     assert ok.returncode == 0, ok.stdout + ok.stderr
     missing = coach_cli("verify", "--jsonl", str(tmp_path / "nope.jsonl"))
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_jsonl_error_lines_are_neither_flagged_nor_passed():
+    """Issue 31, item 2: an error line said "flagged": false, so a pipeline keeping the lines whose
+    "flagged" is false counted a line that was never checked as passed. It has no "flagged" at all."""
+    import io
+
+    from coach.commands.verify import run_jsonl
+
+    out = io.StringIO()
+    text = "{not json\n" + line(id="no-answer", passages=SURVEY) + "\n" + line(id="x", answer="Hi.", passages=[]) + "\n"
+    assert run_jsonl(text, {"fail_on_unsupported": False, "min_on_corpus": None}, out) == 1
+    rows = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert [(r["id"], r["line"]) for r in rows] == [(None, 1), ("no-answer", 2), ("x", 3)]
+    for r in rows:
+        assert set(r) == {"id", "line", "error"}, r
+    assert [r for r in rows if r.get("flagged") is False] == []  # what such a pipeline would keep
 
 
 def test_cli_passages_file_formats(coach_cli, tmp_path):

@@ -45,10 +45,10 @@ from .results import (
     scenario_digest,
 )
 from .runner import CHUNK, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, run_batch
-from .summary import REPORT_NAME, BatchCounts, BatchInterrupted, write_report
+from .summary import REPORT_NAME, BatchCounts, BatchGaveUp, BatchInterrupted, write_report
 from .worker import CpuWorker
 
-__all__ = ["run_batch", "BatchCounts", "BatchInterrupted", "Case", "ParsedInput", "parse_input", "read_input",
+__all__ = ["run_batch", "BatchCounts", "BatchGaveUp", "BatchInterrupted", "Case", "ParsedInput", "parse_input", "read_input",
            "read_results", "privacy_gate", "Progress", "ResultsFile",
            "CHUNK", "DEFAULT_CONCURRENCY", "MAX_CONCURRENCY", "PII_MODES", "STATUSES", "RESULTS_NAME", "REPORT_NAME",
            "LOCK_NAME", "CpuWorker", "Gate", "InputProblem", "PiiRecord", "ResultLine", "cases_from_records",

@@ -36,6 +36,7 @@ class Progress:
         self._last = 0.0
         self._recent: deque[float] = deque(maxlen=200)  # finish times, for a rate that ignores warm-up
         self.phase = ""
+        self.paused: str | None = None  # why nothing is being sent now (coach/batch/outage.py), shown in the line
         self._cm: Any = None     # coach.common.progress.live(...), entered on the first show on a terminal
         self._live: Any = None
 
@@ -66,6 +67,8 @@ class Progress:
                 f"{rate:.1f}/s  elapsed {fmt_duration(elapsed)}  ETA {eta}")
         if self.phase and self.done == self._base and left:
             text += f"  ({self.phase})"
+        if self.paused:
+            text += f"  ({self.paused})"
         return text if self.tty else f"coach batch: {text}"
 
     def rate(self, now: float | None = None) -> float:
@@ -76,6 +79,12 @@ class Progress:
             return (len(recent) - 1) / (now - recent[0])
         elapsed = now - self.t0
         return (self.done - self._base) / elapsed if elapsed > 0 else 0.0
+
+    def note(self, paused: str | None) -> None:
+        """Say in the progress line why the run is waiting (None: it is not), at once."""
+        if paused != self.paused:
+            self.paused = paused
+            self.show(force=True)
 
     def show(self, force: bool = False) -> None:
         if not self.enabled:

@@ -17,50 +17,17 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..common import pii
+from ..common.text import plural
 from ..errors import CoachError, UsageError
 from .inputs import Case, Log, ParsedInput, cases_from_records, read_input, stderr_log
 from ..turn import PII_MODES, Gate, privacy_gate
+from .outage import GaveUp, Pause, retried, store_outage, through
 from .progress import Progress
 from .results import ResultsFile, now, parse_line, scenario_digest
-from .summary import BatchCounts, BatchInterrupted, tally, write_report
+from .summary import BatchCounts, BatchGaveUp, BatchInterrupted, tally, write_report
 from .worker import CpuWorker, once
 
-CHUNK = 256                      # at most this many cases per embedding pass: memory stays flat
-MIN_CHUNK = 8                    # below this an embedding pass costs more per case (~25 ms at 8 or more, 55 ms alone)
-# requests in flight by default: make bench's batch section measured C=8 near the best ratio (1.10-1.13) on 2 cores
-DEFAULT_CONCURRENCY = 8
-# Seconds between the first wave's requests. Sent at once, C requests to a server whose latency is
-# steady come back at once, and every wave after queues on the event loop: litellm spends ~10 ms of
-# CPU on each request and each answer (benchmarks/batch_bench.py). Spread by about that much, answers
-# arrive one at a time and are read as they come. Measured at C=8, L=0.5 s, requests alone: a wave's
-# median request 0.534-0.550 s sent at once, 0.516-0.523 s spread by 12-20 ms.
-FIRST_WAVE_GAP = 0.012
-# Cases per embedding pass in the first wave of a remote model's batch. No request can leave before
-# its case is prepared, and the last lane of the first wave sets when the whole run ends; a pass of
-# four is ready in about half the time of a pass of eight, so the first four requests leave (spread
-# out) while the next four are embedded. Later chunks are prepared while requests wait, so they stay
-# whole (cheaper per case).
-FIRST_PASS = 4
-MAX_CONCURRENCY = 256
-
-
-def chunk_size(concurrency: int, chunk: int = CHUNK) -> int:
-    """Cases per embedding pass: one wave of requests (``concurrency``), so the first requests wait
-    for only C cases to be embedded and each later chunk is ready before the slots free up; at least
-    ``MIN_CHUNK`` (smaller passes cost more per case) and at most ``chunk``."""
-    return max(1, min(int(chunk), max(MIN_CHUNK, int(concurrency))))
-
-
-def plan_chunks(n: int, concurrency: int, chunk: int = CHUNK, first_pass: int | None = None) -> list[range]:
-    """The embedding passes of a run of ``n`` cases, as index ranges: chunks of ``chunk_size``, the
-    first of them cut into passes of ``first_pass`` cases (none: not cut)."""
-    size = chunk_size(concurrency, chunk)
-    bounds = list(range(0, n, size)) + [n]
-    out = [range(a, b) for a, b in zip(bounds, bounds[1:])]
-    if first_pass and out and len(out[0]) > first_pass:
-        head = out.pop(0)
-        out[:0] = [range(a, min(a + first_pass, head.stop)) for a in range(head.start, head.stop, first_pass)]
-    return out
+from .chunks import CHUNK, DEFAULT_CONCURRENCY, FIRST_PASS, FIRST_WAVE_GAP, MAX_CONCURRENCY, MIN_CHUNK, chunk_size, plan_chunks  # noqa: F401,E501  (all of them: this module's interface)
 
 
 def _error_text(e: BaseException, secret: str | None) -> str:
@@ -96,6 +63,9 @@ class Runner:
 
         self.remote = get_engine(model).is_remote
         self.paced = self.remote  # an in-process model does not answer on the event loop
+        self.store_pause: Pause | None = None  # made on the loop (``run``): see coach/batch/outage.py
+        self.model_pause: Pause | None = None
+        self.gave_up: str | None = None        # why the run stopped waiting for a service, if it did
 
     # -- recording ---------------------------------------------------------------------------
     def write(self, rec: dict, show: bool = True) -> None:
@@ -159,11 +129,14 @@ class Runner:
                 continue
             todo.append((case, gate))
         if changed:
-            self.log(f"coach batch: {changed} case(s) already ok have a different scenario than when they ran; "
-                     "their earlier result is kept (give a changed case a new id to run it again)")
+            one = changed == 1
+            self.log(f"coach batch: {plural(changed, 'case')} already ok {'has' if one else 'have'} a different scenario "
+                     f"than when {'it' if one else 'they'} ran; {'its' if one else 'their'} earlier result is kept "
+                     "(give a changed case a new id to run it again)")
         if self.counts.earlier_errors:
-            self.log(f"coach batch: {self.counts.earlier_errors} case(s) failed in an earlier run and were not sent "
-                     "again: add --retry-errors to send them")
+            self.log(f"coach batch: {plural(self.counts.earlier_errors, 'case')} failed in an earlier run and "
+                     f"{'was' if self.counts.earlier_errors == 1 else 'were'} not sent again: add --retry-errors to send "
+                     f"{'it' if self.counts.earlier_errors == 1 else 'them'}")
         return todo
 
     # -- one case ----------------------------------------------------------------------------
@@ -172,20 +145,25 @@ class Runner:
 
         return answer(prep, self.model, self.opts, since=t0)
 
-    async def reflect(self, prep, cpu: CpuWorker, release: Callable[[], None]):
+    async def reflect(self, prep, cpu: CpuWorker, release: Callable[[], None],
+                      answered: Callable[[], None] = lambda: None):
         """``pipeline.areflect`` with its CPU half (verification) moved to the worker thread.
 
         ``release`` frees the case's concurrency slot as soon as the model has answered, so the
-        next request goes out while this answer waits its turn for verification."""
+        next request goes out while this answer waits its turn for verification; ``answered`` is told
+        then too (a model that answered is up, whatever the verification takes)."""
         from ..pipeline import adraft, finish
 
         t0 = time.perf_counter()
         if not self.remote:
-            return await cpu.run(self._finish_local, prep, t0)
+            out = await cpu.run(self._finish_local, prep, t0)
+            answered()
+            return out
         try:
             draft = await adraft(prep, self.model, self.opts)
         finally:
             release()
+        answered()
         return await cpu.run(finish, prep, draft, self.model, prep.prep_s + time.perf_counter() - t0)
 
     async def run_case(self, case: Case, gate: Gate, prep, prep_error: str | None, cpu: CpuWorker,
@@ -202,10 +180,21 @@ class Runner:
         rec["scenario_sha"] = scenario_digest(case.scenario)
         if gate.found:
             rec["pii"] = gate.record()
+        key = getattr(self.opts, "api_key", None)
+
+        async def slot(tries: int) -> Callable[[], None]:  # the case's own slot, then a fresh one per retry
+            if not tries:
+                return release
+            await self.sem.acquire()
+            return once(self.sem.release)
+
         try:
             if prep_error:
                 raise CoachError(prep_error)
-            fb = await self.reflect(prep, cpu, release)
+            assert self.model_pause is not None
+            fb = await through(self.model_pause, lambda free, up: self.reflect(prep, cpu, free, up), slot=slot,
+                               token=(case, gate, prep), explain=lambda e: _error_text(e, key),
+                               requeue=lambda tokens: self.retry_earlier(tokens, cpu))
             if gate.action == "redacted":
                 fb.notices.append(f"Personal data was replaced with placeholders before this case was processed: "
                                   f"{pii.describe(gate.found)}.")
@@ -216,17 +205,36 @@ class Runner:
                 rec["usage"] = usage
         except asyncio.CancelledError:
             raise
+        except GaveUp as e:  # never sent again: the model did not come back (the resume command sends it)
+            rec.update(status="error", error=f"not sent: {e}", elapsed_s=round(time.perf_counter() - t0, 3))
         except Exception as e:  # one case's failure never stops the others
-            rec.update(status="error", error=_error_text(e, getattr(self.opts, "api_key", None)),
-                       elapsed_s=round(time.perf_counter() - t0, 3))
+            rec.update(status="error", error=_error_text(e, key), elapsed_s=round(time.perf_counter() - t0, 3))
         rec["finished_at"] = now()
         self.write(rec)
         if self.sections is not None:
             self.drawn = cpu.submit(self.sections.add, rec)  # queued behind the work answers wait on
 
+    def retry_earlier(self, tokens: list, cpu: CpuWorker) -> None:
+        """Send again, once the model is back, the cases whose failures started the pause: they were
+        recorded as errors before it was clear that the model was away (their new line supersedes it)."""
+        for case, gate, prep in tokens:
+            self.counts.ran -= 1
+            self.progress.counts["error"] = max(0, self.progress.counts.get("error", 0) - 1)
+            self._spawn(case, gate, prep, None, cpu)
+
+    def _spawn(self, case: Case, gate: Gate, prep, err: str | None, cpu: CpuWorker) -> None:
+        async def go() -> None:
+            await self.sem.acquire()
+            await self.run_case(case, gate, prep, err, cpu, once(self.sem.release))
+
+        task = asyncio.create_task(go())
+        self.in_flight.add(task)
+        task.add_done_callback(self.in_flight.discard)
+
     # -- the whole run -----------------------------------------------------------------------
     def _prepare(self, texts: list[str]):
-        """One embedding pass for a chunk; if it fails, case by case so one bad case stays alone."""
+        """One embedding pass for a chunk; if it fails, case by case so one bad case stays alone. A store
+        that stopped answering (``store_outage``) fails the whole pass: ``_prepared`` waits for it."""
         from ..pipeline import prepare_many
 
         try:
@@ -234,8 +242,9 @@ class Runner:
         except CoachError as e:
             if not isinstance(e, UsageError):
                 raise  # the store or the model is unusable: nothing in this batch can run
-        except Exception:
-            pass
+        except Exception as e:
+            if store_outage(e):
+                raise
         out: list[tuple[Any, str | None]] = []
         for t in texts:
             try:
@@ -245,8 +254,16 @@ class Runner:
             except CoachError:
                 raise
             except Exception as e:
+                if store_outage(e):
+                    raise
                 out.append((None, _error_text(e, None)))
         return out
+
+    async def _prepared(self, pending: concurrent.futures.Future, texts: list[str], cpu: CpuWorker):
+        """The chunk ``pending`` prepares, prepared again while the store is away (``outage.retried``)."""
+        assert self.store_pause is not None
+        return await retried(self.store_pause, pending, lambda: cpu.submit(self._prepare, texts), store_outage,
+                             lambda e: _error_text(e, None))
 
     async def run(self, todo: list[tuple[Case, Gate]]) -> None:
         """Stream the cases: one chunk's requests go out while the next chunk is being prepared.
@@ -257,7 +274,12 @@ class Runner:
         if not todo:
             return
         cpu = CpuWorker()
-        sem = asyncio.Semaphore(self.concurrency)
+        sem = self.sem = asyncio.Semaphore(self.concurrency)
+        self.store_pause = Pause(f"the store at {getattr(self.store, 'where', None) or 'its usual place'}",
+                                 self.log, self.progress.note)
+        where = getattr(self.opts, "api_base", None)
+        self.model_pause = Pause(f"the model server at {where}" if where else f"the model {self.model}", self.log,
+                                 self.progress.note)
         sent = 0
         plan = plan_chunks(len(todo), self.concurrency, self.chunk, FIRST_PASS if self.paced else None)
         chunks = [todo[r.start:r.stop] for r in plan]
@@ -268,12 +290,22 @@ class Runner:
         try:
             for ci, chunk in enumerate(chunks):
                 assert pending is not None  # submitted when the chunk before started being sent
-                prepared = await asyncio.wrap_future(pending)
+                try:
+                    prepared = await self._prepared(pending, [g.text for _, g in chunk], cpu)
+                except GaveUp as e:
+                    self.gave_up = str(e)
+                    pending = None
+                    break
                 pending = None
+                if self.model_pause.gave_up:
+                    break
                 if ci + 1 < len(chunks):  # prepared while this chunk's requests wait on the model
                     pending = cpu.submit(self._prepare, [g.text for _, g in chunks[ci + 1]])
                 for (case, gate), (prep, err) in zip(chunk, prepared):
                     await sem.acquire()
+                    if self.model_pause.gave_up:  # the rest stays unsent: the resume command sends it
+                        sem.release()
+                        break
                     if 0 < sent < self.concurrency and self.paced:  # the first wave, spread out (FIRST_WAVE_GAP)
                         await asyncio.sleep(FIRST_WAVE_GAP)
                     sent += 1
@@ -282,6 +314,9 @@ class Runner:
                     task.add_done_callback(self.in_flight.discard)
             while self.in_flight:
                 await asyncio.gather(*list(self.in_flight))
+            if self.model_pause.gave_up and not self.gave_up:
+                self.gave_up = f"{self.model_pause.what} did not answer for {self.model_pause._away()} " \
+                               f"({self.model_pause.reason})"
             if self.drawn is not None:  # a section that failed is drawn again by the report, which reports it
                 await asyncio.gather(asyncio.wrap_future(self.drawn), return_exceptions=True)
         except BaseException:
@@ -293,6 +328,9 @@ class Runner:
                 pending.cancel()
             raise
         finally:
+            for pause in (self.store_pause, self.model_pause):
+                pause.close()
+            self.progress.note(None)
             cpu.close()
 
     def tally(self) -> None:
@@ -361,7 +399,8 @@ def run_batch(
 
     Returns the counts; ``counts.exit_code`` is 0 when every case of the input is ok, else 1.
     Raises ``UsageError`` (exit 2) for what makes the run impossible, ``BatchInterrupted`` on Ctrl-C
-    or SIGTERM (after saving everything finished and writing the report).
+    or SIGTERM, ``BatchGaveUp`` when the store or the model stopped answering for longer than
+    ``outage.GIVE_UP_AFTER_S`` (both after saving everything finished and writing the report).
     """
     from .. import config
     from ..engines import EngineOptions
@@ -399,7 +438,7 @@ def run_batch(
         c = runner.counts
         bar.total = parsed.total - c.already_ok - c.earlier_errors
         if progress is not False:
-            log(f"coach batch: {parsed.total} case(s) in {parsed.name}: {c.already_ok} already ok, "
+            log(f"coach batch: {plural(parsed.total, 'case')} in {parsed.name}: {c.already_ok} already ok, "
                 f"{len(todo)} to send to {model}" + (f" (concurrency {concurrency})" if len(todo) > 1 else ""))
         bar.start("retrieving passages; the first cases also load the models" if todo else "")
         try:
@@ -412,6 +451,7 @@ def run_batch(
         runner.tally()
         c.elapsed_s = round(time.perf_counter() - t0, 3)
         c.interrupted = interrupted
+        c.gave_up = runner.gave_up
         c.results_path = str(results.path)
         if report:
             c.report_path = str(write_report(out, parsed, latest, model, allow_pii=pii_mode == "allow",
@@ -420,9 +460,14 @@ def run_batch(
     finally:
         bar.close()
         results.close()
+    if runner.gave_up and not interrupted:
+        raise BatchGaveUp(
+            f"gave up: {runner.gave_up}; the {plural(c.ok, 'case')} answered so far {'is' if c.ok == 1 else 'are'} "
+            f"saved in {results.path}; run the same command again with --retry-errors to resume", c)
     if interrupted:
         code = 143 if interrupted == "SIGTERM" else 130
         raise BatchInterrupted(
-            f"stopped by {interrupted}: {c.ran} case(s) finished in this run and are saved in {results.path}; "
+            f"stopped by {interrupted}: {plural(c.ran, 'case')} finished in this run and {'is' if c.ran == 1 else 'are'} "
+            f"saved in {results.path}; "
             "run the same command again to resume", code, c)
     return c

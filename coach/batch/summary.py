@@ -32,6 +32,7 @@ class BatchCounts:
     cost_usd: float | None = None
     elapsed_s: float = 0.0
     interrupted: str | None = None
+    gave_up: str | None = None   # the store or the model stopped answering and did not come back in time
     results_path: str = ""
     report_path: str = ""
     # ``ok`` is the results file's status; of those, how many were answered and how many were declined
@@ -43,12 +44,21 @@ class BatchCounts:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.total and self.ok == self.total and not self.interrupted else 1
+        return 0 if self.total and self.ok == self.total and not (self.interrupted or self.gave_up) else 1
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["exit_code"] = self.exit_code
         return d
+
+
+class BatchGaveUp(CoachError):
+    """The store or the model stopped answering and did not come back in time (coach/batch/outage.py):
+    finished cases are saved; the same command with --retry-errors resumes."""
+
+    def __init__(self, message: str, counts: BatchCounts):
+        super().__init__(message)
+        self.counts = counts
 
 
 class BatchInterrupted(CoachError):

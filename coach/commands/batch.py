@@ -47,6 +47,19 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_batch)
 
 
+def resume_command(argv: list[str]) -> str:
+    """The command that was run (``argv``: its arguments), as `coach batch ...`, with --retry-errors (the
+    cases that failed while a service was away are sent again; cases already ok never are)."""
+    import shlex
+
+    args = list(argv)
+    if "batch" in args:
+        args = args[args.index("batch"):]
+    if "--retry-errors" not in args:
+        args.append("--retry-errors")
+    return "coach " + shlex.join(args)
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from ..batch import run_batch
     from ..errors import UsageError
@@ -68,11 +81,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise UsageError("'-' reads the cases from standard input, but nothing is piped in")
     opts = engine_options(args)
     opts.retries = args.retries
-    counts = run_batch(
-        args.input, args.out, args.model, opts, k=args.k, concurrency=args.concurrency,
-        pii_mode="redact" if args.redact_pii else "allow" if args.allow_pii else "hold",
-        retry_errors=args.retry_errors, fmt=args.format, progress=False if args.no_progress else None,
-    )
+    from ..batch import BatchGaveUp
+
+    try:
+        counts = run_batch(
+            args.input, args.out, args.model, opts, k=args.k, concurrency=args.concurrency,
+            pii_mode="redact" if args.redact_pii else "allow" if args.allow_pii else "hold",
+            retry_errors=args.retry_errors, fmt=args.format, progress=False if args.no_progress else None,
+        )
+    except BatchGaveUp as e:  # one line, with the exact command that resumes
+        raise BatchGaveUp(str(e).replace("run the same command again with --retry-errors to resume",
+                                         "resume with: " + resume_command(getattr(args, "argv", sys.argv[1:]))),
+                          e.counts) from None
     if args.json:
         from .common import print_json
 
@@ -82,16 +102,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
         cost = f", ${counts.cost_usd:.4f}" if counts.cost_usd is not None else ""
         tokens = counts.prompt_tokens + counts.completion_tokens
         scope = f" ({counts.answered} answered, {counts.out_of_scope} out of scope)" if counts.out_of_scope else ""
-        print(f"{counts.total} cases: {counts.ok} ok{scope}, {counts.error} error, {counts.skipped} skipped{extra}; "
+        from ..common.text import plural
+
+        print(f"{plural(counts.total, 'case')}: {counts.ok} ok{scope}, {counts.error} error, {counts.skipped} skipped{extra}; "
               f"{counts.ran} finished in {counts.elapsed_s:.1f} s" + (f", {tokens:,} tokens{cost}" if tokens else ""))
         if counts.out_of_scope:
-            print(f"out of scope: {counts.out_of_scope} case(s) not about managing or leading people; "
+            print(f"out of scope: {plural(counts.out_of_scope, 'case')} not about managing or leading people; "
                   "the coach declined them")
         print(f"results: {counts.results_path}")
         print(f"report:  {counts.report_path}")
         if counts.pii_raw_kept:
             shown = ("as written too (--allow-pii)" if counts.report_pii == "as written"
                      else "with placeholders such as [EMAIL]")
-            print(f"personal data: results.jsonl keeps {counts.pii_raw_kept} case(s) with personal data as written "
+            print(f"personal data: results.jsonl keeps {plural(counts.pii_raw_kept, 'case')} with personal data as written "
                   f"(keep it on this machine); the report shows them {shown}")
     return counts.exit_code

@@ -8,11 +8,19 @@ from ..config import DEFAULT_K, MAX_K
 from .common import is_tty, print_json, read_text_arg
 
 
+def _corpus_help() -> str:
+    """What is read without --corpus (config.corpus_dir): never the current directory's corpus/."""
+    from ..config import corpus_dir
+
+    return ("corpus folder (default: $COACH_CORPUS_DIR if set, else the corpus/ folder of the clone the coach "
+            f"runs from, else the copy installed with the coach; here: {corpus_dir()})").replace("%", "%%")
+
+
 def register(sub) -> None:
     p = sub.add_parser("ingest", help="index the corpus into the store (only what changed is embedded)",
                        description="Split the corpus into passages and bring the store in line with it. "
                        "Unchanged passages are not embedded again; edited and deleted articles are updated or removed.")
-    p.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: ./corpus or COACH_CORPUS_DIR)")
+    p.add_argument("--corpus", type=Path, default=None, help=_corpus_help())
     p.add_argument("--rebuild", action="store_true", help="drop the store and embed everything again")
     p.add_argument("--json", action="store_true", help='print {"added","updated","removed","unchanged"} as JSON')
     p.set_defaults(func=cmd_ingest)
@@ -26,7 +34,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("quotes", help="list the statements the corpus attributes to a named person",
                        description="The only words the coach may quote as someone's: found in the corpus text itself.")
-    p.add_argument("--corpus", type=Path, default=None, help="corpus folder")
+    p.add_argument("--corpus", type=Path, default=None, help=_corpus_help())
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_quotes)
 

@@ -87,7 +87,7 @@ def thread_markdown(thread) -> str:
         out += [f"## Turn {t.n} · {who} · {t.created_at[:16].replace('T', ' ')}", ""]
         out += ["> " + line for line in t.text.splitlines()] + [""]
         try:
-            out.append(feedback_markdown(Feedback.from_dict(t.feedback)))
+            out.append(feedback_markdown(Feedback.from_dict(t.feedback), quote_situation=False))  # quoted above
         except Exception:  # an old or odd record still shows its answer
             out.append(str(t.feedback.get("answer_markdown", "")))
         out.append("")

@@ -59,6 +59,9 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_verify)
 
 
+CLI_QUOTE_CHARS = 600  # the situation echoed above the answer in a terminal: its first sentences, then "…"
+
+
 def cmd_reflect(args) -> int:
     from .. import config
     from ..engines import get_engine
@@ -98,7 +101,8 @@ def cmd_reflect(args) -> int:
             sys.stdout.write("\n\n--- checked ---\n\n")
         from ..reports.answer import feedback_markdown
 
-        md = feedback_markdown(fb)
+        # the terminal quotes the situation cut at a sentence boundary ("…"); a follow-up's reply is quoted too
+        md = feedback_markdown(fb, reply=text if args.follow_up is not None else None, quote_chars=CLI_QUOTE_CHARS)
         if is_tty():
             from rich.console import Console
             from rich.markdown import Markdown

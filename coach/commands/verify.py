@@ -9,8 +9,8 @@ Inputs:
   JSON list of strings, or JSONL (one string, or one ``{"text": ...}`` object, per line), or plain
   text with passages separated by blank lines;
 - ``coach verify --jsonl FILE|-``: one ``{"id", "answer", "passages": [...], "scenario"?}`` per line,
-  one result line per input line on stdout, in order; a malformed line gets a result line with an
-  ``error`` and the run goes on;
+  one result line per input line on stdout, in order; a malformed line gets ``{"id", "line", "error"}``
+  (no ``flagged``: it was never checked) and the run goes on;
 - ``--scenario TEXT|FILE``: the manager's situation, the second source of truth.
 
 Severity (``verify.flag_reasons``): invalid citations, unverified or misattributed quotes and invented
@@ -162,7 +162,9 @@ def run_jsonl(text: str, policy: dict, out=None) -> int:
                               for q in res.quotes]}
             any_bad = any_bad or bool(reasons)
         except ValueError as e:
-            row = {"id": ident, "line": n, "flagged": False, "error": str(e)}
+            # no "flagged": an unreadable line was never checked, so it is neither flagged nor passed, and a
+            # pipeline that keeps the lines whose "flagged" is false must not count it as clean
+            row = {"id": ident, "line": n, "error": str(e)}
             any_bad = True
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
         out.flush()
@@ -202,9 +204,11 @@ def cmd_verify(args) -> int:
         })
     else:
         sys.stdout.write(res.annotated.rstrip() + "\n\n")
+        from ..common.text import plural
+
         claims = [s for s in res.checks.sentences if s.checked]
-        sys.stdout.write(f"{len(claims)} claims checked, on-corpus {res.checks.on_corpus:.0%}; "
-                         f"{sum(q.verified for q in res.quotes)}/{len(res.quotes)} quotes verified.\n")
+        sys.stdout.write(f"{plural(len(claims), 'claim')} checked, on-corpus {res.checks.on_corpus:.0%}; "
+                         f"{sum(q.verified for q in res.quotes)} of {plural(len(res.quotes), 'quote')} verified.\n")
         sys.stdout.write(("FAILED: " + "; ".join(reasons) if reasons else
                           "passed (unsupported sentences are marked ⚠; add --fail-on unsupported to fail on them)")
                          + "\n")

@@ -173,3 +173,8 @@ def content_words_list(text: str) -> list[str]:
 def content_words(text: str) -> frozenset[str]:
     """Cached: the same cited passages are compared with every sentence of an answer."""
     return frozenset(content_words_list(text))
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and ``word`` in agreement: "1 claim", "2 claims", "0 claims" (``many``: an irregular plural)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"

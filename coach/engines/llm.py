@@ -297,7 +297,7 @@ def compose_llm(model: str, req: Request, opts: EngineOptions, on_token: OnToken
         text, usage = tenacity.Retrying(**_retry_policy(opts, lambda: emitted))(attempt)
     except Exception as e:  # litellm maps every provider error onto its own exception types
         raise _explain(e, model, opts) from None
-    text, notices = strip_leaks(text)
+    text, notices = strip_leaks(text, model)
     if not text.strip():
         notices.append(f"{model} returned an empty answer.")
     return Draft(text=text, model=model, usage=usage, notices=notices)
@@ -321,5 +321,5 @@ async def acompose_llm(model: str, req: Request, opts: EngineOptions) -> Draft:
         text, usage = await tenacity.AsyncRetrying(**_retry_policy(opts))(attempt)
     except Exception as e:
         raise _explain(e, model, opts) from None
-    text, notices = strip_leaks(text)
+    text, notices = strip_leaks(text, model)
     return Draft(text=text, model=model, usage=usage, notices=notices)

@@ -105,8 +105,15 @@ def _follow_up_part(req: Request, tag: str) -> str:
                    f"first, without repeating your earlier answers:\n<{tag}-REPLY>\n{reply}\n</{tag}-REPLY>\n\n")
 
 
-def strip_leaks(text: str) -> tuple[str, list[str]]:
-    """Cut any run of 8+ words copied from the system prompt: the instructions are never shown."""
+LEAK_NOTICE = "Part of the model's answer repeated the coach's instructions and was removed."
+
+
+def strip_leaks(text: str, model: str | None = None) -> tuple[str, list[str]]:
+    """Cut any run of 8+ words copied from the system prompt: the instructions are never shown.
+
+    ``local/`` models get a prompt of their own (``engines.local.prompt``), whose one-line task the
+    135M model often writes back ("Rewrite each passage as one sentence of advice:"): that is cut too,
+    with the same notice (issue 31, item 5)."""
     from ..common.text import word_key
 
     prompt_words = word_key(SYSTEM_PROMPT).split()
@@ -119,5 +126,10 @@ def strip_leaks(text: str) -> tuple[str, list[str]]:
             continue
         out_lines.append(line)
     if leaked:
-        return "\n".join(out_lines), ["Part of the model's answer repeated the coach's instructions and was removed."]
-    return text, []
+        text = "\n".join(out_lines)
+    if (model or "").lower().startswith("local/"):
+        from .local.prompt import strip_task_echo
+
+        text, echoed = strip_task_echo(text)
+        leaked = leaked or echoed
+    return text, [LEAK_NOTICE] if leaked else []

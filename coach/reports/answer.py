@@ -11,8 +11,57 @@ def checks_summary(fb: Feedback) -> str:
     return summary_line(fb)
 
 
-def feedback_markdown(fb: Feedback) -> str:
-    out = ["# Reflection\n", f"> {' '.join(fb.scenario.split())[:600]}\n", f"*Engine: {fb.model}*\n"]
+def shorten(text: str, limit: int | None) -> str:
+    """``text`` whole when it fits ``limit`` (None: no limit); else its first sentences up to ``limit``,
+    or its first words when even the first sentence is longer, followed by "…". Never cut mid-word."""
+    text = text.strip()
+    if limit is None or len(text) <= limit:
+        return text
+    from ..common.text import sentence_spans
+
+    end = 0
+    for _s, e in sentence_spans(text):
+        if e > limit:
+            break
+        end = e
+    if end == 0:  # the first sentence alone is over the limit: whole words
+        end = len(text[:limit + 1].rsplit(None, 1)[0]) if " " in text[:limit + 1] else limit
+    return text[:end].rstrip(" ,;:") + " …"
+
+
+def blockquote(text: str) -> str:
+    """``text`` as a Markdown quotation, its paragraphs and line breaks kept."""
+    return "\n".join(f"> {line}".rstrip() for line in text.strip().splitlines())
+
+
+def _thread_parts(fb: Feedback, reply: str | None) -> tuple[str, str | None]:
+    """(what came before, the manager's newest reply) of a follow-up's scenario, which is the whole
+    thread with the reply at its end (``journal.followup.thread_turn``); (scenario, None) on a first turn."""
+    scenario = fb.scenario.strip()
+    newest = (reply or "").strip()
+    if not newest:
+        return scenario, None
+    from ..common import pii
+
+    for r in dict.fromkeys([newest, pii.redact(newest).text]):  # the scenario may be redacted
+        if scenario.endswith(r) and len(scenario) > len(r):
+            return scenario[:-len(r)].strip(), r
+    return scenario, newest
+
+
+def feedback_markdown(fb: Feedback, reply: str | None = None, quote_chars: int | None = None,
+                      quote_situation: bool = True) -> str:
+    """The whole reflection as Markdown. The situation is quoted in full, or with ``quote_chars`` cut at
+    a sentence (else word) boundary with "…"; on a follow-up, ``reply`` (the manager's newest words)
+    is quoted under its own label after what came before it. ``quote_situation=False``: no quotation
+    (the caller shows the manager's words itself, as ``coach journal show`` does turn by turn)."""
+    out = ["# Reflection\n"]
+    if quote_situation:
+        before, newest = _thread_parts(fb, reply)
+        out.append(blockquote(shorten(before, quote_chars)) + "\n")
+        if newest is not None:
+            out += ["**Your reply:**\n", blockquote(shorten(newest, quote_chars)) + "\n"]
+    out.append(f"*Engine: {fb.model}*\n")
     for n in fb.notices:
         out.append(f"> **Note:** {n}\n")
     out.append(fb.answer_markdown.strip() + "\n")

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Sequence
 
 from ..common import pii
+from ..common.text import plural
 from . import charts
 from .markdown import markdown_html
 from .templating import chart_svg, render
@@ -53,32 +54,44 @@ def _leaning(fb: dict) -> str:
 
 
 def case_flags(rec: dict, allow_pii: bool = False) -> list[str]:
-    """Plain-language flags for one result: what a coach should look at before sharing it."""
+    """What the checks found wrong in one answer: the only things counted as its "flags".
+
+    A declined case or a personal-data notice is not a failed check (``case_notes`` says those), so an
+    answer whose checks are all clean never shows a flag count (issue 31, item 4)."""
     flags: list[str] = []
-    fb = rec.get("feedback") or {}
-    checks = fb.get("checks") or {}
-    if fb and not fb.get("in_scope", True):
-        flags.append("out of scope: the coach declined to answer")
+    checks = (rec.get("feedback") or {}).get("checks") or {}
     bad = checks.get("invalid_citations") or []
     if bad:
-        flags.append(f"{len(bad)} citation(s) to sources that were not given: {', '.join(map(str, bad))}")
+        flags.append(f"{plural(len(bad), 'citation')} to sources that were not given: {', '.join(map(str, bad))}")
     uq = checks.get("unverified_quotes") or []
     if uq:
-        flags.append(f"{len(uq)} quote(s) not found in the corpus as attributed")
+        flags.append(f"{plural(len(uq), 'quote')} not found in the corpus as attributed")
     us = checks.get("unsupported_sentences") or []
     if us:
-        flags.append(f"{len(us)} sentence(s) not supported by the cited passages")
+        flags.append(f"{plural(len(us), 'sentence')} not supported by the cited passages")
+    inv = checks.get("invented_facts") or []
+    if inv:
+        flags.append(f"{plural(len(inv), 'statement')} about the situation that the case does not contain")
+    return flags
+
+
+def case_notes(rec: dict, allow_pii: bool = False) -> list[str]:
+    """What a coach should know about one case besides its checks: declined, personal data found."""
+    notes: list[str] = []
+    fb = rec.get("feedback") or {}
+    if fb and not fb.get("in_scope", True):
+        notes.append("out of scope: the coach declined to answer")
     info = rec.get("pii") or {}
     if info.get("found"):
         what = pii.describe(info["found"])
         action = info.get("action") or ""  # a record without one gets the generic line
         here = ("shown as written in this report (--allow-pii)" if allow_pii
                 else "shown as placeholders such as [EMAIL] in this report")
-        flags.append({"redacted": f"personal data replaced with placeholders before processing: {what}",
+        notes.append({"redacted": f"personal data replaced with placeholders before processing: {what}",
                       "allowed": f"personal data sent as it was (--allow-pii): {what}; {here}",
                       "local": f"personal data found: {what}; the engine ran on this machine; {here}",
                       "held": f"personal data found, case not sent: {what}"}.get(action, f"personal data: {what}; {here}"))
-    return flags
+    return notes
 
 
 def _summary(records: Sequence[dict]) -> dict:
@@ -194,7 +207,8 @@ def _case_view(r: dict, allow_pii: bool) -> dict:
     fields = [(pii.redact(str(k)).text, pii.redact(v if isinstance(v, str) else repr(v)).text)
               for k, v in (r.get("fields") or {}).items()]
     view: dict[str, Any] = {"id": r.get("id"), "status": status, "meta": _meta(r, fb), "fields": fields,
-                            "flags": case_flags(r, allow_pii), "error": r.get("error") or "no reason recorded"}
+                            "flags": case_flags(r, allow_pii), "notes": case_notes(r, allow_pii),
+                            "error": r.get("error") or "no reason recorded"}
     if status != "ok":
         return view
     dims = (fb.get("lens") or {}).get("dimensions") or []
@@ -290,4 +304,4 @@ def render_report(records: Sequence[dict], *, title: str = "Reflection Coach: ba
                   cases=cases, passages=[(anchor, s) for anchor, s in passages.values()])
 
 
-__all__ = ["render_report", "Sections", "CaseSection", "case_section", "case_flags", "STATUS_COLORS", "LEAN_COLORS"]
+__all__ = ["render_report", "Sections", "CaseSection", "case_section", "case_flags", "case_notes", "STATUS_COLORS", "LEAN_COLORS"]

@@ -37,11 +37,31 @@ class Chart:
         self.shapes.append(Shape(tag, [(k.replace("_", "-"), str(v)) for k, v in attrs.items()], text, tip))
 
 
+# Widths of characters in em, for the sans-serif fonts the reports name (system-ui, Helvetica, Arial): a
+# label's width estimated from these is a little over what a browser draws, never under. One average width
+# per character (6.6 px at 12 px) made "management" 66 px where it is drawn 75-80 px wide, so a label
+# column sized by it cut the word off on the left (issue 31, item 11).
+_NARROW, _WIDE = set("fijlrtI!.,:;'|()[]{} -"), set("mwMW@%…←→")
+
+
+def text_width(text: object, font_px: float = 12.0) -> float:
+    """About how wide ``text`` is drawn at ``font_px`` (generous, never narrower than a browser draws it)."""
+    em = 0.0
+    for ch in str(text):
+        em += (0.36 if ch in _NARROW else 1.0 if ch in _WIDE else 0.76 if ch.isupper()
+               else 0.64)  # DejaVu Sans, the widest of them (Linux's usual system-ui): "m" 0.97, "a" 0.61
+    return em * font_px
+
+
 def fit(label: object, width_px: float, char_px: float = 6.6) -> str:
-    """A label cut with an ellipsis to fit ``width_px`` (SVG text does not wrap or clip by itself)."""
-    text = str(label)
-    most = max(4, int(width_px / char_px))
-    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+    """A label cut with an ellipsis to fit ``width_px`` (SVG text does not wrap or clip by itself).
+    ``char_px``: the font size as it used to be given, an average character of 0.55 em (6.6: 12 px text)."""
+    text, font_px = str(label), char_px / 0.55
+    if text_width(text, font_px) <= width_px:
+        return text
+    while len(text) > 1 and text_width(text + "…", font_px) > width_px:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def num(v: float) -> str:
@@ -56,7 +76,7 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str = "", width: int
     a dashed vertical line on the bars' own scale (a bar exactly at the threshold ends on it)."""
     if not items:
         return None
-    row, label_w, pad = 24, min(220, max(60, 8 * max(len(str(k)) for k, _ in items))), 6
+    row, label_w, pad = 24, min(220, max(60, int(max(text_width(k) for k, _ in items)) + 14)), 6
     height = row * len(items) + pad * 2
     top = max([max_value or 0.0] + [float(v) for _, v in items]) or 1.0
     bar_w = width - label_w - 60
@@ -113,12 +133,16 @@ def stacked_bar(parts: Sequence[tuple[str, float, str]], *, title: str = "", wid
             chart.add("rect", "", f"{label}: {num(value)}", x=f"{x:.1f}", y=0, width=f"{w:.1f}", height=24,
                       fill=color)
         x += w
-    lx = 0
+    lx, ly = 0.0, 36
     for label, value, color in parts:
-        chart.add("rect", x=lx, y=36, width=12, height=12, fill=color)
         text = f"{label} {num(value)}"
-        chart.add("text", text, x=lx + 16, y=46, font_size=12)
-        lx += 28 + 7 * len(text)
+        need = 16 + text_width(text)
+        if lx and lx + need > width:  # the legend goes on a new line rather than off the chart
+            lx, ly = 0.0, ly + 20
+        chart.add("rect", x=f"{lx:.0f}", y=ly, width=12, height=12, fill=color)
+        chart.add("text", text, x=f"{lx + 16:.0f}", y=ly + 10, font_size=12)
+        lx += need + 12
+    chart.height = ly + 22
     return chart
 
 
@@ -128,7 +152,7 @@ def balance_bars(items: Sequence[tuple[str, float, float]], *, title: str = "", 
     """One 100% bar per (label, left share, right share): how far each row leans one way or the other."""
     if not items:
         return None
-    row, label_w = 22, min(230, max(80, 7 * max(len(str(k)) for k, _, _ in items)))
+    row, label_w = 22, min(230, max(80, int(max(text_width(k) for k, _, _ in items)) + 14))
     bar_w = width - label_w - 10
     chart = Chart(title, width, row * len(items) + 22)
     chart.add("text", f"← {left_label}", x=label_w, y=12, font_size=11, fill=left_color)
@@ -162,4 +186,5 @@ def histogram(values: Iterable[float], bins: int = 10, lo: float = 0.0, hi: floa
     return list(zip(labels, counts))
 
 
-__all__ = ["Chart", "Shape", "bar_chart", "columns", "stacked_bar", "balance_bars", "histogram", "fit", "num"]
+__all__ = ["Chart", "Shape", "bar_chart", "columns", "stacked_bar", "balance_bars", "histogram", "fit", "num",
+           "text_width"]

@@ -29,6 +29,7 @@ from coach.web.page import (
     EXAMPLES,
     check_summary,
     leaning_sentence,
+    lens_description,
     lens_rows,
     plain_label,
     render_answer,
@@ -58,10 +59,15 @@ ENGINE_HELP = {
 }
 K_CAPTION = "k passages, plus up to 2 that back the lens"
 
-# Our own constant styling (no user or model text): smaller headings in the source cards.
+# Our own constant styling (no user or model text): smaller headings in the source cards, and text colours
+# that meet WCAG 2 AA (4.5:1): Streamlit's faded grey for captions (the subtitle, the sidebar's notes) and
+# the code chips in them measured 3.7-3.9:1 on white and on the sidebar's #f8f8f7 (issue 31, item 10);
+# #4f5058 is 7.5:1 on white and 7.1:1 on #f4f4f3, the code chips' background.
 _STYLE = """<style>
 .st-key-sources h3 { font-size: 1.05rem; padding-top: 0.2rem; }
 .st-key-answer p { line-height: 1.65; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+[data-testid="stCaptionContainer"] code { color: #4f5058; opacity: 1; }
 </style>"""
 
 
@@ -233,14 +239,23 @@ def show_lens(feedback) -> None:
     if not rows:
         return
     data = alt.Data(values=rows)
-    x = alt.X("position:Q", scale=alt.Scale(domain=[-1, 1]), title=None,
-              axis=alt.Axis(values=[-1, 0, 1], grid=False,
-                            labelExpr="datum.value < 0 ? '← management' : datum.value > 0 ? 'leadership →' : 'balanced'"))
-    bars = alt.Chart(data).mark_bar(cornerRadius=3, height=16).encode(
-        x=x, x2=alt.datum(0),
-        y=alt.Y("axis:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+    # Drawn to fit a 390 px phone as well as a desktop (issue 31, item 11): each axis is named above its bar
+    # (a label column beside the bars took 60% of a phone's width), and the scale's three words sit at the
+    # top, "← management" from the left edge, "leadership →" from the right, "balanced" in the middle, so
+    # they cannot run into each other or off the chart.
+    scale = alt.Scale(domain=[-1, 1], nice=False)
+    axis = alt.Axis(values=[-1, 0, 1], grid=False, orient="top", ticks=False, domain=False, labelPadding=6,
+                    labelOverlap=False, labelFontSize=12, labelColor="#31333f",
+                    labelAlign=alt.ExprRef(expr="datum.value < 0 ? 'left' : datum.value > 0 ? 'right' : 'center'"),
+                    labelExpr="datum.value < 0 ? '← management' : datum.value > 0 ? 'leadership →' : 'balanced'")
+    x = alt.X("position:Q", scale=scale, title=None, axis=axis)
+    y = alt.Y("axis:N", sort=None, title=None, axis=None)
+    base = alt.Chart(data)
+    bars = base.mark_bar(cornerRadius=3, height=14, yOffset=9).encode(
+        x=x, x2=alt.datum(0), y=y,
         color=alt.Color("side:N", legend=None,
                         scale=alt.Scale(domain=["management", "leadership"], range=["#5b7fa6", "#c4923f"])),
+        description=alt.Description("said:N"),
         tooltip=[alt.Tooltip("axis:N", title="axis"),
                  alt.Tooltip("management_label:N", title="management pole"),
                  alt.Tooltip("management:Q", title="share", format=".0%"),
@@ -248,8 +263,11 @@ def show_lens(feedback) -> None:
                  alt.Tooltip("leadership:Q", title="share", format=".0%"),
                  alt.Tooltip("source:N", title="backed by")],
     )
-    rule = alt.Chart(data).mark_rule(color="#9aa0a6").encode(x=alt.datum(0))
-    chart = (rule + bars).properties(height=30 * len(rows) + 20)
+    names = base.mark_text(align="left", baseline="bottom", yOffset=-1, fontSize=13, color="#31333f",
+                           aria=False).encode(x=alt.X(datum=-1, scale=scale, title=None, axis=axis), y=y, text="axis:N")
+    rule = base.mark_rule(color="#9aa0a6", aria=False).encode(x=alt.X(datum=0, scale=scale, title=None, axis=axis))
+    chart = (bars + rule + names).properties(height=44 * len(rows), description=lens_description(rows),
+                                             padding={"left": 4, "right": 6, "top": 2, "bottom": 2})
     st.altair_chart(chart, width="stretch")
     with st.expander("Each axis in words"):
         known = {s.id for s in feedback.sources}
@@ -308,6 +326,9 @@ def show_sources(feedback) -> None:
 
 
 def show_feedback(feedback, index: int) -> None:
+    history = st.session_state.get("history") or []
+    if 0 <= index < len(history) and history[index]["feedback"] is feedback:
+        journal_view.thread_so_far(history[index])  # a follow-up or a reopened thread: every turn before
     with st.container(key="answer"):
         st.subheader("Reflection")
         for notice in feedback.notices:
@@ -315,12 +336,14 @@ def show_feedback(feedback, index: int) -> None:
         st.markdown(render_answer(feedback.answer_markdown, [s.id for s in feedback.sources]))
     if feedback.in_scope:
         show_checks(feedback)
-    history = st.session_state.get("history") or []
+    reply = None
     if 0 <= index < len(history) and history[index]["feedback"] is feedback:
         journal_view.follow_up_box(history[index], index)
+        turns = (history[index].get("thread") or {}).get("turns") or []
+        reply = turns[-1][0] if len(turns) > 1 else None  # a follow-up: the download quotes the reply too
     cols = st.columns(2)
     try:  # downloads leave the machine: personal data in them becomes placeholders
-        markdown, data, found = shareable_downloads(feedback)
+        markdown, data, found = shareable_downloads(feedback, reply)
     except Exception:  # a renderer problem must not cost the user their answer
         log.error("markdown rendering failed: %s", traceback.format_exc())
         from coach.common import pii
@@ -410,9 +433,11 @@ def page() -> None:
         show_error(st.session_state["error"])
     history = st.session_state.get("history") or []
     if history:
-        current = min(st.session_state.get("current", len(history) - 1), len(history) - 1)
-        shown = not st.session_state.get("error")
-        if shown:
+        # None: nothing to show above (the thread shown was just deleted); the list below stays
+        chosen = st.session_state.get("current", len(history) - 1)
+        current = None if chosen is None else min(chosen, len(history) - 1)
+        shown = current is not None and not st.session_state.get("error")
+        if current is not None and shown:
             show_feedback(history[current]["feedback"], current)
         show_history(history, current if shown else None)
     journal_view.sidebar_journal()  # last, so a turn saved in this run is already listed

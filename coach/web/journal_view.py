@@ -72,33 +72,58 @@ def leaning_rows(recent: list[dict]) -> list[dict]:
         if not r.get("leaning"):
             continue
         rows.append({"when": r["at"], "score": float(r["score"] or 0.0), "leaning": r["leaning"],
-                     "what": f"thread {r['thread']}, turn {r['turn']}"})
+                     "what": f"thread {r['thread']}, turn {r['turn']}",
+                     "said": f"thread {r['thread']}, turn {r['turn']}: {r['leaning']}"})
     return rows
 
 
+def leaning_description(rows: list[dict]) -> str:
+    """The sidebar chart in words, its text alternative: how many turns leaned each way, and the newest."""
+    from collections import Counter
+
+    n = Counter(r["leaning"] for r in rows)
+    parts = [f"{n[k]} {k}" for k in LEANING_COLORS if n[k]]
+    return (f"Chart of where your last {len(rows)} reflections leaned, over time: " + ", ".join(parts)
+            + f"; the newest leaned {rows[-1]['leaning']}.")
+
+
 def leaning_chart(recent: list[dict]) -> None:
+    """Where the manager's last turns leaned, over time. Drawn for the sidebar's narrow column on a phone
+    as well (issue 31, item 11): the two ends are named inside the chart, above and below the dots,
+    where no label column can be cut off, and the time axis shows each day once."""
     import altair as alt
 
     rows = leaning_rows(recent)
     if len(rows) < 2:
         return
-    st.sidebar.caption("Where your last reflections leaned, over time")
+    st.sidebar.caption("Where your last reflections leaned, over time (the middle line: both)")
     data = alt.Data(values=rows)
-    y = alt.Y("score:Q", scale=alt.Scale(domain=[-0.5, 0.5]), title=None,
-              axis=alt.Axis(values=[-0.5, 0, 0.5], grid=False,
-                            labelExpr="datum.value < 0 ? 'management' : datum.value > 0 ? 'leadership' : 'both'"))
-    x = alt.X("when:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=4))
+    scale = alt.Scale(domain=[-0.75, 0.75])  # room above and below the dots (±0.5 at most) for the two names
+    y = alt.Y("score:Q", scale=scale, title=None, axis=None)
+    x = alt.X("when:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=4, grid=False,
+                                                  tickMinStep=24 * 3600 * 1000, labelOverlap=True,
+                                                  labelColor="#31333f", labelBound=True))
     base = alt.Chart(data)
-    line = base.mark_line(color="#c9ccd1").encode(x=x, y=y)
+    line = base.mark_line(color="#c9ccd1", aria=False).encode(x=x, y=y)
     dots = base.mark_circle(size=70).encode(
         x=x, y=y,
         color=alt.Color("leaning:N", legend=None, scale=alt.Scale(domain=list(LEANING_COLORS),
                                                                   range=list(LEANING_COLORS.values()))),
+        description=alt.Description("said:N"),
         tooltip=[alt.Tooltip("what:N", title="reflection"), alt.Tooltip("leaning:N", title="leaning"),
                  alt.Tooltip("when:T", title="when", format="%d %b %H:%M")])
-    rule = base.mark_rule(color="#e3e5e8").encode(y=alt.datum(0))
+    rule = base.mark_rule(color="#e3e5e8", aria=False).encode(y=alt.Y(datum=0, scale=scale, axis=None))
+    ends = alt.Chart(alt.Data(values=[{"name": "↑ leadership", "v": 0.75, "b": "top"},
+                                      {"name": "↓ management", "v": -0.75, "b": "bottom"}]))
+    names = alt.layer(*[
+        ends.transform_filter(f"datum.b == '{b}'").mark_text(align="left", baseline=b, fontSize=12, color="#31333f",
+                                                             aria=False)
+        .encode(x=alt.value(0), y=alt.Y("v:Q", scale=scale, axis=None), text="name:N")
+        for b in ("top", "bottom")])
     with st.sidebar.container(key="leaning_chart"):
-        st.altair_chart((rule + line + dots).properties(height=160), width="stretch")
+        chart = (rule + line + dots + names).properties(height=170, description=leaning_description(rows),
+                                                        padding={"left": 4, "right": 8, "top": 2, "bottom": 2})
+        st.altair_chart(chart, width="stretch")
 
 
 def _reopen(thread_id: int) -> None:
@@ -117,7 +142,7 @@ def _reopen(thread_id: int) -> None:
         fb = Feedback.from_dict(t.feedback)
         turns = turns + [(t.text, fb)]
         history.append({"feedback": fb, "at": t.created_at[:16].replace("T", " "),
-                        "thread": {"id": thread.id, "turns": turns}})
+                        "thread": {"id": thread.id, "turns": turns}, "reopened": True})
     st.session_state["current"] = len(history) - 1
     st.session_state.pop("error", None)
 
@@ -160,7 +185,21 @@ def _ask_follow_up(index: int) -> None:
                                                  "thread": history[index].get("thread") or {"id": None, "turns": []}}
 
 
+CONFIRM_KEY = "confirm_delete"  # the thread whose "Delete" was clicked and awaits "Yes, delete it"
+
+
+def _ask_delete(thread_id: int) -> None:
+    st.session_state[CONFIRM_KEY] = thread_id
+
+
+def _cancel_delete() -> None:
+    st.session_state.pop(CONFIRM_KEY, None)
+
+
 def _delete_thread(thread_id: int) -> None:
+    """Delete after the manager confirmed. Afterwards no reflection is shown in its place: another
+    thread's answer with its own Delete button would read as if nothing had been deleted."""
+    st.session_state.pop(CONFIRM_KEY, None)
     try:
         _journal().delete(thread_id)
     except CoachError as e:
@@ -168,7 +207,7 @@ def _delete_thread(thread_id: int) -> None:
         return
     history = st.session_state.get("history") or []
     history[:] = [h for h in history if (h.get("thread") or {}).get("id") != thread_id]
-    st.session_state["current"] = len(history) - 1
+    st.session_state["current"] = None  # nothing shown until the manager picks or writes one
     st.session_state["journal_deleted"] = thread_id
 
 
@@ -186,12 +225,54 @@ def follow_up_box(entry: dict, index: int) -> None:
         cols[0].button("Continue this thread", key=f"follow_btn_{index}", on_click=_ask_follow_up, args=(index,),
                        icon=":material/forum:", type="secondary")
         if thread.get("id") is not None:
-            cols[1].button("Delete this thread", key=f"delete_thread_{index}", on_click=_delete_thread,
+            cols[1].button("Delete this thread", key=f"delete_thread_{index}", on_click=_ask_delete,
                            args=(thread["id"],), icon=":material/delete:",
-                           help="Removes every turn of this thread from the journal file on this machine.")
+                           help="Asks first; then removes every turn of this thread from the journal file on this machine.")
+            if st.session_state.get(CONFIRM_KEY) == thread["id"]:
+                confirm_delete(thread, index)
         if st.session_state.get("follow_hint") == index:
             st.session_state.pop("follow_hint", None)
             st.info("Write your answer or what happened next first.", icon=":material/edit_note:")
+
+
+def confirm_delete(thread: dict, index: int) -> None:
+    """The second step of deleting: say what goes, for good, and ask."""
+    n = len(thread.get("turns") or [])
+    with st.container(key=f"confirm_delete_{index}"):
+        st.warning(f"Delete thread {thread['id']} ({n} turn{'s' if n != 1 else ''}) from your journal? Every turn "
+                   "is removed from the file on this machine and cannot be brought back.", icon=":material/warning:")
+        cols = st.columns([1, 1])
+        cols[0].button("Yes, delete it", key=f"confirm_delete_yes_{index}", on_click=_delete_thread,
+                       args=(thread["id"],), type="primary", icon=":material/delete_forever:")
+        cols[1].button("Cancel", key=f"confirm_delete_no_{index}", on_click=_cancel_delete)
+
+
+# -- the whole thread above its newest answer ------------------------------------------------------
+def thread_so_far(entry: dict) -> None:
+    """Every turn before this one, in order: the manager's words and the coach's answer to them; then
+    the words this answer replies to. Shown for a follow-up and for a thread reopened from the journal,
+    where the situation is in no text box and the earlier answers would otherwise be out of sight."""
+    from .page import render_answer
+
+    thread = entry.get("thread") or {}
+    turns = thread.get("turns") or []
+    if len(turns) < 2 and not entry.get("reopened"):
+        return
+    with st.container(key="thread_so_far"):
+        st.subheader("This thread" + (f" (journal thread {thread['id']})" if thread.get("id") is not None else ""))
+        for n, (text, fb) in enumerate(turns, 1):
+            who = "Your situation" if n == 1 else "Your reply"
+            st.markdown(f"**Turn {n} · {who}**\n\n" + quote(text))
+            if n < len(turns):
+                with st.container(border=True, key=f"thread_turn_{n}"):
+                    st.caption(f"The coach's answer to turn {n}")
+                    # its sources are not the cards below (those are this turn's): citations stay plain text
+                    st.markdown(render_answer(fb.answer_markdown, None))
+
+
+def quote(text: str) -> str:
+    """The manager's words as a Markdown quotation, made inert (``sanitize_markdown``)."""
+    return "\n".join("> " + line for line in sanitize_markdown(text.strip()).splitlines())
 
 
 def journal_messages() -> None:

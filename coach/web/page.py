@@ -121,17 +121,20 @@ def _strip_directive_breakers(text: str) -> str:
     return text.replace("\\[", "(").replace("\\]", ")").replace("[", "(").replace("]", ")")
 
 
-def decorate_answer(sanitized: str, source_ids: Iterable[str]) -> str:
+def decorate_answer(sanitized: str, source_ids: Iterable[str] | None) -> str:
     """Add the page's markup to an already-sanitised answer.
 
     Citation markers become links to the source cards below the answer; the verifier's inline marks
     become coloured badges, so a verified quote and every flag are visible where they apply.
     Runs only on the output of ``sanitize_markdown``: every bracket in it is escaped, so any
-    unescaped bracket after this step is ours.
+    unescaped bracket after this step is ours. ``source_ids=None``: the answer's sources are not on
+    the page (an earlier turn of a thread), so its citations stay plain text, linked to nothing.
     """
-    known = {s.upper() for s in source_ids}
+    known = {s.upper() for s in source_ids or ()}
 
     def cite(m: re.Match) -> str:
+        if source_ids is None:
+            return m.group(0)
         parts = [p.strip().upper() for p in re.split(r"[,;]", m.group(1))]
         parts = [p if p.startswith("S") else f"S{p}" for p in parts]
         links = []
@@ -149,7 +152,7 @@ def decorate_answer(sanitized: str, source_ids: Iterable[str]) -> str:
     return text
 
 
-def render_answer(answer_markdown: str, source_ids: Iterable[str]) -> str:
+def render_answer(answer_markdown: str, source_ids: Iterable[str] | None) -> str:
     """Sanitise, then decorate: the only way model text reaches ``st.markdown``."""
     return decorate_answer(sanitize_markdown(answer_markdown), source_ids)
 
@@ -197,7 +200,22 @@ def lens_rows(lens: Any) -> list[dict[str, Any]]:
             "side": "leadership" if pos > 0 else "management",
             "source": d.source_id or "",
         })
+    for r in rows:  # each bar's own text alternative (the chart is an image to a screen reader)
+        r["said"] = f"{r['axis']}: {_share_words(r)}"
     return rows
+
+
+def _share_words(r: dict[str, Any]) -> str:
+    if r["management"] == r["leadership"]:
+        return "balanced"
+    side = "management" if r["management"] > r["leadership"] else "leadership"
+    return f"{round(max(r['management'], r['leadership']) * 100)}% {side} ({r[side + '_label']})"
+
+
+def lens_description(rows: list[dict[str, Any]]) -> str:
+    """The lens chart in words, its text alternative: every axis and where it leans."""
+    return ("Chart of the lens: for each axis, how far your situation leans toward management or toward "
+            "leadership. " + "; ".join(r["said"] for r in rows) + ".")
 
 
 def leaning_sentence(lens: Any) -> str:
@@ -248,12 +266,13 @@ EXAMPLES: dict[str, str] = {
 
 
 # -- downloads -----------------------------------------------------------------------------------
-def shareable_downloads(feedback: Any) -> tuple[str, str, dict[str, int]]:
+def shareable_downloads(feedback: Any, reply: str | None = None) -> tuple[str, str, dict[str, int]]:
     """The Markdown and JSON downloads, with personal data replaced by placeholders such as [EMAIL].
 
     Why: a download is a file that leaves this machine (mailed to a coach, pasted in a ticket); the
     page keeps the manager's words as typed on screen, but a file made from them should not carry an
-    address or a phone number the manager may not have noticed. Returns (markdown, json, kinds found)."""
+    address or a phone number the manager may not have noticed. ``reply``: a follow-up's newest words,
+    quoted in the Markdown apart from the thread before them. Returns (markdown, json, kinds found)."""
     import json
 
     from ..common import pii
@@ -262,5 +281,5 @@ def shareable_downloads(feedback: Any) -> tuple[str, str, dict[str, int]]:
     data = pii.redact_deep(feedback.to_dict(), found)
     from ..reports.answer import feedback_markdown
 
-    markdown = pii.redact(feedback_markdown(feedback)).text
+    markdown = pii.redact(feedback_markdown(feedback, reply=reply)).text
     return markdown, json.dumps(data, indent=2, ensure_ascii=False), found

@@ -1,6 +1,8 @@
 """The prompt a 135M-parameter model can follow (``build_messages``), measured against the verifier."""
 from __future__ import annotations
 
+import re
+
 # what a 135M-parameter model can follow (measured against the checker, README "Offline LLM"): two passages,
 # each cut to PASSAGE_CHARS, and the situation cut to SCENARIO_CHARS; more text made it ignore the passages
 MAX_PASSAGES = 2
@@ -49,7 +51,40 @@ def build_messages(req) -> list[dict[str, str]]:
     user = (
         f"Situation: {scenario}\n\n"
         f"Passages:\n{passages}\n\n"
-        f"Rewrite each passage as one sentence of advice for this manager. "
-        f"Put the passage marker at the end of the sentence, for example: ... [{first}]."
+        f"{TASK} {MARKER_TASK.format(first=first)}"
     )
     return [{"role": "user", "content": user}]
+
+
+TASK = "Rewrite each passage as one sentence of advice for this manager."
+MARKER_TASK = "Put the passage marker at the end of the sentence, for example: ... [{first}]."
+
+# What SmolLM2-135M writes back of its task (measured on 16 situations of evals/cases.yaml, seed 0: 8 of
+# the 16 answers had one): the task itself ("Rewrite each passage as one sentence of advice:"), a variant
+# of it ("Rewrite each passage in a narrative format with one sentence of advice at the end: [S2].",
+# "Rewrite: [S2] For an organization ..."), in brackets ("[Rewrite each passage ... manager: S2]."), or
+# the marker rule. Only a phrase that opens with the task's verb *and* names its objects (a passage,
+# advice, a marker), or a bare "Rewrite:", is cut: "Rewrite the process with your team." is advice.
+_END = r"(?::|(?=\s*\[?S\d)|\.(?=\s|$)|$)"
+_ECHO = re.compile(
+    r"\[?\b(?:rewrite\s*:"
+    r"|rewrite\b[^:\n\[\]]{0,160}?\b(?:passages?|advice|markers?)\b[^:\n\[\]]{0,100}?" + _END +
+    r"|put\s+the\s+passage\s+marker\b[^\n]*?(?:for\s+example:\s*(?:\.\.\.|…)?\s*\[?S\d+\]?\.?|" + _END[3:] + r")",
+    re.I | re.M)
+_ONLY_MARKERS = re.compile(r"^[\s\[\]().,;:S\d]*$")
+
+
+def strip_task_echo(text: str) -> tuple[str, bool]:
+    """``text`` without the model's copies of its own task (``_ECHO``), and whether there were any.
+    A line left with nothing but markers and punctuation ("[S3].") goes too; the rest of a line stays."""
+    if not _ECHO.search(text):
+        return text, False
+    lines = []
+    for line in text.splitlines():
+        cut = _ECHO.sub("", line)
+        if cut != line:
+            cut = cut.strip()
+            if _ONLY_MARKERS.match(cut):
+                continue
+        lines.append(cut)
+    return "\n".join(lines).strip("\n"), True
