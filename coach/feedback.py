@@ -156,6 +156,8 @@ class PlanStep:
     text: str = ""                # the step, applied to this manager's people and numbers
     question: str = ""            # a question of its own, for this need
     side: str = ""                # management | leadership | both
+    step_source_id: str | None = None  # the source of the step's own words when an added article gave them
+    speaker: str | None = None    # whom the corpus credits the quoted words to (Drucker, Maxwell), if anyone
 
 
 @dataclass

@@ -24,7 +24,6 @@ from markdown_it import MarkdownIt
 
 from coach.reports.answer import feedback_markdown
 from coach.web.page import (
-    CheckSummary,
     check_summary,
     decorate_answer,
     leaning_sentence,
@@ -127,22 +126,26 @@ def test_sanitizer_is_linear_on_long_input():
 
 
 def test_citations_become_in_page_links_and_marks_become_badges():
+    """The checks' one vocabulary (coach.checks.labels) becomes the page's badges: green for what passed, orange
+    for what failed, each naming what kind of thing failed and why."""
     answer = ('As Peter Drucker said, "Management is doing things right; leadership is doing the right things." '
-              "✓ *verified in the corpus* [S1] Culture matters [S2, S9 ⚠ no such source: S9]. "
-              '"Culture eats strategy" ⚠ *unverified quote: not found in the corpus* Numbers ⚠ *unsupported*')
+              "✓ *the articles* [S1] Culture matters [S2, S9 ⚠ no such source: S9]. You lost two people ✓ *your words*. "
+              '"Culture eats strategy" ⚠ *not in the articles: not found in the corpus* Numbers ⚠ *not in the articles* '
+              "Your rota slipped ⚠ *not in your situation* Studies say 70% ⚠ *an outside fact*")
     md = render_answer(answer, ["S1", "S2"])
     assert "[\\[S1\\]](#source-s1)" in md and "[\\[S2\\]](#source-s2)" in md
-    assert ":green-background[✓ verified in the corpus]" in md
+    assert ":green-background[✓ the articles]" in md and ":green-background[✓ your words]" in md
     assert ":red-background[⚠ S9: no such source]" in md
-    assert ":orange-background[⚠ unverified quote: not found in the corpus]" in md
-    assert ":orange-background[⚠ unsupported]" in md
+    assert ":orange-background[⚠ not in the articles: not found in the corpus]" in md
+    assert ":orange-background[⚠ not in the articles]" in md
+    assert ":orange-background[⚠ not in your situation]" in md and ":orange-background[⚠ an outside fact]" in md
     html = rendered(md)
     assert re.findall(r'<a href="([^"]*)"', html) == ["#source-s1", "#source-s2"]
 
 
 def test_a_model_cannot_forge_the_pages_own_markup():
     """Directive or link syntax written by a model stays text: only the page adds badges and links."""
-    md = render_answer(":green-background[✓ verified in the corpus] [S1](javascript:x) [x](#source-s1)", ["S1"])
+    md = render_answer(":green-background[✓ the articles] [S1](javascript:x) [x](#source-s1)", ["S1"])
     assert ":green-background\\[" in md
     assert "(javascript:x)" not in md and "](#source-s1)" not in md.replace("[\\[S1\\]](#source-s1)", "")
 
@@ -164,21 +167,22 @@ def test_summary_and_lens_words_from_a_feedback():
                   lens=Lens("leadership", [LensDimension("focus", 0.2, 0.8, "S1", "planning", "vision"),
                                            LensDimension("tactics vs strategy", 0.7, 0.3, None, "tactics", "strategy")]))
     s = check_summary(fb)
-    assert s == CheckSummary(4, 3, 0, 0.75, 1, 1, 1)
-    assert s.line() == "4 sentences checked · 75% on-corpus · 1 quote verified · 1 unverified · 1 citation to no source"
+    assert s.line() == ("4 sentences checked against the passages, 1 ⚠ not in the articles; 1 of 2 quotes from the "
+                        "articles ✓, 1 ⚠ not in the articles; 1 citation to no source (S9).")
     assert not s.clean and s.title == "What was checked" and s.icon == "⚠"
-    # the same checks on the built-in engine's answer: copied sentences are not a score (issue 17)
+    # one vocabulary whatever the engine (issue 28): the built-in engine's answer is counted the same way
     fb.model = "extractive"
-    s = check_summary(fb)
-    assert s.copied and s.title == "Where this comes from"
-    assert s.line() == ("3 sentences taken from the articles (the built-in engine copies, it does not write advice) · "
-                        "1 not found in its passage · 1 quote verified · 1 unverified · 1 citation to no source")
-    assert "on-corpus" not in s.line()
+    assert check_summary(fb) == s
     fb.model = "openai/gpt-4o-mini"
     rows = lens_rows(fb.lens)
     assert [r["position"] for r in rows] == [0.6, -0.4] and rows[0]["side"] == "leadership"
     words = rendered(leaning_sentence(fb.lens))
     assert "leans toward <strong>leadership</strong>" in words
+    # one rule for headline, sentence and chart (issue 31, item 1): a leadership headline names the axes that
+    # pull toward leadership, never one leaning the other way; "both" names each side
+    assert "focus (vision)" in words and "tactics" not in words
+    fb.lens.leaning = "both"
+    words = rendered(leaning_sentence(fb.lens))
     assert "focus (vision)" in words and "tactics vs strategy (tactics)" in words
 
 
@@ -256,7 +260,7 @@ def test_reflect_shows_streamed_answer_sources_marks_lens_and_history(ingested, 
     assert cited and set(cited) <= anchors, (cited, anchors)
     # the Drucker line is retrieved and quoted, with its visible mark
     assert "Management is doing things right" in answer
-    assert ":green-background[✓ verified in the corpus]" in answer
+    assert ":green-background[✓ the articles]" in answer
     hist = at.session_state["history"]
     fb = hist[-1]["feedback"]
     assert any(q.verified and q.speaker == "Peter Drucker" for q in fb.quotes)
@@ -272,12 +276,13 @@ def test_reflect_shows_streamed_answer_sources_marks_lens_and_history(ingested, 
     assert all(sanitize_markdown(src.text) in markdown_values(at) for src in fb.sources)
     # what was checked
     summary = check_summary(fb)
-    # the built-in engine's answer says where it comes from, not a score (issue 17)
+    # what was checked, by kind (issue 28): no "on-corpus" score, the same words as the CLI's
     assert any(f"{summary.title}: {summary.line()}" in c for c in captions)
-    assert summary.title == "Where this comes from" and "taken from the articles" in summary.line()
-    # every unsupported sentence is flagged in place
-    flags = answer.count("⚠ unsupported")
-    assert flags == len(fb.checks.unsupported_sentences), (flags, fb.checks.unsupported_sentences)
+    assert summary.title == "What was checked" and "from the articles ✓" in summary.line()
+    assert "based on the articles" in summary.line() and "on-corpus" not in summary.line()
+    # every failed sentence is flagged in place (the built-in engine's: none)
+    flags = answer.count(":orange-background[⚠")
+    assert flags == len(fb.checks.unsupported_sentences) == 0, (flags, fb.checks.unsupported_sentences)
     # the lens: a Vega-Lite chart and the leaning in words
     charts = at.main.get("vega_lite_chart")  # the sidebar may also draw the journal's chart
     assert len(charts) == 1
@@ -696,35 +701,24 @@ def test_downloads_carry_placeholders_not_personal_data(ingested, monkeypatch):
     assert any("replaced with placeholders such as [EMAIL] in the downloads" in c.value for c in at.caption)
 
 
-def test_builtin_answer_says_where_it_comes_from_not_a_score(ingested, fake_openai):
-    """The built-in engine copies sentences: no "✓ 100% on-corpus", but words a manager understands;
-    a model's answer keeps its tested "What was checked" line with the on-corpus share."""
+def test_every_engine_says_what_was_checked_in_one_vocabulary(ingested, fake_openai):
+    """Issue 28: the built-in engine's answer and a model's are summed up in the same words (your words, the
+    articles, suggestions), never as a bare "on-corpus" score; each sentence's parts are listed by kind."""
     at = new_app()
     reflect(at, DRUCKER_SCENARIO)
     captions = [c.value for c in at.caption]
-    line = [c for c in captions if "Where this comes from" in c]
-    assert len(line) == 1 and line[0].startswith(":material/info: Where this comes from"), captions
-    assert "taken from the articles" in line[0] and "on-corpus" not in line[0] and "✓" not in line[0]
-    assert any("not that the advice fits your situation" in c for c in captions)
-    assert not any("What was checked" in c for c in captions)
+    line = [c for c in captions if "What was checked" in c]
+    assert len(line) == 1 and "from the articles ✓" in line[0] and "on-corpus" not in line[0], captions
+    listed = [v for v in markdown_values(at) if v.startswith("- **")]
+    assert any(v.startswith("- **✓ your words") for v in listed), listed
+    assert any("a suggestion" in v for v in listed) and any("✓ the articles" in v for v in listed), listed
+    assert not any("from the passage" in v or "verified in the corpus" in v for v in listed), listed
 
     use_model(at, "openai/fake-model", api_base=fake_openai.url)
     reflect(at, DRUCKER_SCENARIO)
     captions = [c.value for c in at.caption]
     tested = [c for c in captions if "What was checked" in c]
-    assert len(tested) == 1 and "% on-corpus" in tested[0] and "sentences checked" in tested[0], captions
-    assert not any("not that the advice fits your situation" in c for c in captions)
-
-
-def test_a_sentence_checked_against_the_situation_is_not_labelled_as_from_a_passage(ingested):
-    """"You wrote that …" is checked against the manager's words, not a passage: the page's list of
-    checks said "· from the passage" for it, as for the articles' sentences."""
-    at = new_app()
-    reflect(at, "Everyone loves our product vision but nobody owns the deadlines.")
-    checks = [v for v in markdown_values(at) if v.startswith("- **")]
-    mine = [v for v in checks if "You wrote that" in v]
-    assert mine and all(v.startswith("- **✓ your situation**") for v in mine), checks
-    assert any(v.startswith("- **· from the passage**") for v in checks if "You wrote that" not in v), checks
+    assert len(tested) == 1 and "from the articles ✓" in tested[0] and "on-corpus" not in tested[0], captions
 
 
 def test_history_after_a_failed_engine_does_not_claim_to_show_anything(ingested):

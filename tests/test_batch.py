@@ -550,7 +550,8 @@ def test_forgiving_csv_headers_and_out_of_scope_cases_counted_apart(ingested, tm
     assert "<span>tokens</span>" not in html and "<span>cost</span>" not in html  # no paid model was used
     assert "No tokens or cost: no paid model was used" in html
     assert "on-corpus 100%" not in html and "mean on-corpus" not in html
-    assert "copied from the articles" in html and "not that the advice fits the situation" in html
+    assert "checked part by part, by kind, whatever engine wrote it" in html and "copied" not in html
+    assert "checked: " in html and "from the articles ✓" in html   # each case in the CLI's and the page's words
 
 
 def test_csv_header_error_says_what_was_found(tmp_path):

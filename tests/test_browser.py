@@ -185,11 +185,11 @@ def test_answer_sources_verified_marks_and_chart_in_the_browser(streamlit_url, w
     answer = page.locator(".st-key-answer")
     # the verified Drucker quote, with its visible mark
     answer.get_by_text("Management is doing things right", exact=False).first.wait_for()
-    mark = answer.get_by_text("✓ verified in the corpus").first
+    mark = answer.get_by_text("✓ the articles").first
     assert mark.is_visible()
-    # what was checked
-    checks = page.locator(".st-key-checks")  # the built-in engine: where it comes from, not a score
-    assert "Where this comes from" in checks.inner_text() and "taken from the articles" in checks.inner_text()
+    # what was checked, by kind (issue 28), never a bare score
+    checks = page.locator(".st-key-checks")
+    assert "What was checked" in checks.inner_text() and "from the articles ✓" in checks.inner_text()
     assert "on-corpus" not in checks.inner_text()
     # source cards with titles, scores and passage text, each with an anchor the citations point at
     cards = page.locator(".st-key-sources [data-testid='stVerticalBlockBorderWrapper'], .st-key-sources [class*='st-key-card_']")
@@ -273,7 +273,7 @@ def test_unreachable_model_offers_the_builtin_engine_in_the_browser(streamlit_ur
     shot(page, "05-model-error.png")
     page.get_by_role("button", name="Use the built-in engine instead").click()
     wait_for_answer(page)
-    assert "verified in the corpus" in page.locator(".st-key-answer").inner_text()
+    assert "✓ the articles" in page.locator(".st-key-answer").inner_text()
     assert page.locator(".st-key-model_error").count() == 0
     assert watched.foreign() == [], watched.foreign()
 

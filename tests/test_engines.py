@@ -46,7 +46,8 @@ def test_a_toy_engine_answers_through_the_pipeline_and_the_turn(ingested, toy_en
     fb = out.feedback
     assert fb.model == "toy" and fb.in_scope
     assert fb.raw_answer.startswith("Toy engine: you wrote that “") and "releases slip" in fb.raw_answer
-    assert fb.checks.sentences and fb.checks.sentences[0].against == "situation"  # checked like any engine
+    assert fb.checks.sentences and fb.checks.sentences[0].against == "parts"  # checked like any engine, by kind
+    assert [p.label for p in fb.checks.sentences[0].parts] == ["your words"]
     assert "✓ *your words*" in fb.answer_markdown
 
 

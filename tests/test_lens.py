@@ -94,3 +94,50 @@ def test_the_lens_follows_an_edited_corpus_without_a_restart(tmp_path, monkeypat
     path.write_text(path.read_text(encoding="utf-8").replace(axis.anchor, axis.anchor + " Always."), encoding="utf-8")
     after = pole_vectors()[1][axis.name]
     assert after and after != before, "the lens still backs its axis with the passage of the old corpus"
+
+
+def _every_eval_situation() -> list[str]:
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent / "evals"
+    out = []
+    for name in ("cases.yaml", "situations.yaml", "situations_train.yaml", "coaching.yaml"):
+        for c in yaml.safe_load((root / name).read_text(encoding="utf-8"))["cases"]:
+            if c.get("scenario") and c.get("kind", "situation") == "situation":
+                out.append(c["scenario"])
+    return out
+
+
+def test_the_headline_its_sentence_and_the_chart_never_disagree():
+    """Issue 31 (item 1) and 32: "leadership" over 7 of 11 axes leaning management, and "toward management on
+    change vs transformation" at 0.50/0.50. One rule (coach.reading.lens.centred) gives all three: over every
+    situation of the evals (about 1,370), a one-sided headline has at least half its axes on its side and the
+    middle axis at least SIDE_CENTRE toward it; "both" keeps the middle axis near the centre; the sentence under
+    the headline names only axes on an allowed side, none of them balanced."""
+    from coach.reading.lens import BOTH_CENTRE, NAMED_MIN, SIDE_CENTRE
+    from coach.reading.situation import read_many
+    from coach.web.page import leaning_sentence, lens_rows
+
+    texts = _every_eval_situation()
+    assert len(texts) > 1200
+    seen = set()
+    for text, rd in zip(texts, read_many(texts)):
+        rows = lens_rows(rd.lens)
+        assert len(rows) == len(AXES), text
+        pos = sorted(r["position"] for r in rows)
+        median = pos[len(pos) // 2]
+        sign = {"leadership": 1, "management": -1}.get(rd.lens.leaning, 0)
+        if sign:
+            assert sign * median >= SIDE_CENTRE - 0.01, (rd.lens.leaning, pos, text)
+            assert sum(1 for p in pos if sign * p > 0) * 2 >= len(pos), (rd.lens.leaning, pos, text)
+        else:
+            assert abs(median) <= BOTH_CENTRE + 0.01, (pos, text)
+        sentence = leaning_sentence(rd.lens)
+        for r in rows:
+            for side, label in (("leadership", r["leadership_label"]), ("management", r["management_label"])):
+                named = f"toward {side} on" in sentence and f"{r['axis']} \\({label}\\)" in sentence
+                if named:
+                    assert abs(r["position"]) >= NAMED_MIN and (r["side"] == side), (r, sentence)
+                    assert rd.lens.leaning in (side, "both"), (rd.lens.leaning, sentence)
+        seen.add(rd.lens.leaning)
+    assert seen == {"management", "leadership", "both"}

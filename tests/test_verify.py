@@ -31,7 +31,7 @@ def test_clean_answer_passes():
     assert r.checks.invalid_citations == [] and r.checks.unverified_quotes == []
     assert r.checks.unsupported_sentences == [] and r.checks.on_corpus == 1.0
     assert r.quotes[0].verified and r.quotes[0].speaker == "Peter Drucker" and r.quotes[0].source_id == "S1"
-    assert "✓ *verified in the corpus*" in r.annotated
+    assert "✓ *the articles*" in r.annotated
 
 
 @pytest.mark.parametrize("answer,why", [
@@ -45,7 +45,7 @@ def test_bad_quotes_are_unverified_with_a_reason(answer, why):
     r = verify_answer(answer, [S1, S2])
     assert r.checks.unverified_quotes, answer
     assert why in r.checks.unverified_quotes[0]["reason"]
-    assert "⚠ *unverified quote" in r.annotated
+    assert "⚠ *not in the articles:" in r.annotated
 
 
 def test_citation_to_a_source_never_given():
@@ -62,7 +62,7 @@ def test_unsupported_claims_and_statistics():
     assert len(texts) == 3, r.checks.unsupported_sentences
     assert "87%" in r.checks.unsupported_sentences[0]["reason"]
     assert "Gallup" in r.checks.unsupported_sentences[1]["reason"]
-    assert r.checks.on_corpus == 0.0 and r.annotated.count("⚠ *unsupported*") == 3
+    assert r.checks.on_corpus == 0.0 and r.annotated.count("⚠ *not in the articles*") == 3
 
 
 def test_headings_and_questions_are_listed_as_not_checked():

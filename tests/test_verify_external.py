@@ -143,7 +143,9 @@ def test_stored_judge_model_matches_its_features_and_records_cross_validation():
 def test_a_name_the_manager_wrote_is_not_invented():
     scenario = "I became a manager six weeks ago, running the same QA team I used to be part of."
     r = verify_answer("You run the same QA team you used to be part of.", [], whole_corpus=True, scenario=scenario)
-    assert r.checks.invented_facts == [] and r.checks.sentences[0].against == "situation"
+    s = r.checks.sentences[0]
+    assert r.checks.invented_facts == [] and s.supported and s.against == "parts"
+    assert [p.label for p in s.parts] == ["your words"]      # the manager's own fact, by kind
 
 
 def test_role_swap_and_negation_caught_on_the_corpus_judge():
@@ -170,10 +172,12 @@ def test_restating_the_situation_passes_and_an_invented_fact_is_flagged():
               "Two of your best engineers feel like cogs, and one asked to move to another team. "
               "Your return rate doubled after the May catalog launch.")
     r = verify_answer(answer, [], whole_corpus=True, scenario=SITUATION)
-    about = [s for s in r.checks.sentences if s.against == "situation"]
+    about = [s for s in r.checks.sentences if s.against == "parts"]   # a coach's sentences, checked part by part
     assert len(about) == 3, r.checks.sentences
     assert about[0].supported and about[1].supported
+    assert [p.label for p in about[0].parts + about[1].parts] == ["your words", "your words"]
     assert not about[2].supported and "not in your situation" in about[2].reason
+    assert about[2].parts[0].label == "not in your situation"
     assert [f["text"] for f in r.checks.invented_facts] == ["Your return rate doubled after the May catalog launch."]
     assert "⚠ *not in your situation*" in r.annotated
     assert is_flagged(r.checks)  # an invented fact always fails

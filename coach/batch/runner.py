@@ -20,43 +20,25 @@ from ..common import pii
 from ..common.text import plural
 from ..errors import CoachError, UsageError
 from .inputs import Case, Log, ParsedInput, cases_from_records, read_input, stderr_log
-from ..turn import PII_MODES, Gate, privacy_gate
+from .ledger import Ledger, error_text, usage_of
+from ..turn import PII_MODES, Gate
 from .outage import GaveUp, Pause, retried, store_outage, through
 from .progress import Progress
-from .results import ResultsFile, now, parse_line, scenario_digest
-from .summary import BatchCounts, BatchGaveUp, BatchInterrupted, tally, write_report
+from .results import ResultsFile, now, scenario_digest
+from .summary import BatchCounts, BatchGaveUp, BatchInterrupted, write_report
 from .worker import CpuWorker, once
 
 from .chunks import CHUNK, DEFAULT_CONCURRENCY, FIRST_PASS, FIRST_WAVE_GAP, MAX_CONCURRENCY, MIN_CHUNK, chunk_size, plan_chunks  # noqa: F401,E501  (all of them: this module's interface)
 
 
-def _error_text(e: BaseException, secret: str | None) -> str:
-    if isinstance(e, CoachError):
-        msg = str(e)
-    else:
-        first = (str(e).strip().splitlines() or [""])[0]
-        msg = f"{type(e).__name__}: {first}" if first else type(e).__name__
-    if secret:
-        msg = msg.replace(secret, "***")
-    return msg[:500]
-
-
-def _usage_of(feedback: dict) -> dict:
-    u = feedback.get("usage") or {}
-    return {k: u[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens", "cost_usd") if u.get(k) is not None}
-
-
-class Runner:
+class Runner(Ledger):
     def __init__(self, parsed: ParsedInput, results: ResultsFile, latest: dict[str, dict], model: str, opts,
                  k: int, concurrency: int, pii_mode: str, retry_errors: bool, store, chunk: int,
                  progress: Progress, log: Log, sections=None):
-        self.parsed, self.results, self.latest = parsed, results, latest
+        super().__init__(parsed, results, latest, model, pii_mode, retry_errors, progress, log)
         self.sections = sections  # the report's case sections, drawn on the worker as cases finish
         self.drawn: concurrent.futures.Future | None = None  # the last section queued (the worker is FIFO)
-        self.model, self.opts, self.k, self.store = model, opts, k, store
-        self.concurrency, self.pii_mode, self.retry_errors, self.chunk = concurrency, pii_mode, retry_errors, chunk
-        self.progress, self.log = progress, log
-        self.counts = BatchCounts(total=parsed.total)
+        self.opts, self.k, self.store, self.concurrency, self.chunk = opts, k, store, concurrency, chunk
         self.in_flight: set[asyncio.Task] = set()
         self.signal: str | None = None
         from ..engines import get_engine
@@ -66,78 +48,6 @@ class Runner:
         self.store_pause: Pause | None = None  # made on the loop (``run``): see coach/batch/outage.py
         self.model_pause: Pause | None = None
         self.gave_up: str | None = None        # why the run stopped waiting for a service, if it did
-
-    # -- recording ---------------------------------------------------------------------------
-    def write(self, rec: dict, show: bool = True) -> None:
-        line = parse_line(rec)  # a mistyped key fails here, before it reaches the file
-        self.results.append(rec)
-        self.latest[line.key] = rec
-        self.counts.ran += 1
-        self.progress.add(line.status, show)
-        usage = line.usage or {}
-        self.counts.prompt_tokens += int(usage.get("prompt_tokens") or 0)
-        self.counts.completion_tokens += int(usage.get("completion_tokens") or 0)
-        if usage.get("cost_usd") is not None:
-            self.counts.cost_usd = (self.counts.cost_usd or 0.0) + float(usage["cost_usd"])
-
-    def base(self, cid: Any, line: int, fields: dict | None = None) -> dict:
-        return {"id": cid, "status": "error", "feedback": None, "error": None, "elapsed_s": 0.0,
-                "line": line, "fields": fields or {}, "model": self.model, "finished_at": None}
-
-    def previous(self, key: str):
-        """The typed newest result of ``key`` from an earlier run (or this one), None if there is none."""
-        old = self.latest.get(key)
-        return parse_line(old) if old else None
-
-    def record_unchanged(self, key: str, status: str, error: str | None) -> bool:
-        old = self.previous(key)
-        return bool(old and old.status == status and old.error == error)
-
-    # -- planning ----------------------------------------------------------------------------
-    def plan(self) -> list[tuple[Case, Gate]]:
-        """Record input problems and privacy holds; return the cases to send, with their gates."""
-        todo: list[tuple[Case, Gate]] = []
-        changed = 0
-        for p in self.parsed.problems:
-            if self.record_unchanged(p.key, "error", p.reason):
-                self.progress.add("error", show=False)
-                continue
-            rec = self.base(p.id, p.line)
-            rec.update(error=p.reason, input_error=True, finished_at=now())
-            self.write(rec, show=False)
-        for case in self.parsed.cases:
-            old = self.previous(case.key)
-            digest = scenario_digest(case.scenario)
-            if old and old.status == "ok":
-                self.counts.already_ok += 1
-                if old.scenario_sha and old.scenario_sha != digest:
-                    changed += 1
-                continue
-            if old and old.status == "error" and not old.input_error and not self.retry_errors \
-                    and old.scenario_sha == digest:
-                self.counts.earlier_errors += 1
-                continue
-            gate = privacy_gate(case.scenario, self.model, self.pii_mode)
-            if gate.skip_reason:
-                if self.record_unchanged(case.key, "skipped", gate.skip_reason):
-                    self.progress.add("skipped", show=False)
-                    continue
-                rec = self.base(case.id, case.line, case.fields)
-                rec.update(status="skipped", error=gate.skip_reason, pii=gate.record(), scenario_sha=digest,
-                           finished_at=now())
-                self.write(rec, show=False)
-                continue
-            todo.append((case, gate))
-        if changed:
-            one = changed == 1
-            self.log(f"coach batch: {plural(changed, 'case')} already ok {'has' if one else 'have'} a different scenario "
-                     f"than when {'it' if one else 'they'} ran; {'its' if one else 'their'} earlier result is kept "
-                     "(give a changed case a new id to run it again)")
-        if self.counts.earlier_errors:
-            self.log(f"coach batch: {plural(self.counts.earlier_errors, 'case')} failed in an earlier run and "
-                     f"{'was' if self.counts.earlier_errors == 1 else 'were'} not sent again: add --retry-errors to send "
-                     f"{'it' if self.counts.earlier_errors == 1 else 'them'}")
-        return todo
 
     # -- one case ----------------------------------------------------------------------------
     def _finish_local(self, prep, t0: float):
@@ -193,14 +103,14 @@ class Runner:
                 raise CoachError(prep_error)
             assert self.model_pause is not None
             fb = await through(self.model_pause, lambda free, up: self.reflect(prep, cpu, free, up), slot=slot,
-                               token=(case, gate, prep), explain=lambda e: _error_text(e, key),
+                               token=(case, gate, prep), explain=lambda e: error_text(e, key),
                                requeue=lambda tokens: self.retry_earlier(tokens, cpu))
             if gate.action == "redacted":
                 fb.notices.append(f"Personal data was replaced with placeholders before this case was processed: "
                                   f"{pii.describe(gate.found)}.")
             feedback = fb.to_dict()
             rec.update(status="ok", feedback=feedback, elapsed_s=round(fb.elapsed_s or (time.perf_counter() - t0), 3))
-            usage = _usage_of(feedback)
+            usage = usage_of(feedback)
             if usage:
                 rec["usage"] = usage
         except asyncio.CancelledError:
@@ -208,7 +118,7 @@ class Runner:
         except GaveUp as e:  # never sent again: the model did not come back (the resume command sends it)
             rec.update(status="error", error=f"not sent: {e}", elapsed_s=round(time.perf_counter() - t0, 3))
         except Exception as e:  # one case's failure never stops the others
-            rec.update(status="error", error=_error_text(e, key), elapsed_s=round(time.perf_counter() - t0, 3))
+            rec.update(status="error", error=error_text(e, key), elapsed_s=round(time.perf_counter() - t0, 3))
         rec["finished_at"] = now()
         self.write(rec)
         if self.sections is not None:
@@ -256,14 +166,14 @@ class Runner:
             except Exception as e:
                 if store_outage(e):
                     raise
-                out.append((None, _error_text(e, None)))
+                out.append((None, error_text(e, None)))
         return out
 
     async def _prepared(self, pending: concurrent.futures.Future, texts: list[str], cpu: CpuWorker):
         """The chunk ``pending`` prepares, prepared again while the store is away (``outage.retried``)."""
         assert self.store_pause is not None
         return await retried(self.store_pause, pending, lambda: cpu.submit(self._prepare, texts), store_outage,
-                             lambda e: _error_text(e, None))
+                             lambda e: error_text(e, None))
 
     async def run(self, todo: list[tuple[Case, Gate]]) -> None:
         """Stream the cases: one chunk's requests go out while the next chunk is being prepared.
@@ -332,9 +242,6 @@ class Runner:
                 pause.close()
             self.progress.note(None)
             cpu.close()
-
-    def tally(self) -> None:
-        tally(self.counts, self.parsed.order, self.latest)
 
 
 def _check_engine(model: str, opts) -> None:

@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from ..feedback import Checks, InventedFact, Quote, SentenceCheck, Source, UnsupportedSentence, UnverifiedQuote
 from .quotes import check_quote, find_quotes, is_attribution, quote_from_situation, verify_corpus
 from ..corpus.statements import contains_words
-from .claims import NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT, Context, check_sentence
+from .claims import Context, check_sentence
+from .labels import NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT
 from .labels import MARK_ARTICLES, MARK_YOUR_WORDS, mark_failed
 from .support import (
     PASSAGES,
@@ -53,12 +54,11 @@ from .support import (
     support_score,
 )
 from ..embedding.cache import warm
-from ..common.text import sentence_spans, words
+from ..common.text import CITE_RE, cited_ids, sentence_spans, words
 
 # shorter sentences ("Start small.", "Why now?") carry no checkable claim: listed as not checked
 MIN_CLAIM_WORDS = 4
 
-CITE_RE = re.compile(r"\[\s*(S\d+(?:\s*[,;]\s*S?\d+)*)\s*\]")
 _MD_PREFIX = re.compile(r"^\s*(?:#+\s*|[-*+]\s+|\d+[.)]\s+|>\s*)+")
 _EMPH = re.compile(r"(\*\*|__|\*|_|`)")
 _MARK = re.compile(r"\s*(?:✓|⚠)[^\n\[]*")
@@ -79,15 +79,6 @@ class VerifyResult:
 
 
 # -- citations -----------------------------------------------------------------------------------
-def cited_ids(text: str) -> list[str]:
-    """Every marker in order, ``[S1, S3]`` expanded to S1, S3."""
-    out = []
-    for m in CITE_RE.finditer(text):
-        for part in re.split(r"\s*[,;]\s*", m.group(1)):
-            out.append(part if part.upper().startswith("S") else f"S{part}")
-    return [o.upper() for o in out]
-
-
 def claim_text(raw: str) -> str:
     """The words of a sentence as a claim: no Markdown, no citation markers, no verifier marks."""
     t = _MARK.sub("", raw)
@@ -202,6 +193,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
                 inserts.append((m.end() - 1, f" ⚠ no such source: {', '.join(bad)}"))
     # 2) quotes: the manager's own words, then (for outside answers) the given passages, then the corpus
     quotes: list[Quote] = []
+    failed_quotes: list[tuple[int, int]] = []   # where a quotation failed: its sentence fails with it
     for start, end, text, speaker in find_quotes(answer, spans, known):
         q = quote_from_situation(text, scenario)
         if q is None and external:
@@ -212,6 +204,8 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
                 continue  # a title, a button label, the question: words in quotation marks, not a quotation
         q = q or check_quote(text, speaker, corpus, sources)
         quotes.append(q)
+        if not q.verified:
+            failed_quotes.append((start, end))
         if q.speaker == "the manager":
             mark = MARK_YOUR_WORDS
         else:
@@ -259,9 +253,14 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
         if coaching is not None:  # a coach's answer to a manager: each part of the sentence by its kind
             parts = check_sentence(raw, cites, coaching)
             failed = [p for p in parts if not p.ok]
-            ok = not failed
+            # a quotation that failed, or a citation to no source, fails its sentence (each has its own mark)
+            quoted_wrong = any(s <= a < e for a, _b in failed_quotes)
+            no_source = [c for c in cited_ids(raw) if c not in by_id] if not whole_corpus else []
+            ok = not failed and not quoted_wrong and not no_source
             score = min((p.score for p in parts), default=1.0)
-            why = "; ".join(f"{p.label}: {p.reason}" for p in failed)
+            why = "; ".join([f"{p.label}: {p.reason}" for p in failed]
+                            + (["its quotation is not in the articles"] if quoted_wrong else [])
+                            + ([f"it cites {', '.join(no_source)}, which was not given"] if no_source else []))
             checks.append(SentenceCheck(text=text, score=round(score, 4), supported=ok, cites=cites, reason=why,
                                         start=s, end=e, against="parts", parts=parts))
             for label in dict.fromkeys(p.label for p in failed):

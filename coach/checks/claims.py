@@ -18,21 +18,22 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..common.text import words
+from ..common.text import cited_ids, words
 from ..feedback import ClaimPart
 from . import tuning
+from .labels import ARTICLES, NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT, SUGGESTION, YOUR_WORDS
+from .reversals import QUOTE as _QUOTE, sets_aside
 
 if TYPE_CHECKING:
     from .support import Situation
 
-YOUR_WORDS, ARTICLES, SUGGESTION = "your words", "the articles", "a suggestion"
-NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT = "not in the articles", "not in your situation", "an outside fact"
 
-_QUOTE = re.compile(r"“[^”]*”|\"[^\"]*\"")
 # a list's own number or a step's label, not a claim: "**1. …", "2) …", "*Step this week:*"
 _LABEL = re.compile(r"^\W*(?:\d{1,2}[.)]\s+|(?:step|next step|first step|step this week|question|to think about)\W*:\W*)",
                     re.I)
-_JOINT = re.compile(r"\s*(?::|;|\s[—–]\s|\s-\s)\s+")
+# a colon right before a quotation introduces it ("The articles call this X: “…”, as Maxwell put it"): the
+# quotation is what the words before it mean, so the two are read together, not cut apart
+_JOINT = re.compile(r"\s*(?::(?!\s+\x00)|;|\s[—–]\s|\s-\s)\s+")
 _CITE = re.compile(r"\[\s*S\d+(?:\s*[,;]\s*S?\d+)*\s*\]")
 # the manager's words restated: "you wrote that …", "you say …", "your team is …" (not advice)
 _SAYS_YOU = re.compile(r"\b(?:you|the manager)\s+(?:(?:have|had|also)\s+)?(?:said|say|wrote|write|mention(?:ed|s)?|"
@@ -223,73 +224,6 @@ _OPENERS = set("since until after before by on in at from during every each next
                "when if while".split())
 
 
-# what a sentence sets aside: "not from X", "rather than X", "don't X", "no need to X", "X can wait"
-_SETS_ASIDE = re.compile(
-    r"\b(?:not (?:from |about |by |through |with |on |in |to |the |a )?|rather than |instead of |no need to |never |"
-    r"don['’]t |do not |avoid(?:ing)? |without |less (?:about )?|not the |isn['’]t |aren['’]t |"
-    r"better kept |shouldn['’]t |should not |more than |(?:caution|warn|advise)s? against )((?:(?![,.;:!?]).){6,90})",
-    re.I)
-_LATER = re.compile(r"((?:(?![,.;:!?]).){6,90}?)\s+(?:can wait|can be left|comes? (?:only )?after|matters? less|"
-                    r"undermines?|gets? in the way|tends? to get in the way|hurts?|damages?|weakens?|backfires?|"
-                    r"is counterproductive|does more harm)\b", re.I)
-# one role's work given to the other: "… is the job of the leaders who set it, not of the managers"
-_ROLE_DENIED = re.compile(r"\b(leaders?|managers?|leadership|management)\b.{3,120}?\bnot (?:of |for |to |by |with )?(?:the |a )?"
-                          r"(leaders?|managers?|leadership|management)\b", re.I)
-
-
-_BRITISH = re.compile(r"\b(organ|priorit|recogn|real|standard|special|emphas|minim|maxim|util|central|optim|categor|"
-                      r"character|author|civil|capital|modern|mobil|memor|summar|final)is", re.I)
-
-
-def _stems(text: str) -> set[str]:
-    """Content words cut to their first five letters, so that a reversal's paraphrase meets the passage's words:
-    "responsibility" and "responsible", "accountable" and "account", "organisation" and "organization"."""
-    from .signals import content_stems
-
-    text = re.sub(r"['’]s\b", "", _BRITISH.sub(r"\1iz", text))
-    return {s[:tuning.ASIDE_PREFIX] for s in content_stems(text)}
-
-
-def sets_aside(claim: str, passages: list[str]) -> str | None:
-    """A reversal: the sentence sets aside ("not from X", "rather than X", "don't X") what a passage holds."""
-    from ..common.text import split_sentences
-
-    content_stems = _stems  # noqa: N806 (spelling-insensitive, below)
-
-    claim = _QUOTE.sub(" ", claim)  # quoted words are checked as quotations: a quote may hold its own "not"
-    for m in list(_SETS_ASIDE.finditer(claim)) + list(_LATER.finditer(claim)):
-        x = content_stems(m.group(1))
-        if len(x) < tuning.ASIDE_MIN_WORDS:
-            continue
-        for p in passages:
-            for sent in split_sentences(p) + [p]:   # a sentence, or the passage as a whole
-                have = content_stems(sent)
-                # a passage sentence that says it with its own "not" ("doesn't make them a good fit") agrees
-                common = len(x & have)
-                if common >= tuning.ASIDE_MIN_WORDS and common / len(x) >= tuning.ASIDE_OVERLAP \
-                        and not _NEGATED.search(sent):
-                    return f"it sets aside what the passage holds: “{sent[:90]}”"
-    # the passage's own sentence said with a "not" it does not have ("Managers should not be expected to make
-    # do with the resources…"): most of the claim's words are one passage sentence's, the polarity is turned
-    if _NEGATED.search(claim) or re.search(r"\b(?:rather than|instead of)\b", claim, re.I):
-        own = content_stems(claim)
-        if len(own) >= tuning.NEGATED_MIN_WORDS:
-            for p in passages:
-                for sent in split_sentences(p):
-                    have = content_stems(sent)
-                    if len(own & have) / len(own) >= tuning.NEGATED_OVERLAP and not _NEGATED.search(sent):
-                        return f"it turns round what the passage says: “{sent[:90]}”"
-    swap = _ROLE_DENIED.search(claim)
-    if swap and swap.group(1)[:4].lower() != swap.group(2)[:4].lower():
-        denied = swap.group(2)[:4].lower()
-        said = content_stems(claim) - {"manag", "leade", "lead"}
-        for p in passages:
-            for sent in split_sentences(p):
-                if denied in sent.lower() and len(said & content_stems(sent)) >= tuning.ASIDE_MIN_WORDS:
-                    return f"it gives the {swap.group(1)}' work to the other role: the passage says “{sent[:80]}”"
-    return None
-
-
 # a fact said about the manager's world: an event in time ("after the Henderson filing", "in the spring",
 # "last Friday") or something done or said ("has already told you", "pushed back", "was scrapped")
 _WHEN = (r"last (?:week|month|year|quarter|spring|summer|autumn|fall|winter|monday|tuesday|wednesday|thursday|friday|"
@@ -342,7 +276,6 @@ def invented_event(text: str, ctx: Context, passages: list[str]) -> str | None:
     return None
 
 
-_NEGATED = re.compile(r"\b(?:not|no|never|don['’]t|can['’]t|doesn['’]t|isn['’]t)\b", re.I)
 
 
 def _only_small_words(why: str) -> bool:
@@ -351,6 +284,13 @@ def _only_small_words(why: str) -> bool:
         return True
     tail = why.rsplit(":", 1)[-1].strip()
     return "," not in tail and " " not in tail and bool(tail) and not tail[0].isdigit()
+
+
+# a statement about the manager's world in the form of a record ("Your team: tracked in a notebook", "your rota
+# is done by hand"): a fact of theirs or not, checked against the situation like "you wrote that …"
+_STATED = re.compile(r"\b(?:is|are|was|were|gets?|got)?\s*(?:tracked|logged|recorded|done|kept|written|stored|"
+                     r"run|signed|checked|counted|booked|scheduled|planned|paid|printed|filed)\s+(?:in|on|by|with|"
+                     r"through|via|at)\b", re.I)
 
 
 def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
@@ -374,11 +314,12 @@ def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
         if reverse:
             out.ok, out.label, out.reason = False, NOT_IN_ARTICLES, reverse
             return out
-        if not _SAYS_YOU.search(_QUOTE.sub(" ", text)):
-            return out  # "your honesty is a good start": the coach's reading of them, no fact; events were checked
+        says, record = bool(_SAYS_YOU.search(_QUOTE.sub(" ", text))), bool(_STATED.search(text))
         ok, score, why = situation_check(text, ctx.situation, [] if ctx.whole_corpus else passages)
-        if not ok and _only_small_words(why):
+        if not ok and not record and _only_small_words(why):
             ok = True  # "the two gaps you describe", one plain word of their own: a way of saying it, not a fact
+        if not ok and not says and not record:
+            return out  # "your honesty is a good start": the coach's reading of them, no fact; events were checked
         out.ok, out.score, out.reason = ok, score, ("" if ok else why)
         out.label = YOUR_WORDS if ok else NOT_IN_SITUATION
         return out
@@ -408,8 +349,6 @@ def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
 
 def check_sentence(raw: str, cites_in: list[str], ctx: Context) -> list[ClaimPart]:
     """Every part of one sentence, checked; cites of the whole sentence go to parts that carry none."""
-    from .answer import cited_ids
-
     parts = split_parts(raw)
     out = []
     for p in parts:

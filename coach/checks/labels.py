@@ -16,7 +16,10 @@ truth, and a failure names what failed:
 """
 from __future__ import annotations
 
-from .claims import ARTICLES, NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT, SUGGESTION, YOUR_WORDS
+from ..common.text import plural
+
+YOUR_WORDS, ARTICLES, SUGGESTION = "your words", "the articles", "a suggestion"
+NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT = "not in the articles", "not in your situation", "an outside fact"
 
 PASSED = (YOUR_WORDS, ARTICLES, SUGGESTION)
 FAILED = (NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT)
@@ -39,10 +42,6 @@ def shown(label: str, cites: list[str] | None = None) -> str:
     if label in FAILED:
         return f"⚠ {label}"
     return f"✓ {label}{refs if label == ARTICLES else ''}"
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def tally(sentences) -> dict[str, int]:
@@ -84,5 +83,4 @@ def summary_line(fb) -> str:
     return "; ".join(b for b in bits if b) + "."
 
 
-__all__ = ["PASSED", "FAILED", "MARK_YOUR_WORDS", "MARK_ARTICLES", "mark_failed", "shown", "tally", "summary_line",
-           "plural"]
+__all__ = ["YOUR_WORDS", "ARTICLES", "SUGGESTION", "NOT_IN_ARTICLES", "NOT_IN_SITUATION", "OUTSIDE_FACT", "PASSED", "FAILED", "MARK_YOUR_WORDS", "MARK_ARTICLES", "mark_failed", "shown", "tally", "summary_line"]

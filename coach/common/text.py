@@ -178,3 +178,16 @@ def content_words(text: str) -> frozenset[str]:
 def plural(n: int, word: str, many: str | None = None) -> str:
     """``n`` and ``word`` in agreement: "1 claim", "2 claims", "0 claims" (``many``: an irregular plural)."""
     return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+# -- citations -----------------------------------------------------------------------------------
+CITE_RE = re.compile(r"\[\s*(S\d+(?:\s*[,;]\s*S?\d+)*)\s*\]")
+
+
+def cited_ids(text: str) -> list[str]:
+    """Every marker in order, ``[S1, S3]`` expanded to S1, S3."""
+    out = []
+    for m in CITE_RE.finditer(text):
+        for part in re.split(r"\s*[,;]\s*", m.group(1)):
+            out.append(part if part.upper().startswith("S") else f"S{part}")
+    return [o.upper() for o in out]

@@ -9,8 +9,8 @@ must …") become practices when the corpus is read, so ``coach ingest`` is the 
 article's advice to reach an answer. Read like ``coach.corpus.statements``: cached by the corpus's
 stamp, re-read when a file changes.
 
-A curated quote or sentence that is not word for word in the corpus is an error naming it: the plan
-never cites words the articles do not hold.
+A curated quote or sentence that is not word for word in the corpus (a quote: in the passage of its
+sentence, the one the plan cites) is an error naming it: the plan never cites words a source does not hold.
 """
 from __future__ import annotations
 
@@ -83,8 +83,9 @@ def _find(words_of: str, passages: list[Passage]) -> Passage | None:
 # A sentence that tells the reader what to do: an imperative opening ("Write down…", "Ask…", "Don't…"),
 # or advice in the articles' own modal words ("you should…", "leaders must…", "a manager needs to…").
 _IMPERATIVE = re.compile(
-    r"^(?:don['’]t |never |always |first,? |then,? |next,? |start by |try to )?"
-    r"(?:ask|write|list|hold|set|start|stop|keep|make|give|let|try|take|spend|pick|choose|name|agree|tell|share|"
+    r"^(?:(?:when|if|before|after|once|whenever|each time)\b[^,]{3,80},\s*)?"   # "When someone calls, ask …"
+    r"(?:don['’]t |never |always |first,? |then,? |next,? |start by |try to )?"
+    r"(?:expect|ask|write|list|hold|set|start|stop|keep|make|give|let|try|take|spend|pick|choose|name|agree|tell|share|"
     r"review|meet|decide|delegate|build|create|focus|celebrate|thank|learn|look|reach|plan|schedule|track|measure|"
     r"check|define|clarify|explain|listen|invite|hand|assign|block|book|put|note|mark|count|walk|visit|praise|"
     r"reward|coach|mentor|train|teach|develop|document|standardi[sz]e|replace|cut|move|find)\b", re.I)
@@ -113,15 +114,27 @@ def _side_of(text: str) -> str:
     return "management" if m and not l else "leadership" if l and not m else "both"
 
 
-def derived_practice(sentence: str, where: Passage) -> Practice:
-    """A practice from one advice sentence: the sentence is its idea, its quote, its need and its step."""
+def derived_practice(sentence: str, where: Passage, problems: tuple[str, ...] = ()) -> Practice:
+    """A practice from one advice sentence: the sentence is its idea, its quote and its step; the problems it
+    answers are the sentence itself and what its article says goes wrong (``problems``: the article's sentences
+    that advise nothing), so a manager's need finds it by meaning as it finds a curated practice's needs."""
     pid = "derived-" + hashlib.sha1(f"{where.doc_id}|{sentence}".encode()).hexdigest()[:10]
     side = _side_of(sentence) if _side_of(sentence) != "both" else _side_of(where.text)
     step = sentence.rstrip(".!") + "."
     label = "what “" + " ".join(sentence.split()[:6]).rstrip(",.;:") + "…” recommends"
     return Practice(id=pid, side=side, idea=sentence, label=label, sentence=sentence, passage_id=where.id,
-                    doc_id=where.doc_id, quotes=(sentence,), needs=(sentence,), steps=(step,), derived=True,
+                    doc_id=where.doc_id, quotes=(sentence,), needs=(sentence,) + problems, steps=(step,), derived=True,
                     questions=("What would it take to do this with {people} this week?",), title=where.title)
+
+
+def problem_sentences(passages: list[Passage]) -> tuple[str, ...]:
+    """An article's sentences that describe rather than advise (its account of what goes wrong)."""
+    out = []
+    for p in passages:
+        advice = set(advice_sentences(p.text))
+        out += [s.strip() for s in split_sentences(" ".join(p.text.split()))
+                if len(words(s)) >= 6 and s.strip() not in advice and not s.strip().endswith("?")]
+    return tuple(out[:12])
 
 
 # -- loading -------------------------------------------------------------------------------------------
@@ -142,9 +155,10 @@ def _curated(folder: Path, passages: list[Passage]) -> list[Practice]:
         if where is None:
             raise CorpusError(f"{path}: practice {pid}: its sentence is not word for word in the corpus")
         quotes = tuple(row.get("quotes") or [row["sentence"]])
-        for q in quotes:
-            if _find(q, passages) is None:
-                raise CorpusError(f"{path}: practice {pid}: the quote “{q}” is not word for word in the corpus")
+        for q in quotes:   # in the passage the plan cites for this practice, not only somewhere in the corpus
+            if _find(q, [where]) is None:
+                raise CorpusError(f"{path}: practice {pid}: the quote “{q}” is not word for word in the passage "
+                                  f"that holds its sentence")
         side = row.get("side", "both")
         if side not in SIDES:
             raise CorpusError(f"{path}: practice {pid}: side must be one of {', '.join(SIDES)}")
@@ -173,7 +187,11 @@ def _cached(folder: str, stamp: tuple) -> tuple[Practice, ...]:
     passages = _passages(Path(folder))
     curated = _curated(Path(folder), passages)
     covered = {p.doc_id for p in curated}
-    derived = [derived_practice(s, where) for where in passages if where.doc_id not in covered
+    by_doc: dict[str, list[Passage]] = {}
+    for where in passages:
+        if where.doc_id not in covered:
+            by_doc.setdefault(where.doc_id, []).append(where)
+    derived = [derived_practice(s, where, problem_sentences(doc)) for doc in by_doc.values() for where in doc
                for s in advice_sentences(where.text)]
     return tuple(curated + derived)
 

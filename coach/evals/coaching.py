@@ -100,7 +100,7 @@ def score_coaching(r: "CaseResult", case: "Case", fb) -> None:
         steps = list(plan.steps) if plan is not None else []
         addressed = []
         for point in case.engage:
-            stepped = any(_mentions(s.need, point) and (s.text[:40] in raw) for s in steps if s.text)
+            stepped = any(_mentions(s.need, point) and (s.text[1:40].lower() in raw.lower()) for s in steps if s.text)
             addressed.append(stepped or _mentions(outside_quotes, point))
         c["engage_addressed"] = sum(addressed)
     r.coaching = c

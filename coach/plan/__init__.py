@@ -13,7 +13,7 @@ from ..corpus.practices import Practice, corpus_practices
 from ..feedback import Plan, Source
 from . import tuning
 from .asks import answer_question, judge_action
-from .build import Chosen, Scaffold, match_needs, steps_for
+from .build import Chosen, Scaffold, attach_added_advice, match_needs, steps_for
 
 if TYPE_CHECKING:
     from ..common.seams import Clause
@@ -28,7 +28,14 @@ def needs_of(reading: "Reading", limit: int) -> list["Clause"]:
     def is_ask(text: str) -> bool:
         return any(text in a or a in text for a in asked)
 
-    return [c for c in reading.to_engage(limit) if c.quotable and c.vec is not None and not is_ask(c.text)]
+    found = [c for c in reading.to_engage(limit) if c.quotable and c.vec is not None and not is_ask(c.text)]
+    if found:
+        return found
+    # nothing read as going wrong but the plan itself ("we're at 6 out of 30 … I'm going to put it in their
+    # reviews"): the clauses surest of their side stand in, the opening context aside
+    rest = [c for c in reading.clauses[1:] if c.quotable and c.vec is not None and not is_ask(c.text)]
+    ranked = sorted(rest, key=lambda c: -abs(c.p_leadership - 0.5))[:min(limit, tuning.MAX_STEPS)]
+    return sorted(ranked, key=lambda c: reading.clauses.index(c))
 
 
 def make_plan(reading: "Reading", sources: list[Source], *, whole: "Reading | None" = None,
@@ -41,7 +48,9 @@ def make_plan(reading: "Reading", sources: list[Source], *, whole: "Reading | No
     if whole is not None:
         needs += [c for c in needs_of(whole, tuning.MAX_NEEDS) if c.text not in {n.text for n in needs}]
     base = whole or reading
-    chosen = match_needs(needs, practices, base.leaning, source_ids)
+    doc_order = [s.doc_id for s in sources]
+    chosen = match_needs(needs, practices, base.leaning, source_ids, doc_order=doc_order)
+    attach_added_advice(chosen, practices, doc_order)
     extra = extra_sources(chosen, sources)
     plan = Plan(steps=steps_for(chosen, base.text), leaning_why=leaning_why(base, chosen))
     q, act = reading.question, reading.intended_action
@@ -56,7 +65,7 @@ def make_plan(reading: "Reading", sources: list[Source], *, whole: "Reading | No
 
 def leaning_why(reading: "Reading", chosen: list[Chosen]) -> str:
     """One line under the headline: what works, in the manager's words, and what is missing, by the needs."""
-    from .words import quote_short
+    from ..common.quoting import quote_short
 
     strengths = [c for c in reading.works if c.quotable and not c.neutral and len(c.text.split()) >= 3]
     on_side = [ch for ch in chosen if reading.leaning == "both" or ch.practice.side in (reading.leaning, "both")]
@@ -65,7 +74,7 @@ def leaning_why(reading: "Reading", chosen: list[Chosen]) -> str:
     if strengths:
         parts.append(f"You say {quote_short(strengths[0].text, 10)}: that part works.")
     if missing:
-        parts.append("What you describe missing is " + " and ".join(missing) + ".")
+        parts.append("What you describe missing is " + ", and ".join(missing) + ".")
     return " ".join(parts)
 
 
@@ -74,17 +83,24 @@ def extra_sources(chosen: list[Chosen], sources: list[Source]) -> list[Source]:
     from ..corpus.practices import passage_by_id
 
     out: list[Source] = []
-    n = len(sources)
+    ids = {s.passage_id: s.id for s in sources}
+
+    def cite(passage_id: str, score: float) -> str | None:
+        if passage_id not in ids:
+            p = passage_by_id(passage_id)
+            if p is None:
+                return None
+            src = Source(id=f"S{len(sources) + len(out) + 1}", doc_id=p.doc_id, title=p.title, author=p.author,
+                         text=p.text, score=score, passage_id=p.id, origin=p.origin)
+            out.append(src)
+            ids[passage_id] = src.id
+        return ids[passage_id]
+
     for ch in chosen:
         if ch.source_id is None:
-            p = passage_by_id(ch.practice.passage_id)
-            if p is None:
-                continue
-            n += 1
-            src = Source(id=f"S{n}", doc_id=p.doc_id, title=p.title, author=p.author, text=p.text, score=ch.score,
-                         passage_id=p.id, origin=p.origin)
-            out.append(src)
-            ch.source_id = src.id
+            ch.source_id = cite(ch.practice.passage_id, ch.score)
+        if ch.step_from is not None:
+            ch.step_source_id = cite(ch.step_from.passage_id, ch.score)
     return out
 
 

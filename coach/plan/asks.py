@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .build import Chosen, action_sides, classify_action, verdict
-from .words import quote_short
+from ..common.quoting import quote_short
 
 if TYPE_CHECKING:
     from ..corpus.practices import Practice
@@ -52,7 +52,9 @@ def _first(chosen: list[Chosen]) -> Chosen | None:
 
 def _need_phrase(ch: Chosen) -> str:
     cite = f" [{ch.source_id}]" if ch.source_id else ""
-    return f"what you describe missing is {ch.practice.label}: the articles' “{ch.practice.quotes[0]}”{cite}"
+    said = f"as {ch.practice.speaker} put it in the articles, “{ch.quote}”" if ch.practice.speaker else \
+        f"the articles' “{ch.quote}”"
+    return f"what you describe missing is {ch.practice.label}: {said}{cite}"
 
 
 def judge_action(action: str, chosen: list[Chosen], practices: list["Practice"], reading: "Reading") -> tuple[str, str]:
@@ -63,7 +65,7 @@ def judge_action(action: str, chosen: list[Chosen], practices: list["Practice"],
     first = _first(chosen)
     what = quote_short(action)
     if first is None:
-        return v, f"You plan {what}; nothing in what you describe argues against it."
+        return v, f"You plan {what}: the steps below are what the articles suggest beside it."
     one = next(iter(sides)) if len(sides) == 1 else "both"
     side = SIDE_WORK[one]
     if v == "fits":
@@ -90,8 +92,8 @@ def answer_question(question: str, chosen: list[Chosen], practices: list["Practi
         return ("The articles do not speak to that question directly; the questions at the end may help you "
                 "decide."), None
     if _HOW.match(question) and " or " not in question.lower():
-        return (f"Start with {first.practice.label}: {_need_phrase(first)}. The first step below says how, "
-                f"for {quote_short(first.need.text, 8)}."), cite
+        return (f"{_need_phrase(first)[:1].upper()}{_need_phrase(first)[1:]}. The first step below is where to "
+                f"start, for {quote_short(first.need.text, 8)}."), cite
     options = _options(question)
     if len(options) > 1:
         judged = []

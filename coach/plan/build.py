@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 from ..corpus.practices import Practice
 from ..feedback import Plan, PlanStep, Source
 from . import tuning
-from .words import number_of, quote_short, slot_people
+from ..common.quoting import quote_short
+from .words import number_of, slot_people
 
 if TYPE_CHECKING:
     from ..common.seams import Clause
@@ -36,6 +37,10 @@ class Chosen:
     practice: Practice
     score: float
     source_id: str | None
+    step_from: Practice | None = None   # an added article's own advice for this need, used as the step
+    step_source_id: str | None = None
+    quote: str = ""   # of the practice's quotes, the one nearest the need (the same words in every answer read
+    #                   as stock: 41 of 120 answers held one sentence before; issue 29's measure is a fifth)
 
 
 @dataclass
@@ -100,6 +105,8 @@ def need_scores(vec, practices: list[Practice]):
         if examples[i] is not None and len(examples[i]):
             sims = np.sort(examples[i] @ v)[::-1][:tuning.EXAMPLES_K]
             s = max(s, float(sims.mean()))
+        elif practices[i].derived:
+            s += tuning.DERIVED_LIFT   # what learned examples add to a curated practice's best match
         out.append(s)
     return out
 
@@ -110,20 +117,28 @@ def _side_agrees(practice_side: str, side: str) -> float:
     return 1.0 if practice_side == side else 0.0
 
 
-def source_bonus(passage_id: str, order: list[str]) -> float:
+def source_bonus(passage_id: str, order: list[str], doc_id: str | None = None, doc_order: list[str] | None = None
+                 ) -> float:
     """The source ranker's evidence that a practice's passage is needed: 1 for the first source, falling by a
-    tenth per rank, and a penalty when the ranker did not choose it at all."""
-    return 1 - order.index(passage_id) / 10 if passage_id in order else tuning.NOT_A_SOURCE
+    tenth per rank, and a penalty when the ranker did not choose it at all. A practice derived from an added
+    article counts its article's best source (the ranker picks the passage that describes the problem; the
+    advice is often the next paragraph)."""
+    if passage_id in order:
+        return 1 - order.index(passage_id) / 10
+    if doc_id is not None and doc_order and doc_id in doc_order:
+        return 1 - doc_order.index(doc_id) / 10
+    return tuning.NOT_A_SOURCE
 
 
 def match_needs(needs: list["Clause"], practices: list[Practice], leaning: str, source_ids: dict[str, str],
-                limit: int = tuning.MAX_STEPS) -> list[Chosen]:
-    """Each need's practice: the best-scoring pairs first, one practice per need and one need per practice."""
+                limit: int = tuning.MAX_STEPS, doc_order: list[str] | None = None) -> list[Chosen]:
+    """Each need's practice: the best-scoring pairs first, one practice per need and one need per practice.
+    ``doc_order``: the sources' articles in the ranker's order (for practices derived from an added article)."""
 
     if not needs or not practices:
         return []
     order = list(source_ids)   # the sources in the ranker's order (S1 first)
-    bonus = [source_bonus(p.passage_id, order) for p in practices]
+    bonus = [source_bonus(p.passage_id, order, p.doc_id if p.derived else None, doc_order) for p in practices]
     rows = []
     for n, c in enumerate(needs):
         near = need_scores(c.vec, practices)
@@ -142,7 +157,8 @@ def match_needs(needs: list["Clause"], practices: list[Practice], leaning: str, 
         used_n.add(n)
         used_p.add(i)
         p = practices[i]
-        out.append(Chosen(needs[n], p, round(score, 4), source_ids.get(p.passage_id)))
+        out.append(Chosen(needs[n], p, round(score, 4), source_ids.get(p.passage_id),
+                          quote=_best_form(p.quotes, needs[n].vec) if p.quotes else ""))
         if len(out) == limit:
             break
     return sorted(out, key=lambda ch: needs.index(ch.need))
@@ -225,15 +241,42 @@ def _best_form(forms: tuple[str, ...], need_vec) -> str:
     return forms[int(np.argmax(V @ np.asarray(need_vec, dtype="float32")))]
 
 
+def attach_added_advice(chosen: list[Chosen], practices: list[Practice], doc_order: list[str]) -> None:
+    """An article the maintainers added speaks more concretely than the five general ones: where its advice
+    (a derived practice of an article among the sources) is close to a need answered by a curated idea, that
+    advice becomes the need's step, cited to its own passage, and the idea stays the curated one."""
+    derived = [(i, p) for i, p in enumerate(practices) if p.derived and p.doc_id in doc_order]
+    if not derived:
+        return
+    used: set[str] = {ch.practice.id for ch in chosen}
+    for ch in chosen:
+        if ch.practice.derived:
+            continue
+        near = need_scores(ch.need.vec, practices)
+        best = max(((near[i], p) for i, p in derived if p.id not in used), key=lambda x: x[0], default=None)
+        if best is not None and best[0] >= tuning.ADDED_STEP_MIN:
+            ch.step_from = best[1]
+            used.add(best[1].id)
+
+
 def steps_for(chosen: list[Chosen], scenario: str) -> list[PlanStep]:
     out = []
     for ch in chosen:
+        if ch.step_from is not None:
+            out.append(PlanStep(need=ch.need.text, practice=ch.practice.id, source_id=ch.source_id,
+                                idea=ch.practice.idea, label=ch.practice.label, quote=ch.quote,
+                                text=ch.step_from.steps[0],
+                                question=fill(ch.step_from.questions[0], ch.need.text, scenario)
+                                if ch.step_from.questions else "", side=ch.practice.side,
+                                step_source_id=ch.step_source_id, speaker=ch.practice.speaker))
+            continue
         step = fill(_best_form(ch.practice.steps, ch.need.vec), ch.need.text, scenario) if ch.practice.steps else ""
-        question = fill(ch.practice.questions[0], ch.need.text, scenario) if ch.practice.questions else ""
+        question = fill(_best_form(ch.practice.questions, ch.need.vec), ch.need.text, scenario) if ch.practice.questions else ""
         out.append(PlanStep(need=ch.need.text, practice=ch.practice.id, source_id=ch.source_id, idea=ch.practice.idea,
-                            label=ch.practice.label, quote=ch.practice.quotes[0], text=step, question=question,
-                            side=ch.practice.side))
+                            label=ch.practice.label, quote=ch.quote, text=step, question=question,
+                            side=ch.practice.side, speaker=ch.practice.speaker))
     return out
 
 
-__all__ = ["Chosen", "Scaffold", "match_needs", "classify_action", "action_sides", "verdict", "VERDICTS", "fill", "steps_for"]
+__all__ = ["Chosen", "Scaffold", "match_needs", "classify_action", "action_sides", "verdict", "VERDICTS", "fill", "steps_for",
+           "attach_added_advice"]

@@ -11,47 +11,13 @@ import re
 
 from ..common.text import words
 
-QUOTE_MAX_WORDS = 14   # a problem quoted back: long enough to recognise, short enough not to fill the answer
-_TRAIL = re.compile(r"[\s.!?,;:]+$")
-_TAIL_JOIN = re.compile(r"(?:[\s,]+(?:and|but|or|then|and then|so|because|which|who|when|while|as|that)|,\s*so)+$", re.I)
-_LEAD_JOIN = re.compile(r"^(?:(?:and|but|so|yet|or|also|then|and then|still|however)\b[\s,]*)+(?=\S)", re.I)
-_LEAD_ASIDE = re.compile(r"^(?:which|who|that|and|but)\b[^:]{0,40}:\s+(?=\S)", re.I)
-# a cut is made after a word that can end a phrase, never after one that needs what follows
-# ("…to run it day to day, or someone" is cut before "or", not after it)
-_DANGLING = re.compile(r"\b(?:a|an|the|to|of|for|with|and|or|but|in|on|at|by|my|our|their|his|her|its|is|are|was|"
-                       r"were|be|that|which|who|as|than|so|if|when|because|from|into|about|every|each|no|not|"
-                       r"very|more|most|some|any|this|these|those|i|we|they|he|she|it|you)$", re.I)
-
-
-def quote_short(text: str, limit: int = QUOTE_MAX_WORDS) -> str:
-    """The manager's clause as a short quotation of their exact words: “…”, with "…" where it was cut."""
-    t = _LEAD_JOIN.sub("", _LEAD_ASIDE.sub("", _TAIL_JOIN.sub("", _TRAIL.sub("", text.strip()))))
-    t = t.replace("“", "‘").replace("”", "’").replace('"', "'")
-    ws = t.split()
-    cut = len(ws) > limit
-    if cut:
-        ws = ws[:limit]
-        while len(ws) > 4 and (_DANGLING.search(ws[-1]) or ws[-1].endswith((",", ";", ":"))):
-            ws = ws[:-1]
-        ws[-1] = ws[-1].rstrip(",;:")
-    q = " ".join(ws)
-    if q[:1].isupper() and not q[:2].isupper() and not re.match(r"I\b", q) and not _is_name(q.split()[0]):
-        q = q[0].lower() + q[1:]
-    return f"“{q}{'…' if cut else ''}”"
-
-
-def _is_name(word: str) -> bool:
-    return bool(re.fullmatch(r"[A-Z][a-z]+", word)) and word.lower() not in _COMMON_CAPS
-
-
-_COMMON_CAPS = set("the a an my our we i they he she it this that there when since after before every each most "
-                   "some our last next today yesterday now then so but and or still yet however also".split())
-
 # -- their people ------------------------------------------------------------------------------------
 _GROUP = (r"team|staff|crew|people|employees|workers|reports|direct reports|colleagues|squad|department|shift|"
           r"leads|supervisors|managers|cooks|chefs|nurses|agents|reps|techs|carers|guards|porters|clerks|coaches|"
           r"interns|apprentices|trainees|hires|recruits|juniors|seniors|volunteers|officers|crews|teams|lads|"
-          r"engineers|developers|analysts|editors|drivers|pickers|cleaners|waiters|teachers|doctors|tellers")
+          r"engineers|developers|analysts|editors|drivers|pickers|cleaners|waiters|teachers|doctors|tellers|"
+          r"technicians|operators|mechanics|assistants|stylists|bakers|fitters|firefighters|producers|consultants|"
+          r"designers|cashiers|baristas|controllers|foremen|labourers|laborers")
 _PLURAL_ROLE = r"[a-z]+(?:ers|ors|ists|ants|ents|ians|ees|ics|eons|ives|ards)"
 _NOT_PEOPLE = set("numbers orders customers others members papers centers centres letters matters figures hours "
                   "parents partners brothers sisters fathers mothers daughters neighbours neighbors owners "
@@ -62,15 +28,24 @@ _MODIFIER = r"(?!(?:is|are|was|were|be|been|have|has|had|and|but|or|who|that|whi
 _PEOPLE = re.compile(r"\b(?:my|our)\s+((?:" + _MODIFIER + r"){0,3}?(?:" + _GROUP + r"|" + _PLURAL_ROLE + r"))\b", re.I)
 
 
+# counted or named as a group without "my": "12 pickers", "four store managers", "the pickers are idle"
+_COUNT = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty)"
+_GROUP_PLURAL = r"(?:" + "|".join(g for g in _GROUP.split("|") if g.endswith("s") and g not in ("reports", "people")) + r")"
+_COUNTED = re.compile(r"\b(?:" + _COUNT + r"|the)\s+((?:(?!(?:is|are|was|were|and|but|or|other|client|customer)\b)[a-z-]+\s+)?" + _GROUP_PLURAL
+                      + r")\b", re.I)
+
+
 def people_of(text: str) -> str | None:
-    """The manager's people as they name them ("my two supervisors" -> "your two supervisors"), or None."""
+    """The manager's people as they name them ("my two supervisors" -> "your two supervisors", "12 pickers" ->
+    "your pickers"), or None."""
     for m in _PEOPLE.finditer(text):
         phrase = m.group(1).strip()
         head = phrase.split()[-1].lower()
         if head in _NOT_PEOPLE:
             continue
         return "your " + phrase
-    return None
+    counted = _COUNTED.search(text)
+    return "your " + counted.group(1).strip().lower() if counted else None
 
 
 def slot_people(text: str) -> tuple[str, str]:
@@ -102,4 +77,4 @@ def short_words(text: str, n: int = 8) -> str:
     return " ".join(words(text)[:n])
 
 
-__all__ = ["quote_short", "people_of", "slot_people", "number_of", "QUOTE_MAX_WORDS"]
+__all__ = ["people_of", "slot_people", "number_of"]

@@ -28,15 +28,20 @@ _QUOTED = re.compile(r"[“\"‘][^”\"’]*[”\"’]")
 _ME = r"\b(?:i|we)\s*(?:['’]?\s*(?:m|re|ve|d)\b|\s+(?:am|are|have|had|was|were))?\s*(?:already\s+|now\s+|just\s+|" \
       r"probably\s+|seriously\s+|finally\s+|also\s+)?"
 _INTENT_STRONG = re.compile(
-    _ME + r"(?:going to|gonna|planning(?: to| on)?|plan to|intend to|intending to|thinking (?:of|about)|considering|"
+    _ME + r"(?:going to|gonna|planning(?: to| on)?|plan to|intend to|intending to|thinking (?:of|about|to)|considering|"
     r"about to|decided to|would like to|'d like to|’d like to)\b"
     r"|\b(?:i|we)\s*(?:['’]?ve|\s+have)\s+(?:already\s+|just\s+)?(?:booked|drafted|arranged|scheduled|blocked|"
-    r"organi[sz]ed|signed (?:up|us up)|set up|put together|started|decided)\b"
+    r"organi[sz]ed|signed (?:up|us up)|set up|put together|put in (?:a|an|for)|applied for|asked for|started|decided)\b"
     r"|\bmy (?:plan|idea|intention) is(?: to)?\b|\bthe plan is(?: to)?\b|\b(?:i|we) plan\b", re.I)
-_INTENT_WEAK = re.compile(r"\b(?:i|we)\s*['’]?ll\b|\b(?:i|we)m\s+going\b|\b(?:i|we) will\b|\b(?:i|we) want to\b", re.I)
+# "I'll", "we'll" and the unpunctuated "Ill" (never "well": the apostrophe or a capital I is required)
+_INTENT_WEAK = re.compile(r"\b(?:i|we)\s*['’]ll\b|\b(?-i:Ill)\b|\b(?:i|we)m\s+going\b|\b(?:i|we) will\b|"
+                          r"\b(?:i|we) want to\b", re.I)
 # a future that is a way of speaking, not a plan
 _NOT_A_PLAN = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:be honest|be frank|admit|say|tell you|talk about|describe|explain|"
                          r"be fixing|never|retire|lose|be)\b", re.I)
+# a request to the coach is not a plan, however it is cued ("I would like to humbly ask for your advice")
+_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,2}?(?:ask (?:for )?(?:your |some )?(?:advice|help|opinion|view)|ask you|"
+                      r"hear (?:your|what)|know (?:your|what|if|whether))\b", re.I)
 _STOP_AT = re.compile(r"(?:\s+(?:but|because|although|though|unless)\b|\s+[—–]\s+|;)", re.I)
 
 
@@ -78,7 +83,7 @@ def intended_action(text: str) -> Ask | None:
             if "?" in bare:
                 continue
             m = cue.search(bare)
-            if not m or (cue is _INTENT_WEAK and _NOT_A_PLAN.match(bare[m.end():])):
+            if not m or (cue is _INTENT_WEAK and _NOT_A_PLAN.match(bare[m.end():])) or _REQUEST.match(bare[m.end():]):
                 continue
             rest = s[m.end():]
             stop = _STOP_AT.search(rest)

@@ -18,8 +18,9 @@ labels) with ``python -m training.lens_tune``; the test suite re-checks the agre
 """
 from __future__ import annotations
 
+from dataclasses import replace
 
-from ..feedback import Lens
+from ..feedback import Lens, LensDimension
 from ..models.poles import lens_for
 
 
@@ -35,10 +36,50 @@ def need_vector(reading, scenario_vec):
     return m / (np.linalg.norm(m) or 1.0)
 
 
+# Where the chart's middle axis sits for each headline: one side's headline puts the median axis at least this far
+# toward it; "both" keeps it within BOTH_CENTRE of the middle. (Positions run -1, all management, to +1.)
+SIDE_CENTRE = 0.2
+BOTH_CENTRE = 0.05
+# an axis whose position is nearer the middle than this is "balanced": the sentence under the headline never
+# names it as pulling either way (issue 31: "toward management on change vs transformation" at 0.50/0.50)
+NAMED_MIN = 0.1
+
+
+def centred(dims: list[LensDimension], leaning: str, score: float) -> list[LensDimension]:
+    """The axes moved together so their median agrees with the headline (one rule for headline, chart and sentence).
+
+    Why: the headline comes from where the unmet needs sit (the need model: held out 0.8-0.9 agreement), the
+    axes from the vocabulary's nearness to each pole (at chance for the leaning on unseen situations). Shown side
+    by side they disagreed ("leadership" over 7 of 11 axes leaning management, issue 31). The axes keep what they
+    are good at, which distinctions the needs touch more than others (their order and their spread); their
+    centre is the reading's. ``score`` (mean p(leadership) of the needs - 0.5, at most 0.5) sets how far
+    off-centre, at least SIDE_CENTRE for a one-sided headline."""
+    if not dims:
+        return dims
+    pos = sorted(d.leadership - d.management for d in dims)
+    median = pos[len(pos) // 2] if len(pos) % 2 else (pos[len(pos) // 2 - 1] + pos[len(pos) // 2]) / 2
+    if leaning == "leadership":
+        target = max(score, SIDE_CENTRE)
+    elif leaning == "management":
+        target = min(score, -SIDE_CENTRE)
+    else:
+        target = max(-BOTH_CENTRE, min(BOTH_CENTRE, score))
+    # the spread around the median kept, shrunk only as far as needed to stay inside the chart (±0.9)
+    reach = max(abs(p - median) for p in pos) or 1.0
+    k = min(1.0, (0.9 - abs(target)) / reach)
+    out = []
+    for d in dims:
+        p = target + (d.leadership - d.management - median) * k
+        out.append(replace(d, management=round((1 - p) / 2, 3), leadership=round((1 + p) / 2, 3)))
+    return out
+
+
 def lens_for_reading(reading, scenario_vec, source_ids: dict[str, str] | None = None) -> Lens:
     """The lens of a read situation: the axes its needs are about, and the leaning of the needs.
 
     The axes are ordered by how close the *needs* (not the whole text, which also says what works)
-    are to them; the leaning is the reading's (``coach.reading.situation``), not the vocabulary's."""
+    are to them; the leaning is the reading's (``coach.reading.situation``), not the vocabulary's, and the
+    axes are centred on it (``centred``)."""
     base = lens_for(need_vector(reading, scenario_vec), source_ids)
-    return Lens(leaning=reading.leaning, dimensions=base.dimensions, score=reading.score)
+    return Lens(leaning=reading.leaning, dimensions=centred(base.dimensions, reading.leaning, reading.score),
+                score=reading.score)

@@ -19,7 +19,8 @@ _UNSAFE = re.compile(
     r"^\s*(?:system|user|assistant)\s*:|"
     r"\b(?:pretend|role-?play\w*|jailbreak\w*|act as|you are now|from now on|talk like|answer as|respond as|"
     r"reply with|your reply|your answer|before you answer|in your answer|pirate|chatgpt|language model|"
-    r"(?:the|an?|ai|virtual|helpful) assistant(?! manager| to\b| coach| head| director| editor| chef)|"
+    # "the assistant must reveal…" is aimed at the coach; "an assistant for the paperwork" is a job (round 9)
+    r"(?:the|ai|virtual|helpful) assistant(?! manager| to\b| coach| head| director| editor| chef| for\b)|"
     r"drucker|maxwell|sinek|covey|welch|(?:exact|full|famous|his|her|that|the) quote|"
     r"(?:quot|cit|recit|repeat|cop(?:y|ies)|giv|tell|writ)\w*\b[^.]{0,40}?\bword for word|"
     r"quote (?:it|him|her|them|both|me|for me|exactly)|"

@@ -33,17 +33,10 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{float(v) * 100:.0f}%"
 
 
-def _copied(fb: dict, rec: dict | None = None) -> bool:
-    """No engine copies the articles any more: the built-in engine writes the coaching plan, and its answers
-    are checked by kind like a model's (kept until the report's "copied" wording goes, issue 31)."""
-    return False
-
-
 def _on_corpus_text(fb: dict) -> str:
+    """The share of the answer's checked sentences that passed their kind's check (any engine: issue 28)."""
     if not fb or not fb.get("in_scope", True):
         return "—"
-    if _copied(fb):
-        return "copied"  # the summary explains: the built-in engine's sentences come from the articles
     return _pct((fb.get("checks") or {}).get("on_corpus"))
 
 
@@ -68,10 +61,13 @@ def case_flags(rec: dict, allow_pii: bool = False) -> list[str]:
         flags.append(f"{plural(len(uq), 'quote')} not found in the corpus as attributed")
     us = checks.get("unsupported_sentences") or []
     if us:
-        flags.append(f"{plural(len(us), 'sentence')} not supported by the cited passages")
+        flags.append(f"{plural(len(us), 'sentence')} ⚠ not in the articles (not supported by the cited passages)")
     inv = checks.get("invented_facts") or []
     if inv:
-        flags.append(f"{plural(len(inv), 'statement')} about the situation that the case does not contain")
+        flags.append(f"{plural(len(inv), 'statement')} ⚠ not in your situation (the case does not contain it)")
+    out = checks.get("outside_facts") or []
+    if out:
+        flags.append(f"{plural(len(out), 'statement')} ⚠ an outside fact (a number, study or authority from nowhere)")
     return flags
 
 
@@ -98,9 +94,8 @@ def _summary(records: Sequence[dict]) -> dict:
     status = Counter(r.get("status") for r in records)
     oks = [r.get("feedback") or {} for r in records if r.get("status") == "ok" and r.get("feedback")]
     in_scope = [fb for fb in oks if fb.get("in_scope", True)]
-    # only answers a model wrote were really tested; the built-in engine's are copies (100% by construction)
-    written = [fb for fb in in_scope if not _copied(fb)]
-    on_corpus = [float((fb.get("checks") or {}).get("on_corpus", 0.0)) for fb in written]
+    # every engine's answer is checked by kind (your words, the articles, suggestions): one share for all
+    on_corpus = [float((fb.get("checks") or {}).get("on_corpus", 0.0)) for fb in in_scope]
     lean = Counter(_leaning(fb) for fb in oks)
     dims: dict[str, list[tuple[float, float]]] = {}
     for fb in in_scope:
@@ -121,8 +116,7 @@ def _summary(records: Sequence[dict]) -> dict:
                   and case_flags(r))
     return {"status": status, "oks": oks, "on_corpus": on_corpus, "lean": lean, "dims": dims, "tokens": tokens,
             "cost": cost if cost_known else None, "elapsed": elapsed, "flagged": flagged,
-            "answered": len(in_scope), "out_of_scope": len(oks) - len(in_scope),
-            "copied": len(in_scope) - len(written)}
+            "answered": len(in_scope), "out_of_scope": len(oks) - len(in_scope)}
 
 
 def _summary_view(records: Sequence[dict], s: dict, not_run: Sequence[str]) -> dict:
@@ -136,7 +130,7 @@ def _summary_view(records: Sequence[dict], s: dict, not_run: Sequence[str]) -> d
     if not_run:
         cards.append(("not run yet", len(not_run)))
     if s["on_corpus"]:
-        cards.append(("mean on-corpus (model answers)", _pct(mean)))
+        cards.append(("sentences passing their checks (mean)", _pct(mean)))
     cards.append(("answers with flags", s["flagged"]))
     cost = "not known" if s["cost"] is None else f"${s['cost']:.4f}"
     used_tokens = s["tokens"]["total"] > 0 or s["cost"] is not None
@@ -150,8 +144,9 @@ def _summary_view(records: Sequence[dict], s: dict, not_run: Sequence[str]) -> d
         status_parts.append(("not run", len(not_run), "#bdbdbd"))
     figures = [("Cases by status", charts.stacked_bar(status_parts, title="Cases by status"))]
     if s["on_corpus"]:
-        figures.append(("On-corpus score of the model-written answers (share of their sentences supported by the passages)",
-                        charts.columns(charts.histogram(s["on_corpus"]), title="On-corpus distribution")))
+        figures.append(("Share of each answer's sentences that passed their checks (your words against the case, "
+                        "the articles' claims against their passages, suggestions for their idea)",
+                        charts.columns(charts.histogram(s["on_corpus"]), title="Checks passed")))
     if s["lean"]:
         order = ["management", "leadership", "both", "out of scope"]
         items = [(k, s["lean"].get(k, 0)) for k in order if s["lean"].get(k)]
@@ -161,7 +156,7 @@ def _summary_view(records: Sequence[dict], s: dict, not_run: Sequence[str]) -> d
         dims = [(name, sum(m for m, _ in v) / len(v), sum(lead for _, lead in v) / len(v))
                 for name, v in sorted(s["dims"].items())]
         figures.append(("Lens axes, averaged over the answers", charts.balance_bars(dims, title="Lens axes")))
-    return {"cards": cards, "out_of_scope": s["out_of_scope"], "copied": s["copied"], "used_tokens": used_tokens,
+    return {"cards": cards, "out_of_scope": s["out_of_scope"], "used_tokens": used_tokens,
             "tokens": {k: f"{v:,}" for k, v in s["tokens"].items()}, "cost": cost,
             "charts": [(caption, chart_svg(c)) for caption, c in figures if c is not None]}
 
@@ -181,12 +176,22 @@ def _passage_anchor(src: dict, passages: dict[str, tuple[str, dict]]) -> str:
     return passages[key][0]
 
 
+def _checked_line(fb: dict) -> str:
+    """What was checked in one answer, in the words the CLI and the page use (``coach.checks.labels``)."""
+    from ..checks.labels import summary_line
+    from ..feedback import Feedback
+
+    try:
+        return "checked: " + summary_line(Feedback.from_dict(fb)).rstrip(".")
+    except (KeyError, TypeError, ValueError):   # a results file from an older version: its share alone
+        return f"{_pct((fb.get('checks') or {}).get('on_corpus'))} of sentences passed their checks"
+
+
 def _meta(r: dict, fb: dict) -> str:
     meta = []
     if fb:
         if fb.get("in_scope", True):
-            meta.append("sentences copied from the articles (built-in engine)" if _copied(fb)
-                        else f"on-corpus {_pct((fb.get('checks') or {}).get('on_corpus'))} (sentences tested)")
+            meta.append(_checked_line(fb))
         meta.append(f"leaning: {_leaning(fb)}")
     meta.append(f"{float(r.get('elapsed_s') or 0):.1f} s")
     usage = r.get("usage") or fb.get("usage") or {}

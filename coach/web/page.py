@@ -227,8 +227,13 @@ def leaning_sentence(lens: Any) -> str:
         "management": "This situation leans toward **management**: getting the work itself in order.",
         "leadership": "This situation leans toward **leadership**: direction, people and change.",
     }.get(lens.leaning, "This situation calls for **both** management and leadership.")
-    lead = sorted((r for r in rows if r["position"] > 0), key=lambda r: -r["position"])[:2]
-    mgmt = sorted((r for r in rows if r["position"] < 0), key=lambda r: r["position"])[:2]
+    from ..reading.lens import NAMED_MIN
+
+    # only axes that pull on the headline's side are named (both sides for "both"), and none that is balanced
+    lead = sorted((r for r in rows if r["position"] >= NAMED_MIN and lens.leaning != "management"),
+                  key=lambda r: -r["position"])[:2]
+    mgmt = sorted((r for r in rows if r["position"] <= -NAMED_MIN and lens.leaning != "leadership"),
+                  key=lambda r: r["position"])[:2]
     bits = []
     if lead:
         bits.append("strongest toward leadership on " + _join(f"{r['axis']} ({r['leadership_label']})" for r in lead))
