@@ -152,3 +152,44 @@ def test_every_built_in_sentence_passes_on_the_held_out_situations(ingested):
         failed += [(c["id"], s.text, s.reason) for s in fb.checks.sentences if s.checked and not s.supported]
         assert fb.in_scope and fb.plan.steps, c["id"]
     assert not failed, failed
+
+
+@pytest.mark.parametrize("scenario,verdict,why", [
+    ("I run a print shop with 7 people. Jobs go out late because nobody checks the proofs and the job sheet is never "
+     "updated. I'm going to organise a bowling night to lift everyone's spirits.",
+     "does not fit", "does not change who does what"),
+    ("My two senior engineers wait for me to approve every design decision and I have become the bottleneck; they "
+     "never bring me a proposal of their own. I plan to let them sign off designs up to a budget limit themselves and "
+     "review the decisions with them once a month.",
+     "fits", "handing real decisions"),
+    ("Our sales team of 12 has stopped trying: the good people left and the rest think the brand is finished. I'm "
+     "going to put a hard target for each of them in their reviews, with no bonus if they miss it.",
+     "does not fit", "no reason to care"),
+])
+def test_a_plan_is_weighed_by_what_kind_of_plan_it_is(ingested, scenario, verdict, why):
+    """Issue 29's readers called the plan's verdict the most misleading line ("a picnic fits a workshop where
+    nobody checks the colour"): a one-off gathering does not fix missing ownership, pressure on a number does
+    not give people a reason to care, handing decisions over fits people who wait to be told. The reason is said
+    in the coach's words, and the checker passes it."""
+    from coach.pipeline import reflect
+
+    fb = reflect(scenario, model="extractive", store=ingested)
+    assert fb.plan.intended_action, fb.plan
+    assert fb.plan.intended_action_verdict == verdict, (fb.plan.intended_action_verdict, fb.plan.intended_action_reason)
+    assert why in fb.plan.intended_action_reason and why in fb.raw_answer
+    assert not [s for s in fb.checks.sentences if s.checked and not s.supported], fb.checks.sentences
+
+
+def test_an_answer_with_no_step_says_so_in_words_the_checker_passes(answers):
+    """With no need close enough to a practice, the built-in answer says there is no step; the line had claimed
+    what the articles hold ("The articles hold nothing that speaks to …") and was itself marked ⚠."""
+    from coach.checks.answer import verify_answer
+    from coach.checks.support import Situation
+    from coach.engines.extractive import render
+    from coach.feedback import Plan
+
+    fb = answers["hardware"]
+    text = render(Plan(), "management")
+    assert "none came close enough to suggest a step" in text
+    res = verify_answer(text, fb.sources, situation=Situation.from_text(fb.scenario))
+    assert not [s for s in res.checks.sentences if s.checked and not s.supported], res.checks.sentences

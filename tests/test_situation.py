@@ -545,3 +545,24 @@ def test_a_sentence_that_opens_by_turning_against_the_last_is_what_goes_wrong():
                  "roof bolt from a contractor.")
     assert not cs[0].problem
     assert [c.problem for c in cs if "roof bolt" in c.text] == [True], [(c.text, c.problem) for c in cs]
+
+
+def test_only_what_the_manager_says_works_is_told_back_as_working(ingested):
+    """Issue 29's readers: "calls the young members leaving for salmon farms 'that part works'". A clause merely
+    read as no problem is not praised back; one the manager praises is."""
+    from coach.pipeline import reflect
+    from coach.reading.clauses import says_it_works
+
+    said = re.compile(r"You say “([^”]+)”: that part works")
+    seen = []
+    for s in (CHOIR, HOTEL, GO_LIVE, ORCHESTRA, DEALERSHIP, PHARMACISTS,
+              "My father founded the fishing cooperative in 1990. Since spring the young members are going to work "
+              "on the salmon farms, and the boats sit idle on Mondays because nobody plans the crews."):
+        raw = reflect(s, model="extractive", store=ingested).raw_answer
+        for m in said.finditer(raw):
+            seen.append(m.group(1))
+            assert says_it_works(m.group(1).rstrip("…")), (m.group(1), raw)
+        if "salmon" in s:
+            assert "that part works" not in raw, raw
+    assert seen  # the choir's "wonderful community spirit" and the hotel's excellent managers are told back
+    assert not says_it_works("the young members are going to work on the salmon farms")

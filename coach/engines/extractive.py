@@ -56,8 +56,10 @@ def render(plan: Plan, leaning: str) -> str:
         parts.append("**What to do, problem by problem.**")
         parts.append("\n".join(step_block(n, s) for n, s in enumerate(plan.steps, 1)))
     else:
-        parts.append("The articles hold nothing that speaks to the problems you describe closely enough to "
-                     "suggest a step; the sources below are the nearest they come.")
+        # said as the coach's own reading, not as a claim about what the articles hold (which no passage can
+        # support: "The articles hold nothing that speaks to …" was marked ⚠ not in the articles)
+        parts.append("Read the sources below for yourself: they are the nearest passages, and none came close "
+                     "enough to suggest a step.")
     return "\n\n".join(parts) + "\n"
 
 

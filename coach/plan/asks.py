@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .build import Chosen, action_sides, classify_action, verdict
+from .build import PLAN_PARTS, Chosen, action_sides, classify_action, verdict
+from .kinds import PlanKind, judge_kinds
 from ..common.quoting import quote_short
 
 if TYPE_CHECKING:
@@ -57,29 +58,53 @@ def _need_phrase(ch: Chosen) -> str:
     return f"what you describe missing is {ch.practice.label}: {said}{cite}"
 
 
-def judge_action(action: str, chosen: list[Chosen], practices: list["Practice"], reading: "Reading") -> tuple[str, str]:
-    """(verdict, one or two sentences saying why) for the manager's intended action."""
+def weigh(action: str, chosen: list[Chosen], practices: list["Practice"], leaning: str
+          ) -> tuple[str, PlanKind | None, "Practice | None", set[str]]:
+    """(verdict, the plan's kind if it has a known one, the practice it is an instance of, its sides).
+
+    The plan's kind decides (``coach.plan.kinds``): "an offsite on trust" is near the practice of knowing your
+    people, but a one-off gathering all the same. A plan of no known kind fits when it is the practice a need
+    calls for, and is otherwise weighed by its side (``build.verdict``)."""
     kind, _score = classify_action(action, practices)
     sides = action_sides(action)
-    v = verdict(kind, chosen, reading.leaning, sides)
+    parts = [p for p in PLAN_PARTS.split(action) if len(p.split()) > 2] or [action]
+    judged = judge_kinds(parts, leaning)
+    if judged is not None:
+        return judged[0], judged[1], kind, sides
+    return verdict(kind, chosen, leaning, sides), None, kind, sides
+
+
+def judge_action(action: str, chosen: list[Chosen], practices: list["Practice"], reading: "Reading") -> tuple[str, str]:
+    """(verdict, one or two sentences saying why) for the manager's intended action."""
+    v, plan_kind, kind, sides = weigh(action, chosen, practices, reading.leaning)
     first = _first(chosen)
     what = quote_short(action)
     if first is None:
         return v, f"You plan {what}: the steps below are what the articles suggest beside it."
+    need = _need_phrase(first)
+    if plan_kind is not None:
+        why = plan_kind.why
+        if v == "fits":
+            return v, f"Your plan, {what}, fits: {why}. {need[:1].upper()}{need[1:]}; the first step below makes it concrete."
+        if v == "partly":
+            return v, (f"Your plan, {what}, helps but will not be enough on its own: {why}. "
+                       f"{need[:1].upper()}{need[1:]}; do the first step below as well.")
+        return v, (f"Your plan, {what}, will not reach the problem: {why}. {need[:1].upper()}{need[1:]}; start "
+                   f"with the first step below, and keep the plan for later if it still seems right.")
     one = next(iter(sides)) if len(sides) == 1 else "both"
     side = SIDE_WORK[one]
     if v == "fits":
         match = next((ch for ch in chosen if kind is not None and ch.practice.id == kind.id), None)
         if match is None:   # the same kind of work as what the situation lacks, not the named practice
             return v, (f"Your plan, {what}, fits: it is {side}, the kind of work this situation lacks; "
-                       f"{_need_phrase(first)}. The first step below makes it concrete.")
+                       f"{need}. The first step below makes it concrete.")
         return v, (f"Your plan, {what}, fits: it is {match.practice.label}, which is what "
                    f"{quote_short(match.need.text, 8)} calls for [{match.source_id}]." if match.source_id else
                    f"Your plan, {what}, fits: it is {match.practice.label}.")
     if v == "partly":
-        return v, (f"Your plan, {what}, helps but will not be enough on its own: {_need_phrase(first)}. "
+        return v, (f"Your plan, {what}, helps but will not be enough on its own: {need}. "
                    f"Do the first step below as well.")
-    return v, (f"Your plan, {what}, is {side}, and it will not reach the problem: {_need_phrase(first)}. "
+    return v, (f"Your plan, {what}, is {side}, and it will not reach the problem: {need}. "
                f"Start with the first step below; keep the plan for later if it still seems right.")
 
 
@@ -98,16 +123,15 @@ def answer_question(question: str, chosen: list[Chosen], practices: list["Practi
     if len(options) > 1:
         judged = []
         for opt in options:
-            kind, _ = classify_action(opt, practices)
-            judged.append((("fits", "partly", "does not fit").index(verdict(kind, chosen, reading.leaning)), opt))
+            judged.append((("fits", "partly", "does not fit").index(weigh(opt, chosen, practices, reading.leaning)[0]),
+                           opt))
         judged.sort(key=lambda x: x[0])
         best_rank, best = judged[0]
         if judged[1][0] == best_rank:
             return (f"Both can work; what decides it is {first.practice.label}, because {_need_phrase(first)}. "
                     f"Choose the option that does that for {quote_short(first.need.text, 8)}."), cite
         return (f"Of the options you name, {quote_short(best, 12)} fits better: {_need_phrase(first)}."), cite
-    kind, _ = classify_action(options[0], practices)
-    v = verdict(kind, chosen, reading.leaning, action_sides(options[0]))
+    v = weigh(options[0], chosen, practices, reading.leaning)[0]
     if _WRONG.match(question):
         opening = {"fits": "No, you are not wrong", "partly": "Partly", "does not fit": "Not quite"}[v]
     else:
@@ -115,4 +139,4 @@ def answer_question(question: str, chosen: list[Chosen], practices: list["Practi
     return f"{opening}: {_need_phrase(first)}.", cite
 
 
-__all__ = ["judge_action", "answer_question", "SIDE_WORK"]
+__all__ = ["judge_action", "answer_question", "weigh", "SIDE_WORK"]

@@ -183,7 +183,7 @@ def classify_action(text: str, practices: list[Practice]) -> tuple[Practice | No
     return practices[best], scores[best]
 
 
-_PLAN_PARTS = re.compile(r",? and (?:also )?|;")
+PLAN_PARTS = re.compile(r",? and (?:also )?|;")
 
 
 def action_sides(text: str) -> set[str]:
@@ -195,7 +195,7 @@ def action_sides(text: str) -> set[str]:
     from ..embedding import embed
     from ..reading.situation import p_leadership
 
-    parts = [p for p in _PLAN_PARTS.split(text) if len(p.split()) > 2] or [text]
+    parts = [p for p in PLAN_PARTS.split(text) if len(p.split()) > 2] or [text]
     sides = set()
     for p in p_leadership(embed.encode_array(parts)):
         sides.add("leadership" if p > 1 - tuning.PLAN_SIDE_CUT else "management" if p < tuning.PLAN_SIDE_CUT

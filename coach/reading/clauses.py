@@ -72,6 +72,16 @@ _TURN = re.compile(r"\s*(?:but|however|yet)\b", re.I)
 _LEAD_AFTER = re.compile(r"(?:^|[.!?;]\s+)(still|yet|meanwhile|however|but|only|except|instead)\b", re.I)
 
 
+_WORK_AS_JOB = re.compile(r"\bwork(?:s|ing|ed)?\s+(?:on|at|in|as|from|nights?|shifts?|overtime|weekends?)\b", re.I)
+
+
+def says_it_works(text: str) -> bool:
+    """The manager says, in so many words, that this works ("the food is great", "we never missed a
+    delivery"): only such a clause is told back as what works, not one merely read as no problem."""
+    text = _WORK_AS_JOB.sub(" ", text)   # "going to work on the salmon farms" is a job, not praise
+    return bool(_WORKS.search(text) or _NO_FAULT.search(text))
+
+
 # A sentence that announces what is wrong ("The problem is the basics.", "What goes wrong is the ordinary
 # stuff.", "What worries me is outside the gate.") heads the problems the sentences after it list in plain
 # words ("Routes are planned by whoever arrives first", "Two of our biggest buyers are building their own
