@@ -51,7 +51,7 @@ def test_quick_benchmark_writes_every_key(tmp_path):
     assert imports["chromadb"] == 0 and imports["torch"] == 0 and imports["litellm"] == 0
     assert imports["numpy"] > 0 and imports["coach"] > 0  # the measurement saw the run
     assert doc["details"]["cli_details"]["page_heavy_modules"] == []
-    # the table printed on stdout is the one stored for the README
+    # the table printed on stdout is the one stored for docs/performance.md
     assert doc["table_markdown"].splitlines()[0] in proc.stdout
     assert not user_store.exists(), "the benchmark touched the user's store"
     # the committed results file is never overwritten by a quick run

@@ -282,7 +282,7 @@ ECHOING = [
 
 
 def test_the_task_line_the_model_writes_back_is_removed_with_a_notice(ingested):
-    """The README promises that an answer repeating the instructions has those lines removed, with a
+    """docs/engines.md promises that an answer repeating the instructions has those lines removed, with a
     notice; local/smollm2's answers kept "Rewrite each passage as one sentence of advice:" with
     ``notices == []``. Real model, real pipeline."""
     _require_extra()
