@@ -6,7 +6,7 @@
 # On Xeons that advertise AVX-512-FP16 and AMX, that build died with SIGILL even on the machine that
 # compiled it, so `make test` failed from a fresh clone there. This build targets the x86-64 level
 # every supported machine has (AVX2, FMA, F16C, BMI2) and runs the same on all of them; the numbers
-# behind that choice are in the README ("Offline LLM"). On other architectures ggml's portable
+# behind that choice are in docs/engines.md. On other architectures ggml's portable
 # defaults are used.
 #
 # The wheel is built once per (version, flags, Python) and kept in ~/.cache/reflection-coach/wheels:

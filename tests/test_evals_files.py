@@ -17,6 +17,7 @@ import yaml
 
 from coach.errors import UsageError
 from coach.evals import load_defects, load_situations, load_suite
+from coach.evals.suite import load_coaching
 from coach.evals.schema import CaseEntry, DefectEntry, Expect, SituationEntry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ EVALS = ROOT / "evals"
 
 def _copy_suite(tmp_path: Path) -> Path:
     """The real cases, situations and defects files, side by side in a temp folder (as `coach eval` finds them)."""
-    for name in ("cases.yaml", "situations.yaml", "defects.yaml"):
+    for name in ("cases.yaml", "situations.yaml", "defects.yaml", "coaching.yaml", "coaching_answers.jsonl"):
         shutil.copy(EVALS / name, tmp_path / name)
     return tmp_path
 
@@ -112,4 +113,6 @@ def test_the_real_files_fit_their_models_key_for_key():
     assert len(load_defects(EVALS / "defects.yaml")) == len(items)
     scored = [s for s in situations if s.get("split") in ("dev", "test")]
     assert len(load_situations(EVALS / "situations.yaml")) == len(scored)
-    assert len(load_suite(EVALS / "cases.yaml").cases) == len(cases) + len(scored)
+    coaching = yaml.safe_load((EVALS / "coaching.yaml").read_text(encoding="utf-8"))["cases"]
+    assert len(load_coaching(EVALS / "coaching.yaml")) == len(coaching)
+    assert len(load_suite(EVALS / "cases.yaml").cases) == len(cases) + len(scored) + len(coaching)

@@ -137,54 +137,6 @@ def test_the_leaning_is_fused_with_what_similar_labelled_situations_were():
     assert leaning_vote(query, query, dict(tab, leaning=[])) is None  # an older table without leanings
 
 
-def test_a_need_is_paired_with_what_answered_its_nearest_labelled_situations(ingested, monkeypatch, tmp_path):
-    """Every labelled situation's answer phrase is made one sentence of the sources that the built-in
-    answer did not use: the answer must now pair the need with that sentence (the table is read, not
-    just written)."""
-    import json
-
-    from coach.models import neighbours
-    from coach.engines.extractive import _sentences
-    from coach.pipeline import prepare, reflect
-    from coach.common.text import normalize
-
-    situation = "Two of my best engineers stopped speaking up in planning, and I only notice when deadlines slip."
-    before = reflect(situation, model="extractive", store=ingested).raw_answer
-    mirror = before.split("**What you describe", 1)[1].split("**Questions", 1)[0]
-    prep = prepare(situation, 5, ingested)
-    unused = [sent for _, sent in _sentences(prep.sources) if sent not in before]
-    assert unused
-    target = unused[0]
-    data = json.loads(neighbours.TABLE_PATH.read_text(encoding="utf-8"))
-    data["phrases"] = [[normalize(target)] for _ in data["phrases"]]
-    fake = tmp_path / "need_neighbours.json"
-    fake.write_text(json.dumps(data), encoding="utf-8")
-    monkeypatch.setattr(neighbours, "TABLE_PATH", fake)
-    neighbours.table.cache_clear()
-    try:
-        after = reflect(situation, model="extractive", store=ingested).raw_answer
-    finally:
-        neighbours.table.cache_clear()
-    assert target not in mirror
-    assert target in after.split("**What you describe", 1)[1].split("**Questions", 1)[0], after
-
-
-def test_phrase_vote_weighs_the_nearest_situations_answers():
-    import numpy as np
-
-    from coach.models.neighbours import phrase_vote, unit
-
-    rng = np.random.default_rng(2)
-    rows = [unit(rng.normal(size=8)) for _ in range(3)]
-    tab = {"text": np.stack(rows), "needs": np.stack(rows), "wanted": [[]] * 3, "ids": list("abc"),
-           "leaning": ["management"] * 3, "phrases": [["near one", "near two"], ["far"], []]}
-    q = unit(rows[0] + 0.05 * rows[1])
-    votes = phrase_vote(q, q, tab)
-    assert votes["near one"] == votes["near two"] > votes.get("far", 0.0)
-    assert sum(votes.values()) <= 1 + 1e-6  # the third, with no phrase, gives nothing
-    assert phrase_vote(q, q, dict(tab, phrases=[])) == {}
-
-
 def test_the_fitted_files_are_what_their_training_writes(ingested, tmp_path):
     """Training apart from the product (issue 30): ``python -m training.need_train --train`` writes the three
     fitted files the reading and retrieval load by package path, reproducibly. Retrained here into a folder of

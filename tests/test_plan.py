@@ -193,3 +193,31 @@ def test_an_answer_with_no_step_says_so_in_words_the_checker_passes(answers):
     assert "none came close enough to suggest a step" in text
     res = verify_answer(text, fb.sources, situation=Situation.from_text(fb.scenario))
     assert not [s for s in res.checks.sentences if s.checked and not s.supported], res.checks.sentences
+
+
+@pytest.mark.parametrize("text,people", [
+    ("I run the warehouse day shift: 12 pickers and two supervisors.", "your pickers"),
+    ("My two supervisors do not talk to each other.", "your two supervisors"),
+    ("I manage our six instruments in the core facility with two technicians.", "your technicians"),
+    ("My six instruments are booked out weeks ahead and the users complain.", None),
+    ("Our customers complain that the orders are late.", None),
+])
+def test_a_step_names_the_managers_people_never_their_things(text, people):
+    """A step form's {people} slot is filled from the situation: "ask your six instruments what motivates them"
+    came from "my six instruments" (a plural that ends like a role's)."""
+    from coach.plan.words import people_of
+
+    assert people_of(text) == people
+
+
+def test_a_question_about_the_plan_takes_the_plans_verdict(ingested):
+    """"Am I wrong to make it compulsory?" after a plan was answered "Partly" one line above "Your plan … fits"."""
+    from coach.pipeline import reflect
+
+    fb = reflect("I run a warehouse team of 20. Nobody owns the returns and they pile up for weeks behind the dock. "
+                 "I plan to name one owner for returns each week and put the count on a board by the door. Am I wrong "
+                 "to make it part of the Monday meeting?", model="extractive", store=ingested)
+    p = fb.plan
+    assert p.question and p.intended_action and p.intended_action_verdict
+    opening = {"fits": "No, you are not wrong", "partly": "Partly", "does not fit": "Not quite"}
+    assert p.question_answer.startswith(opening[p.intended_action_verdict]), (p.intended_action_verdict, p.question_answer)

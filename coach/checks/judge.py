@@ -14,7 +14,7 @@ based on the given passages", "Passage 2 says ...") and surface mismatches ("41 
    (role swaps, negations, changed quantities);
 4. measures the alignment itself: recall weighted by each word's rarity in these passages, the one
    passage sentence that covers most of the claim, the longest run of words copied in order
-   (``_alignment``; each kept because group cross-validation by source said so, see the README);
+   (``_alignment``; each kept because group cross-validation by source said so, see docs/verification.md);
 5. looks at the rest of the answer (``context``, ``risks``): an answer that invents in one place
    tends to invent in others, so how weakly its other sentences are supported is both a signal of
    the model and, weighted by ``context_weight``, added to each sentence's risk; an answer is
@@ -67,7 +67,7 @@ def context(own: list[dict[str, float]]) -> list[dict[str, float]]:
     On the dev file an answer that invents in one place tends to invent in others, and a sentence of
     such an answer is more often unsupported than its own words say: how many others are weakly
     aligned (IDF-weighted recall under 0.6), their mean alignment, their new numbers and names, and
-    how many there are (``ctx_*``; group cross-validation in the README)."""
+    how many there are (``ctx_*``; group cross-validation in docs/verification.md)."""
     out = []
     for i in range(len(own)):
         oth = [f for j, f in enumerate(own) if j != i]

@@ -1,6 +1,6 @@
 """What an eval run produced, per case, per seeded defect and per engine, and its JSON form.
 
-``EvalRun.to_dict`` is the contract of ``--json`` and ``results.json`` (documented in the README):
+``EvalRun.to_dict`` is the contract of ``--json`` and ``results.json`` (documented in docs/evals.md):
 these types are the floor the scoring, the terminal view and the HTML report all stand on.
 """
 from __future__ import annotations
@@ -94,7 +94,7 @@ class EvalRun:
         return self.suite.thresholds
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` / results.json shape (documented in the README).
+        """The ``--json`` / results.json shape (documented in docs/evals.md).
 
         One engine: ``{"metrics", "thresholds", "passed", "cases", ...}``; several: the metrics move
         under ``"models": {name: {"metrics", "passed", ...}}``. Thresholds are plain numbers; the

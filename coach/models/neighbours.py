@@ -113,22 +113,6 @@ def _nearest(sim, k: int):
     return idx, list(w / w.sum())
 
 
-def phrase_vote(scenario_vec, need_vec, tab: dict | None = None) -> dict[str, float]:
-    """The labelled answer phrases (normalised) of the situations nearest to one need of this
-    situation, weighted as ``vote`` weighs them: "situations that lacked this were answered by that
-    sentence". The built-in engine prefers a sentence holding one when it pairs a need with the
-    articles (``engines.extractive``)."""
-    tab = tab if tab is not None else table()
-    if not tab or not tab.get("phrases"):
-        return {}
-    idx, weights = _nearest(_similarity(scenario_vec, need_vec, tab), NEIGHBOURS)
-    out: dict[str, float] = {}
-    for i, w in zip(idx, weights):
-        for ph in tab["phrases"][i]:
-            out[ph] = out.get(ph, 0.0) + float(w) / len(tab["phrases"][i])
-    return out
-
-
 def leaning_vote(scenario_vec, needs_vec, tab: dict | None = None) -> dict[str, float] | None:
     """The leanings of the ``LENS_NEIGHBOURS`` labelled situations most like this one, as shares.
 

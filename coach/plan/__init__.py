@@ -59,7 +59,8 @@ def make_plan(reading: "Reading", sources: list[Source], *, whole: "Reading | No
         plan.intended_action_verdict, plan.intended_action_reason = judge_action(act, chosen, practices, base)
     if q:
         plan.question = q
-        plan.question_answer, plan.question_source_id = answer_question(q, chosen, practices, base)
+        plan.question_answer, plan.question_source_id = answer_question(q, chosen, practices, base,
+                                                                        plan.intended_action_verdict)
     return Scaffold(plan, chosen, extra)
 
 

@@ -31,6 +31,8 @@ _OPENING = re.compile(
     r"(?: that)?|am i wrong to|is it wrong to)\s+", re.I)
 _WRONG = re.compile(r"^\W*(?:am i|is it) wrong\b", re.I)
 _HOW = re.compile(r"^\W*(?:so\s+)?(?:how|what|where|which|when|who)\b", re.I)
+# a question that points back at the plan it follows ("make it compulsory", "do this", "go ahead with that")
+_ABOUT_IT = re.compile(r"\b(?:it|this|that|them|the plan|my plan|this plan)\b", re.I)
 _OR = re.compile(r",?\s+or\s+(?:should\s+i\s+|do\s+i\s+|i\s+should\s+|to\s+|just\s+)?", re.I)
 
 _FILLER = re.compile(r"^(?:not|no|something|anything|so|similar|the like|whatever|what)\b(?:\s+(?:like that|else|"
@@ -109,8 +111,12 @@ def judge_action(action: str, chosen: list[Chosen], practices: list["Practice"],
 
 
 def answer_question(question: str, chosen: list[Chosen], practices: list["Practice"],
-                    reading: "Reading") -> tuple[str, str | None]:
-    """(the answer, the source it cites) for the manager's direct question, to open the answer with."""
+                    reading: "Reading", plan_verdict: str | None = None) -> tuple[str, str | None]:
+    """(the answer, the source it cites) for the manager's direct question, to open the answer with.
+
+    A yes/no question about the plan itself ("Am I wrong to make it compulsory?" after "I plan to introduce a
+    daily huddle") takes the plan's verdict (``plan_verdict``): answered apart, the two said "Partly" and "fits"
+    one line apart (issue 29's readers)."""
     first = _first(chosen)
     cite = first.source_id if first else None
     if first is None:
@@ -131,7 +137,8 @@ def answer_question(question: str, chosen: list[Chosen], practices: list["Practi
             return (f"Both can work; what decides it is {first.practice.label}, because {_need_phrase(first)}. "
                     f"Choose the option that does that for {quote_short(first.need.text, 8)}."), cite
         return (f"Of the options you name, {quote_short(best, 12)} fits better: {_need_phrase(first)}."), cite
-    v = weigh(options[0], chosen, practices, reading.leaning)[0]
+    about_plan = plan_verdict is not None and bool(_ABOUT_IT.search(options[0]))
+    v = plan_verdict if about_plan and plan_verdict else weigh(options[0], chosen, practices, reading.leaning)[0]
     if _WRONG.match(question):
         opening = {"fits": "No, you are not wrong", "partly": "Partly", "does not fit": "Not quite"}[v]
     else:

@@ -23,7 +23,15 @@ _NOT_PEOPLE = set("numbers orders customers others members papers centers centre
                   "parents partners brothers sisters fathers mothers daughters neighbours neighbors owners "
                   "investors competitors suppliers clients patients students residents visitors players fingers "
                   "shoulders quarters headquarters computers servers printers trailers containers markers "
-                  "standards records rules results targets projects reports".split())
+                  "standards records rules results targets projects reports "
+                  # things whose plural ends like a role's ("my six instruments" was "ask your six instruments what
+                  # motivates them", issue 29's readers)
+                  "instruments documents payments shipments appointments components ingredients garments "
+                  "assignments comments incidents accidents events segments elements plants restaurants tenants "
+                  "metrics topics clinics statistics logistics basics archives incentives objectives initiatives "
+                  "knives lives drives boards cards yards awards fees trees degrees committees doors floors errors "
+                  "colors colours sensors monitors factors vendors sectors motors mirrors elevators radiators "
+                  "meters timers filters folders holders answers chambers rosters registers".split())
 _MODIFIER = r"(?!(?:is|are|was|were|be|been|have|has|had|and|but|or|who|that|which|do|does|did|not|so|too|very)\b)[a-z-]+\s+"
 _PEOPLE = re.compile(r"\b(?:my|our)\s+((?:" + _MODIFIER + r"){0,3}?(?:" + _GROUP + r"|" + _PLURAL_ROLE + r"))\b", re.I)
 

@@ -6,7 +6,7 @@ the manager's own words, so the answer can quote them back exactly and the check
 as theirs. Cues, not a model: a direct question is a sentence that ends in "?" (or opens like one) and
 is asked of the coach, not quoted from someone else; an intended action follows a first-person cue of
 intent ("I will", "I plan to", "I'm thinking of", "I've booked"). Measured on the situations of
-``evals/coaching.yaml`` (``python -m training.asks_check``), writer groups w9a/w9b written before the
+``evals/coaching.yaml`` (``python -m training.plan_check``), writer groups w9a/w9b written before the
 cues and w9c/w9d held out.
 """
 from __future__ import annotations

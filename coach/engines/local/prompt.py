@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-# what a 135M-parameter model can follow (measured against the checker, README "Offline LLM"): two passages,
+# what a 135M-parameter model can follow (measured against the checker, docs/engines.md): two passages,
 # each cut to PASSAGE_CHARS, and the situation cut to SCENARIO_CHARS; more text made it ignore the passages
 MAX_PASSAGES = 2
 PASSAGE_CHARS = 420
