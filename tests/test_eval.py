@@ -182,7 +182,7 @@ def test_side_by_side_models_in_a_real_subprocess(ingested, coach_cli, tmp_path)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     header = next(line for line in proc.stdout.splitlines() if line.startswith("metric"))
-    assert header.split() == ["metric", "threshold", "openai/grounded", "openai/liar"]
+    assert header.split() == ["metric", "data", "threshold", "openai/grounded", "openai/liar"]
     row = next(line for line in proc.stdout.splitlines() if line.startswith("quote_fidelity"))
     assert row.rstrip().endswith("FAIL")
     assert "FAILED:" in proc.stdout

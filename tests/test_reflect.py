@@ -313,8 +313,8 @@ def test_the_situation_is_quoted_whole_or_cut_at_a_sentence_and_the_reply_is_quo
 
 
 # -- issue 31, items 6 and 8, through the real CLI (coach.cli.main) ------------------------------------------
-LONG_SITUATION = ("Our weekly planning meeting runs long and my team of six leaves it without clear owners for the "
-                  "tasks, so work slips and nobody says so until the deadline. ") * 60
+OVER_LIMIT = ("Our weekly planning meeting runs long and my team of six leaves it without clear owners for the "
+              "tasks, so work slips and nobody says so until the deadline. ") * 60
 
 
 def test_cli_reflect_says_when_a_long_situation_was_cut(ingested, linked_data_home, capsys, fake_openai):
@@ -323,7 +323,7 @@ def test_cli_reflect_says_when_a_long_situation_was_cut(ingested, linked_data_ho
     in the JSON. (Fixed on main since the CLI and the page share coach.turn.take_turn; this guards it.)"""
     from coach.cli import main
 
-    text = LONG_SITUATION[:6999] + "."
+    text = OVER_LIMIT[:6999] + "."
     assert len(text) == 7000 and text == text.strip()
     assert main(["reflect", "--no-save", text]) == 0
     out = capsys.readouterr().out
