@@ -87,7 +87,7 @@ THIRD_PERSON_OFF_TOPIC = [
     ("Client F asks which index fund to buy for her retirement savings.",
      "Which index fund should I buy for my retirement savings?"),
     ("Client B wants a recipe for banana bread with walnuts.", "I want a recipe for banana bread with walnuts."),
-    ("Manager D asks what to cook for her daughter's birthday party.",
+    ("Participant D asks what to cook for her daughter's birthday party.",
      "What should I cook for my daughter's birthday party?"),
     ("A client asks whether to buy Nvidia stock before the earnings call or wait for a dip.",
      "Should I buy Nvidia stock before the earnings call or wait for a dip?"),
@@ -137,6 +137,9 @@ def test_third_person_cases_about_work_are_answered(ingested, text):
     ("My team misses deadlines and she does not care.", None),
     ("Sarah has done the books for us for ten years.", None),
     ("The client wants us cheaper every month and my team is tired.", None),
+    ("Client A wants us cheaper every month and the sales staff are tired.", None),   # "us": the writer's own
+    ("Employee C cries at her desk every day.", None),            # the person a manager writes about
+    ('Client F says "my team ignores me" and she is right.', 'I say "my team ignores me" and I am right.'),
 ])
 def test_a_labelled_case_is_read_as_its_subject_would_tell_it(text, told):
     from coach.reading.scope import as_told_by_subject
@@ -146,7 +149,7 @@ def test_a_labelled_case_is_read_as_its_subject_would_tell_it(text, told):
 
 def test_labelled_cases_keep_every_real_situation_and_turn_away_private_requests(monkeypatch):
     """evals/scope.yaml's test split told as a coach's cases ("Client X says she ..."): measured 150/150 real
-    taken in and 24/60 private requests turned away (as written, in the first person: 150/150 and 22/60);
+    taken in and 23/60 private requests turned away (as written, in the first person: 150/150 and 22/60);
     before, "client" took in every private request (0/60 turned away)."""
     from training.scope_cases import measure
 

@@ -9,7 +9,7 @@ word lists, the purpose and the scope model) is measured on both forms. Issue 31
     python -m training.scope_cases evals/situations.yaml
 
 Measured (this round): evals/scope.yaml test split, 150 real / 60 private: as written 150/150 taken in and
-22/60 turned away; as "Client X says ..." cases 150/150 and 24/60 (before the case rule: 150/150 and 0/60,
+22/60 turned away; as "Client X says ..." cases 150/150 and 23/60 (before the case rule: 150/150 and 0/60,
 "client" being a work word). evals/situations.yaml, 206 real / 10 off-topic: as written 206/206 and 9/10;
 as cases 206/206 and 9/10 (before: 206/206 and 0/10).
 """

@@ -316,12 +316,16 @@ def only_orders(text: str) -> bool:
 
 # A coach's case told about someone else ("Client F asks which index fund to buy for her retirement savings.",
 # "Coachee 3, a team lead, says her team …", "My client wants …"): the label names the person the case is
-# about, not their work ("client" and "manager" are work words), and the scope model learnt from situations
-# told in the first person, where reported speech ("she asks …") is a sign of work. So such a case is judged
-# as its subject would tell it: the label becomes "I", she/he and her/his become I and my, and the words, the
-# purpose and the model read that (embedded again: one more sentence per labelled case). A first-person text,
-# or a third-person one without a case label ("Sarah has done the books for us …"), is read as written.
-_CASE_ROLE = r"(?:[Cc]lient|[Cc]oachee|[Mm]entee|[Pp]articipant|[Mm]anager|[Ll]eader|[Ss]upervisor|[Ee]mployee|[Pp]erson)"
+# about, not their work ("client" is a work word), and the scope model learnt from situations told in the
+# first person, where reported speech ("she asks …") is a sign of work. So such a case is judged as its
+# subject would tell it: the label becomes "I", she/he and her/his become I and my, and the words, the purpose
+# and the model read that (embedded again: one more sentence per labelled case). Only the words of a coaching
+# relationship label a case (client, coachee, mentee, participant): "Employee C" or "Manager D" at the start
+# of a manager's own text is the person they write about, and their work. A text that speaks in the first
+# person outside quotations ("Client A wants us cheaper and my team is tired") is the writer's own situation,
+# and a third-person one without a case label ("Sarah has done the books for us …") is read as written.
+_CASE_ROLE = r"(?:[Cc]lient|[Cc]oachee|[Mm]entee|[Pp]articipant)"
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|us|our|ours|ourselves)\b", re.I)
 _CASE_LABEL = re.compile(
     r"^\W*(?:[Cc]ase|[Ss]ituation|[Ss]cenario|[Ee]xample)\s+(?:[A-Z]{1,2}|\d{1,3})\s*[:.)-]\s*")  # "Case 4: …"
 _CASE_SUBJECT = re.compile(
@@ -361,6 +365,8 @@ def as_told_by_subject(text: str) -> str | None:
     if not m:
         return None
     rest = body[m.end():]
+    if _FIRST_PERSON.search(re.sub(r"[\"“][^\"”]*[\"”]", " ", rest)):
+        return None  # the writer speaks of themselves: their own situation, whoever it starts with
     for pattern, first in _PERSON:
         rest = pattern.sub(first, rest)
     rest = _SHE_DOES.sub(lambda v: "I" + (" " + _first_person_verb(v.group(1)) if v.group(1) else ""), rest)
