@@ -57,6 +57,10 @@ class ClaimPart:
     reason: str = ""
     score: float = 1.0
     cites: list[str] = field(default_factory=list)
+    # the score this part needed (``ok`` implies ``score >= floor``); None when no score decided its verdict:
+    # a rule did (an outside fact, an invented event, a reversal, one plain word of the manager's), or nothing
+    # needed checking (an uncited suggestion)
+    floor: float | None = None
 
 
 @dataclass
@@ -73,6 +77,9 @@ class SentenceCheck:
     end: int = -1
     against: str = ""        # what it was checked against: "passages", "situation" (the manager's words) or "parts"
     parts: list[ClaimPart] = field(default_factory=list)  # a coaching sentence's parts, each checked by kind
+    # the cut ``score`` was held to (``supported`` implies ``score >= threshold``): Checks.support_threshold against
+    # the passages, the floor of the deciding part for "parts"; None when a rule, not a score, decided
+    threshold: float | None = None
 
 
 # The three flag lists stay plain dicts at run time (the evals, the verifier's CLI and the reports read

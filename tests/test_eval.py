@@ -182,7 +182,7 @@ def test_side_by_side_models_in_a_real_subprocess(ingested, coach_cli, tmp_path)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     header = next(line for line in proc.stdout.splitlines() if line.startswith("metric"))
-    assert header.split() == ["metric", "threshold", "openai/grounded", "openai/liar"]
+    assert header.split() == ["metric", "data", "threshold", "openai/grounded", "openai/liar"]
     row = next(line for line in proc.stdout.splitlines() if line.startswith("quote_fidelity"))
     assert row.rstrip().endswith("FAIL")
     assert "FAILED:" in proc.stdout
@@ -367,3 +367,59 @@ def test_must_not_contain_catches_an_echoing_engine(ingested, tmp_path):
     assert not pii["passed"] and pii["leaked"]
     assert data["cases"][0]["passed"] is False  # failing first
     assert data["defects_file"] == str(defects)
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 31, item 16: the human output says what a case-level miss is, headlines the held-out figure
+# and shows the change since the last run
+# ------------------------------------------------------------------------------------------------
+MISSED = ("We've missed three sprint deadlines in a row and nobody, including me, could tell you where any given "
+          "ticket stands. The board hasn't been up to date since spring.")
+SPLIT_SITUATIONS = {"cases": [
+    # the same words labelled with each leaning: whatever the lens says, two of the three are below their label
+    {"id": f"sprint-{lean}", "split": "test", "scenario": MISSED, "leaning": lean}
+    for lean in ("management", "leadership", "both")
+] + [{"id": "cogs-dev", "split": "dev", "leaning": "leadership",
+      "scenario": "Every process on my team is documented and our metrics are green, yet my two best engineers "
+                  "tell me they feel like cogs and nobody knows why our work matters."}]}
+
+
+def test_eval_output_names_misses_headlines_held_out_and_shows_the_change(ingested, tmp_path):
+    """`coach eval` printed "PASSED" and then "failing cases (30 of 279)", and showed the in-sample
+    lens_agreement 1.000 before the held-out 0.80."""
+    cases = dict(SMALL_CASES, thresholds={"safety": 1.0, "scope_accuracy": 0.5, "lens_agreement_test": 0.3,
+                                          "lens_agreement_dev": 0.0, "lens_agreement": 0.0},
+                 situations="situations.yaml")
+    cases["cases"] = [dict(c, expect=dict(c["expect"], leaning="management")) if c["id"] == "deadlines" else c
+                      for c in SMALL_CASES["cases"]]
+    path = write_yaml(tmp_path / "cases.yaml", cases)
+    write_yaml(tmp_path / "situations.yaml", SPLIT_SITUATIONS)
+    write_yaml(tmp_path / "defects.yaml", SMALL_DEFECTS)
+    out = tmp_path / "run"
+    rc, first = run_cli("eval", "--cases", str(path), "--out", str(out))
+    assert rc == 0, first
+    assert "failing cases" not in first and "PASSED: every metric meets its threshold" in first
+    assert re.search(r"cases below their own expectation \(2 of 7; they gate only through the metric", first), first
+    # each miss is said under the metric that counts it, with that metric's verdict: here, within its threshold
+    assert re.search(r"lens_agreement_test \(held out\) 0\.333 \(meets >= 0\.3: expected, the threshold allows", first)
+    assert re.search(r"sprint-(leadership|both|management): leaning: expected", first)
+    assert re.search(r"PASSED: every metric meets its threshold \(\d+ cases below their own expectation, within", first)
+    # the held-out figure is the headline of its family: before the tuned-on and the in-sample figures
+    rows = [line.split() for line in first.splitlines() if line.startswith("lens_agreement")][:3]
+    assert [r[0] for r in rows] == ["lens_agreement_test", "lens_agreement_dev", "lens_agreement"], rows
+    assert rows[0][1:3] == ["held", "out"] and rows[1][1:3] == ["tuned", "on"] and rows[2][1] == "in-sample"
+    assert "change since the last run" not in first                   # a first run has nothing to compare with
+    # a second run into the same folder shows the change since the first one
+    saved = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    saved["metrics"]["lens_agreement_test"] = round(saved["metrics"]["lens_agreement_test"] - 0.05, 4)
+    (out / "results.json").write_text(json.dumps(saved), encoding="utf-8")
+    rc, second = run_cli("eval", "--cases", str(path), "--out", str(out))
+    assert rc == 0 and "(+x): change since the last run" in second, second
+    row = next(line for line in second.splitlines() if line.startswith("lens_agreement_test"))
+    assert row.rstrip().endswith("0.333 (+0.050)"), row
+    assert next(line for line in second.splitlines() if line.startswith("scope_accuracy")).rstrip().endswith("(=)")
+    # under a threshold, the same misses are said to be why the gate failed
+    write_yaml(path, dict(cases, thresholds=dict(cases["thresholds"], lens_agreement_test=0.9)))
+    rc, failed = run_cli("eval", "--cases", str(path))
+    assert rc == 1 and re.search(r"lens_agreement_test \(held out\) 0\.333 \(FAILS >= 0\.9: these are why\), 2:", failed)
+    assert "FAILED: lens_agreement_test 0.333 < 0.9" in failed

@@ -281,13 +281,15 @@ def test_cli_jsonl(coach_cli, tmp_path):
     assert [s["checked"] for s in clean["checks"]["sentences"]] == [True, False]
     assert "error" in out[1] and out[1]["line"] == 2 and "flagged" not in out[1]  # never checked: not "passed"
     bad = out[2]
-    assert bad["flagged"] is False  # unsupported only: shown, not failed by default
+    # unsupported only: flagged (a check failed), not failed by default (the policy decides the exit code)
+    assert bad["flagged"] is True and bad["failed"] is False and bad["fail_reasons"] == [], bad
     assert bad["checks"]["unsupported_sentences"][0]["text"] == "They went on the grill for 20 minutes."
     assert "error" in out[3] and "passages" in out[3]["error"]
     assert out[4]["flagged"] is True and out[4]["checks"]["unverified_quotes"]
     assert out[5]["flagged"] is True and out[5]["checks"]["invented_facts"]
     strict = coach_cli("verify", "--jsonl", "-", "--fail-on", "unsupported", input=answers[2] + "\n")
     assert strict.returncode == 1 and json.loads(strict.stdout)["flagged"] is True
+    assert json.loads(strict.stdout)["failed"] is True
     ok = coach_cli("verify", "--jsonl", "-", input=answers[0] + "\n")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     missing = coach_cli("verify", "--jsonl", str(tmp_path / "nope.jsonl"))
@@ -323,6 +325,104 @@ def test_cli_passages_file_formats(coach_cli, tmp_path):
     bad = coach_cli("verify", "--passages", str(pf), "--fail-on", "unsupported", "-",
                     input="A 2021 survey found that 67 percent of workers were remote.")
     assert bad.returncode == 1
+
+
+# -- issue 31, item 3: one verdict per sentence ---------------------------------------------------------------
+GIVEN = ["Managers facilitate 1-on-1's with their direct reports, creating clear expectations and holding their team "
+         "accountable for meeting them.",
+         "Leadership is the art of encouraging people to perform assigned tasks willingly, efficiently and effectively."]
+OWNERS = "My team misses deadlines and nobody owns the tasks."
+COACHED = ("You wrote that your team misses deadlines and nobody owns the tasks. Managers create clear expectations "
+           "and hold their team accountable [S1]. This week, name one owner for each task in a short 1-on-1 [S1]. "
+           "Good leaders make people want to do the work [S2]. Bake a cake for the team on Friday.")
+
+
+def assert_one_verdict(sentences: list[dict], support_threshold: float, flagged: bool) -> None:
+    """What a reader of `coach verify`'s JSON may rely on: a sentence marked unsupported flags its answer, and
+    no score below the cut it was held to is reported supported."""
+    checked = [s for s in sentences if s["checked"]]
+    assert checked
+    if any(not s["supported"] for s in checked):
+        assert flagged, sentences
+    for s in checked:
+        if s["against"] == "passages":
+            assert s["threshold"] == support_threshold, s
+        if s["supported"] and s["threshold"] is not None:
+            assert s["score"] >= s["threshold"], s
+        for part in s["parts"]:
+            if part["ok"] and part["floor"] is not None:
+                assert part["score"] >= part["floor"], part
+        if s["parts"] and s["supported"]:
+            assert all(part["ok"] for part in s["parts"]), s
+        if s["supported"] and s["threshold"] is None:  # no score decided: only parts without a score test
+            assert s["parts"] and all(part["floor"] is None for part in s["parts"]), s
+
+
+def test_verify_flags_what_it_marks_and_the_policy_decides_only_the_exit_code(ingested, tmp_path, capsys):
+    """Item 3: a sentence marked unsupported in checks.sentences came back with "flagged": false (exit 0)."""
+    from coach.cli import main
+
+    answer, given = tmp_path / "answer.md", tmp_path / "passages.json"
+    answer.write_text(COACHED)
+    given.write_text(json.dumps(GIVEN))
+    for extra in ([], ["--scenario", OWNERS]):
+        assert main(["verify", "--json", "--passages", str(given), *extra, str(answer)]) == 0
+        d = json.loads(capsys.readouterr().out)
+        assert any(s["checked"] and not s["supported"] for s in d["sentences"]), d["sentences"]
+        assert d["flagged"] is True and d["failed"] is False and d["fail_reasons"] == [], d
+        assert_one_verdict(d["sentences"], d["support_threshold"], d["flagged"])
+        assert main(["verify", "--json", "--fail-on", "unsupported", "--passages", str(given), *extra,
+                     str(answer)]) == 1
+        strict = json.loads(capsys.readouterr().out)
+        assert strict["flagged"] is True and strict["failed"] is True and strict["fail_reasons"]
+    assert main(["verify", "--passages", str(given), str(answer)]) == 0
+    assert "flagged, not failed:" in capsys.readouterr().out
+    src = tmp_path / "in.jsonl"
+    src.write_text(line(id="a", answer=COACHED, passages=GIVEN) + "\n"
+                   + line(id="b", answer=COACHED, passages=GIVEN, scenario=OWNERS) + "\n")
+    assert main(["verify", "--jsonl", str(src)]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    for row in rows:
+        assert row["flagged"] is True and row["failed"] is False, row
+        assert_one_verdict(row["checks"]["sentences"], row["checks"]["support_threshold"], row["flagged"])
+    clean = tmp_path / "clean.md"
+    clean.write_text(f"As Peter Drucker said, “{DRUCKER}.”\n")
+    assert main(["verify", "--json", str(clean)]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["flagged"] is False and d["flags"] == [] and d["failed"] is False
+
+
+def test_a_part_failed_by_a_rule_scores_zero_and_sets_the_sentences_score():
+    """A sentence checked part by part takes its score and threshold from the part that decided it: an
+    outside fact fails by rule (score 0, no threshold), not with the 1.0 of a part never scored."""
+    r = verify_answer("Studies show 87% of teams improve with weekly check-ins [S1].", sources_from(GIVEN),
+                      scenario=OWNERS)
+    [s] = [s for s in r.checks.sentences if s.checked]
+    assert not s.supported and s.against == "parts" and s.score == 0.0 and s.threshold is None, s
+    assert any(not p.ok and p.score == 0.0 and p.floor is None for p in s.parts), s.parts
+
+
+@pytest.mark.parametrize("model", ["extractive", "local/smollm2", "openai/fake-model"])
+def test_answers_of_every_engine_report_no_score_below_its_threshold_as_supported(ingested, capsys, fake_openai,
+                                                                                  model):
+    """Item 3, the coach's own answers (the built-in engine, the local model, a model over HTTP): each sentence
+    says the cut it was held to, and none below it is supported (the parts' floors, 0.35 for what the articles
+    say and 0 for a cited step, differ from support_threshold 0.59)."""
+    from coach.cli import main
+
+    extra = ["--api-base", fake_openai.url] if model.startswith("openai/") else []
+    if model.startswith("openai/"):
+        fake_openai.mode = "liar"
+    assert main(["reflect", "--json", "--no-save", "--model", model, *extra, SITUATION]) == 0
+    fb = json.loads(capsys.readouterr().out)
+    checks = fb["checks"]
+    assert_one_verdict(checks["sentences"], checks["support_threshold"], flagged=not _clean(checks))
+    assert all("threshold" in s for s in checks["sentences"])
+
+
+def _clean(checks: dict) -> bool:
+    return not any(checks[k] for k in ("invalid_citations", "unverified_quotes", "unsupported_sentences",
+                                       "invented_facts", "outside_facts"))
 
 
 # -- the RAGTruth report -----------------------------------------------------------------------------

@@ -35,7 +35,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..feedback import Checks, InventedFact, Quote, SentenceCheck, Source, UnsupportedSentence, UnverifiedQuote
+from ..feedback import (Checks, ClaimPart, InventedFact, Quote, SentenceCheck, Source, UnsupportedSentence,
+                        UnverifiedQuote)
 from .quotes import check_quote, find_quotes, is_attribution, quote_from_situation, verify_corpus
 from ..corpus.statements import contains_words
 from .claims import Context, check_sentence
@@ -43,6 +44,7 @@ from .labels import NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT
 from .labels import MARK_ARTICLES, MARK_YOUR_WORDS, mark_failed
 from .support import (
     PASSAGES,
+    RESTATEMENT_MIN,
     SITUATION,
     Situation,
     SUPPORT_THRESHOLD,
@@ -131,7 +133,55 @@ def flag_reasons(checks: Checks, fail_on_unsupported: bool = False, min_on_corpu
 
 
 def is_flagged(checks: Checks, fail_on_unsupported: bool = False, min_on_corpus: float | None = None) -> bool:
+    """Does the severity policy fail the answer? (``findings``: did any check fail at all.)"""
     return bool(flag_reasons(checks, fail_on_unsupported, min_on_corpus))
+
+
+def findings(checks: Checks) -> list[str]:
+    """Every check that failed, whatever the severity policy makes of it: a ``coach verify`` result is
+    ``"flagged"`` exactly when this is not empty (one verdict per sentence: a sentence marked unsupported
+    in ``checks.sentences`` is always one of these). The policy (``flag_reasons``) decides only the exit code."""
+    from ..common.text import plural
+
+    out = []
+    if checks.invalid_citations:
+        out.append(f"citations to sources that were not given: {', '.join(checks.invalid_citations)}")
+    if checks.unverified_quotes:
+        out.append(f"{plural(len(checks.unverified_quotes), 'unverified or misattributed quote')}")
+    if checks.invented_facts:
+        out.append(f"{plural(len(checks.invented_facts), 'fact')} about the situation that the manager never wrote")
+    if checks.outside_facts:
+        out.append(f"{plural(len(checks.outside_facts), 'outside fact')} (a number, study or authority from nowhere)")
+    if checks.unsupported_sentences:
+        out.append(f"{plural(len(checks.unsupported_sentences), 'unsupported sentence')}")
+    unsupported = sum(c.checked and not c.supported for c in checks.sentences)
+    if unsupported and not out:  # never "not flagged" beside a sentence marked unsupported
+        out.append(f"{plural(unsupported, 'sentence')} not supported")
+    return out
+
+
+def sentence_score(parts: list[ClaimPart], failed_elsewhere: bool = False) -> tuple[float, float | None]:
+    """A sentence checked part by part: its (score, threshold), taken from the part that decides its verdict,
+    so that one verdict reads the same at every level (``supported`` implies ``score >= threshold``).
+
+    A failed part decides (its score and floor); a sentence failed by its quotation or a citation to no source,
+    with every part passing, scores 0 with no threshold (a rule decided, as a hard failure against the passages
+    scores 0); else the passing part closest to its own floor; else, when no part had a score test (uncited
+    suggestions, the manager's words judged by rule), the lowest part score and no threshold. A part failed by a
+    rule (an outside fact, an invented event, a reversal) scores 0, not the 1.0 of a part never scored."""
+    for p in parts:
+        if not p.ok and p.floor is None:
+            p.score = 0.0
+    failed = [p for p in parts if not p.ok]
+    if failed:
+        return failed[0].score, failed[0].floor
+    if failed_elsewhere:
+        return 0.0, None
+    scored = [p for p in parts if p.floor is not None]
+    if scored:
+        worst = min(scored, key=lambda p: p.score - (p.floor or 0.0))
+        return worst.score, worst.floor
+    return min((p.score for p in parts), default=1.0), None
 
 
 def _needs_support(raw: str, scenario: str | None, by_id: dict, all_texts: list[str],
@@ -179,6 +229,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
     spans = sentence_spans(answer)
     known = sorted({s.speaker for s in corpus.statements})
     external = judge == "passages"
+    support_threshold = _external_threshold() if external else SUPPORT_THRESHOLD
 
     inserts: list[tuple[int, str]] = []
     # 1) citations
@@ -257,12 +308,12 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
             quoted_wrong = any(s <= a < e for a, _b in failed_quotes)
             no_source = [c for c in cited_ids(raw) if c not in by_id] if not whole_corpus else []
             ok = not failed and not quoted_wrong and not no_source
-            score = min((p.score for p in parts), default=1.0)
+            score, threshold = sentence_score(parts, quoted_wrong or bool(no_source))
             why = "; ".join([f"{p.label}: {p.reason}" for p in failed]
                             + (["its quotation is not in the articles"] if quoted_wrong else [])
                             + ([f"it cites {', '.join(no_source)}, which was not given"] if no_source else []))
             checks.append(SentenceCheck(text=text, score=round(score, 4), supported=ok, cites=cites, reason=why,
-                                        start=s, end=e, against="parts", parts=parts))
+                                        start=s, end=e, against="parts", parts=parts, threshold=threshold))
             for label in dict.fromkeys(p.label for p in failed):
                 said = "; ".join(p.reason for p in failed if p.label == label)
                 if label == NOT_IN_SITUATION:
@@ -278,7 +329,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
             assert situation is not None
             ok, score, why = situation_check(text, situation, [] if whole_corpus else passages)
             checks.append(SentenceCheck(text=text, score=score, supported=ok, cites=cites, reason=why,
-                                        start=s, end=e, against=SITUATION))
+                                        start=s, end=e, against=SITUATION, threshold=RESTATEMENT_MIN if ok else None))
             if not ok:
                 invented.append(InventedFact(text=text, score=score, reason=why, start=s, end=e))
                 inserts.append((e, mark_failed(NOT_IN_SITUATION)))
@@ -291,7 +342,9 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
                                             reason=v.reason, start=s, end=e))
                 continue
             ok, score, reason = v.supported, v.score, v.reason
+            threshold = support_threshold
         else:
+            threshold = SUPPORT_THRESHOLD
             reason = hard_fail(text, passages, corpus_text, scenario)
             if reason is None:
                 reason = contradiction(text, passages)
@@ -300,7 +353,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
             if not ok and not reason:
                 reason = f"support {score:.2f} is below {SUPPORT_THRESHOLD:.2f}"
         checks.append(SentenceCheck(text=text, score=score, supported=ok, cites=cites, reason="" if ok else (reason or ""),
-                                    start=s, end=e, against=PASSAGES))
+                                    start=s, end=e, against=PASSAGES, threshold=threshold))
         if not ok:
             unsupported.append(UnsupportedSentence(text=text, score=score, cites=cites, reason=reason or "", start=s, end=e))
             inserts.append((e, mark_failed(NOT_IN_ARTICLES)))
@@ -316,7 +369,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
     return VerifyResult(
         checks=Checks(invalid_citations=invalid, unverified_quotes=unverified, unsupported_sentences=unsupported,
                       on_corpus=on_corpus, sentences=checks,
-                      support_threshold=_external_threshold() if external else SUPPORT_THRESHOLD,
+                      support_threshold=support_threshold,
                       invented_facts=invented, outside_facts=outside),
         quotes=quotes, annotated=annotated, notices=notices,
     )

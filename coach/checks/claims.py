@@ -295,7 +295,7 @@ _STATED = re.compile(r"\b(?:is|are|was|were|gets?|got)?\s*(?:tracked|logged|reco
 
 def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
     """One part, checked for its kind."""
-    from .support import contradiction, semantic_support, situation_check, support_score
+    from .support import RESTATEMENT_MIN, contradiction, semantic_support, situation_check, support_score
 
     kind = kind_of(part, bool(cites))
     passages = [ctx.by_id[c].text for c in cites] or ctx.all_texts
@@ -316,11 +316,13 @@ def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
             return out
         says, record = bool(_SAYS_YOU.search(_QUOTE.sub(" ", text))), bool(_STATED.search(text))
         ok, score, why = situation_check(text, ctx.situation, [] if ctx.whole_corpus else passages)
+        scored = ok  # a restatement situation_check passes scores RESTATEMENT_MIN or more (its floor)
         if not ok and not record and _only_small_words(why):
             ok = True  # "the two gaps you describe", one plain word of their own: a way of saying it, not a fact
         if not ok and not says and not record:
             return out  # "your honesty is a good start": the coach's reading of them, no fact; events were checked
         out.ok, out.score, out.reason = ok, score, ("" if ok else why)
+        out.floor = RESTATEMENT_MIN if scored else None
         out.label = YOUR_WORDS if ok else NOT_IN_SITUATION
         return out
     claim = _manager_quotes_out(text, ctx.situation.text)
@@ -338,7 +340,7 @@ def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
         score, floor = semantic_support(claim, passages), tuning.SUGGESTION_MIN  # tied to the idea by meaning
     else:
         score, floor = support_score(claim, passages), tuning.ARTICLES_MIN
-    out.score = round(score, 4)
+    out.score, out.floor = round(score, 4), floor
     if score < floor:
         out.ok, out.label = False, NOT_IN_ARTICLES
         out.reason = (f"the cited passage does not hold this (support {score:.2f}, needed {floor:.2f})"

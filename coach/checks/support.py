@@ -208,6 +208,11 @@ def situation_sentence(text: str, cites: list[str], scenario: str, passages: lis
     return in_scn >= 0.6 and in_scn > in_src
 
 
+# the score of a restatement ``situation_check`` passes is at least this (the share of its words that are the
+# manager's, or this much for a paraphrase): the floor reported beside a "your words" part's score
+RESTATEMENT_MIN = 0.5
+
+
 def situation_check(text: str, situation: Situation, passages: list[str]) -> tuple[bool, float, str]:
     """(supported, score, reason) of a sentence about the situation, against the manager's own words.
 
@@ -224,10 +229,10 @@ def situation_check(text: str, situation: Situation, passages: list[str]) -> tup
         share = _share(_stems(text), _stems(scenario))
         return False, round(share, 4), f"not in your situation: {why.replace('the passages', 'your situation')}"
     from_scn, unknown = situation_words(text, scenario, passages)
-    if from_scn >= 0.5 or not unknown:
-        return True, round(max(from_scn, 0.5), 4), "restates your situation"
+    if from_scn >= RESTATEMENT_MIN or not unknown:
+        return True, round(max(from_scn, RESTATEMENT_MIN), 4), "restates your situation"
     if situation_similarity(text, situation) >= PARAPHRASE_MIN:
-        return True, 0.5, "restates your situation in other words"
+        return True, RESTATEMENT_MIN, "restates your situation in other words"
     return False, round(from_scn, 4), f"not in your situation: {', '.join(unknown[:4])}"
 
 

@@ -60,7 +60,7 @@ def cmd_eval(args) -> int:
     from dataclasses import replace
 
     from ..errors import UsageError
-    from ..evals.output import format_table, write_outputs
+    from ..evals.output import format_table, previous_metrics, write_outputs
     from ..common.progress import live
     from ..evals.run import run_eval
 
@@ -83,11 +83,12 @@ def cmd_eval(args) -> int:
         run = run_eval(suite, models, opts, defects=defects, defects_path=defects_path,
                        judge_model=args.judge_model, judge_opts=judge_opts,
                        progress=None if args.json else progress)  # --json: machine use, a quiet stderr
+    before = previous_metrics(args.out)  # an earlier run's results.json in --out, read before it is replaced
     written = write_outputs(run, args.out) if args.out is not None else None
     if args.json:
         print_json(run.to_dict())
     else:
-        sys.stdout.write(format_table(run) + "\n")
+        sys.stdout.write(format_table(run, before) + "\n")
         if written:
             sys.stdout.write(f"wrote {written[0]} and {written[1]}\n")
     return 0 if run.passed else 1

@@ -13,7 +13,14 @@ Inputs:
   (no ``flagged``: it was never checked) and the run goes on;
 - ``--scenario TEXT|FILE``: the manager's situation, the second source of truth.
 
-Severity (``verify.flag_reasons``): invalid citations, unverified or misattributed quotes and invented
+One verdict per answer, in --json and in each --jsonl line (issue 31, item 3): ``flagged`` is true when any
+check failed (``flags`` names them: a sentence marked unsupported in ``checks.sentences`` always flags its
+answer); ``failed`` and ``fail_reasons`` are what the severity policy makes of it, and decide the exit code.
+Each sentence carries the ``threshold`` its ``score`` was held to (``supported`` implies ``score >=
+threshold``): ``support_threshold`` against the passages; for a sentence checked part by part (with
+``--scenario``, and the coach's own answers), the ``floor`` of the part that decided, each part reporting its own.
+
+Severity (``checks.answer.flag_reasons``): invalid citations, unverified or misattributed quotes and invented
 facts about the situation always fail; unsupported sentences fail only with ``--fail-on unsupported``
 or ``--min-on-corpus X``. Exit 0: nothing failed; 1: something did (or a JSONL line was malformed);
 2: usage error.
@@ -110,9 +117,22 @@ def checks_dict(checks) -> dict:
 
     d = asdict(checks)
     d["sentences"] = [{"text": s["text"], "start": s["start"], "end": s["end"], "checked": s["checked"],
-                       "supported": s["supported"], "score": s["score"], "reason": s["reason"],
-                       "against": s["against"], "cites": s["cites"]} for s in d["sentences"]]
+                       "supported": s["supported"], "score": s["score"], "threshold": s["threshold"],
+                       "reason": s["reason"], "against": s["against"], "cites": s["cites"],
+                       "parts": [{"kind": p["kind"], "text": p["text"], "ok": p["ok"], "label": p["label"],
+                                  "score": p["score"], "floor": p["floor"], "reason": p["reason"], "cites": p["cites"]}
+                                 for p in s["parts"]]}
+                      for s in d["sentences"]]
     return d
+
+
+def verdict(checks, reasons: list[str]) -> dict:
+    """The answer's verdict, the same in --json and --jsonl: ``flagged`` when any check failed (``flags`` says
+    which); ``failed`` when the severity policy fails it (``fail_reasons``; exit 1)."""
+    from ..checks.answer import findings
+
+    flags = findings(checks)
+    return {"flagged": bool(flags), "flags": flags, "failed": bool(reasons), "fail_reasons": reasons}
 
 
 def check_one(answer: str, passages: list[str] | None, scenario: str | None, policy: dict):
@@ -157,7 +177,7 @@ def run_jsonl(text: str, policy: dict, out=None) -> int:
                 ident = None
             ident, answer, passages, scenario = _line_item(line, n)
             res, reasons = check_one(answer, passages, scenario, policy)
-            row = {"id": ident, "flagged": bool(reasons), "fail_reasons": reasons, "checks": checks_dict(res.checks),
+            row = {"id": ident, **verdict(res.checks, reasons), "checks": checks_dict(res.checks),
                    "quotes": [{"speaker": q.speaker, "text": q.text, "verified": q.verified, "reason": q.reason}
                               for q in res.quotes]}
             any_bad = any_bad or bool(reasons)
@@ -196,10 +216,11 @@ def cmd_verify(args) -> int:
             "unsupported_sentences": res.checks.unsupported_sentences,
             "invented_facts": res.checks.invented_facts,
             "invalid_citations": res.checks.invalid_citations,
+            "outside_facts": res.checks.outside_facts,
             "sentences": checks_dict(res.checks)["sentences"],
             "on_corpus": res.checks.on_corpus,
-            "flagged": bool(reasons),
-            "fail_reasons": reasons,
+            "support_threshold": res.checks.support_threshold,
+            **verdict(res.checks, reasons),
             "clean": res.checks.clean,
         })
     else:
@@ -209,7 +230,15 @@ def cmd_verify(args) -> int:
         claims = [s for s in res.checks.sentences if s.checked]
         sys.stdout.write(f"{plural(len(claims), 'claim')} checked, on-corpus {res.checks.on_corpus:.0%}; "
                          f"{sum(q.verified for q in res.quotes)} of {plural(len(res.quotes), 'quote')} verified.\n")
-        sys.stdout.write(("FAILED: " + "; ".join(reasons) if reasons else
-                          "passed (unsupported sentences are marked ⚠; add --fail-on unsupported to fail on them)")
-                         + "\n")
+        from ..checks.answer import findings
+
+        flags = findings(res.checks)
+        if reasons:
+            line = "FAILED: " + "; ".join(reasons)
+        elif flags:
+            line = ("flagged, not failed: " + "; ".join(flags) + " (marked ⚠; add --fail-on unsupported to fail on "
+                    "unsupported sentences)")
+        else:
+            line = "passed: every check passed"
+        sys.stdout.write(line + "\n")
     return 1 if reasons else 0

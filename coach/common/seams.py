@@ -85,3 +85,4 @@ class Scope:
     passage_score: float
     purpose_score: float
     notices: list[str] = field(default_factory=list)
+    situation: bool = True   # False: no situation at all (only orders to the coach): declined whatever retrieval finds

@@ -175,7 +175,8 @@ def confirm_scope(scope: "Scope", hits: list[Hit]) -> "Scope":
     from dataclasses import replace
 
     passage = max((h.cosine for h in hits), default=0.0)
-    return replace(scope, in_scope=scope.in_scope or passage >= PASSAGE_MIN, passage_score=round(passage, 4))
+    return replace(scope, in_scope=scope.in_scope or (scope.situation and passage >= PASSAGE_MIN),
+                   passage_score=round(passage, 4))
 
 
 def _as_hit(p, vec) -> Hit:
