@@ -140,9 +140,12 @@ def fit_ranker(items, F, case_m, index, sides, C=C_RANK):
 
     from coach.reading.situation import decide_case
 
+    # the leanings the shipped ranker was fitted on: before issue 32's "both" discount. Refitted on the
+    # discounted leanings, held-out needed-passage recall went 0.94 -> 0.93 and dev 0.981 -> 0.972, so the
+    # ranker keeps these (its side prior is looked up by the discounted leaning at run time)
     leanings = []
     for it, (_, pp, pw) in zip(items, F):
-        leanings.append(decide_case(pp, pw, it.vocab, {"case": case_m})[0])
+        leanings.append(decide_case(pp, pw, it.vocab, {"case": case_m}, both_discount=0.0)[0])
     keys = [passage_key(p.text) for p in index.passages]
     prior, side_prior, cnt, side = priors(items, leanings, keys)
     X, y = [], []

@@ -29,6 +29,7 @@ class Clause:
     named: bool = False
     heading: bool = False  # a short announcement of the problems that follow ("the problem is the basics")
     quotable: bool = True  # may be quoted back: not personal data, markup or an instruction (coach.reading.quotable)
+    praised: bool = False  # the manager says in so many words that it works (coach.reading.clauses.says_it_works)
     vec: object = field(default=None, repr=False, compare=False)
 
     @property

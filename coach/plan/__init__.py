@@ -68,12 +68,10 @@ def leaning_why(reading: "Reading", chosen: list[Chosen]) -> str:
     """One line under the headline: what works, in the manager's words, and what is missing, by the needs."""
     from ..common.quoting import quote_short
 
-    from ..reading.clauses import says_it_works
-
     # only what the manager says works (issue 29's readers: "the young members leave for the salmon farms: that
     # part works"); a clause merely read as no problem is not praised back
     strengths = [c for c in reading.works if c.quotable and not c.neutral and len(c.text.split()) >= 3
-                 and says_it_works(c.text)]
+                 and c.praised]
     on_side = [ch for ch in chosen if reading.leaning == "both" or ch.practice.side in (reading.leaning, "both")]
     missing = [ch.practice.label for ch in (on_side or chosen)][:2]
     parts = []

@@ -275,7 +275,7 @@ def clauses(text: str) -> list[Clause]:
             if announces:
                 problem = True
             out.append(Clause(t, bool(problem), n, neutral=problem is None, named=named,
-                              heading=announces and len(words(t)) <= HEADING_MAX))
+                              heading=announces and len(words(t)) <= HEADING_MAX, praised=says_it_works(t)))
         announced = announced or bool(_ANNOUNCE.match(sent))
     if out and not any(c.problem for c in out):
         # nothing reads as going wrong: the whole text is the need (a terse "how do I..." question)

@@ -109,7 +109,8 @@ def _softmax(model: tuple, x) -> np.ndarray:
 
 
 def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, model: dict | None = None,
-                vote: dict[str, float] | None = None, direct=None) -> tuple[str, float]:
+                vote: dict[str, float] | None = None, direct=None, both_discount: float = BOTH_DISCOUNT
+                ) -> tuple[str, float]:
     """The leaning of a situation: the case model's most probable class (``decide`` without one),
     fused with the leanings of the most similar labelled situations (``vote``, see
     ``neighbours.leaning_vote``) when there are any, then with the direct model's reading of
@@ -128,7 +129,7 @@ def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, mo
         p = (1 - LENS_VOTE_WEIGHT) * p + LENS_VOTE_WEIGHT * np.array([vote.get(c, 0.0) for c in classes])
     if direct is not None and "direct" in m:
         p = (1 - DIRECT_WEIGHT) * p + DIRECT_WEIGHT * _softmax(m["direct"], direct)
-    p = np.where(np.asarray(classes) == "both", p * (1 - BOTH_DISCOUNT), p)
+    p = np.where(np.asarray(classes) == "both", p * (1 - both_discount), p)
     return classes[int(np.argmax(p))], score
 
 
