@@ -40,7 +40,7 @@ from ..feedback import (Checks, ClaimPart, InventedFact, Quote, SentenceCheck, S
 from .quotes import check_quote, find_quotes, is_attribution, quote_from_situation, verify_corpus
 from ..corpus.statements import contains_words
 from .claims import Context, check_sentence
-from .labels import NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT
+from .labels import NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT, YOUR_WORDS
 from .labels import MARK_ARTICLES, MARK_YOUR_WORDS, mark_failed
 from .support import (
     PASSAGES,
@@ -262,6 +262,7 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
         else:
             mark = MARK_ARTICLES if q.verified else mark_failed(NOT_IN_ARTICLES, q.reason)
         inserts.append((end, mark))
+    own_words = {q.text for q in quotes if q.speaker == "the manager" and q.verified}
     unverified = [UnverifiedQuote(speaker=q.speaker, text=q.text, reason=q.reason) for q in quotes if not q.verified]
     # 3) support, sentence by sentence (every text it will compare embedded in one batch first)
     all_texts = [src.text for src in sources]
@@ -291,6 +292,12 @@ def verify_answer(answer: str, sources: list[Source], whole_corpus: bool = False
         if not text:
             continue
         if not is_claim(raw, text):
+            bare = text.strip(" .:!“”\"")
+            if bare in own_words:  # a problem's label in the manager's words: the quotation is the claim
+                part = ClaimPart(kind=YOUR_WORDS, text=text, label=YOUR_WORDS)
+                checks.append(SentenceCheck(text=text, score=1.0, supported=True, cites=cited_ids(raw), checked=True,
+                                            start=s, end=e, against="parts", parts=[part]))
+                continue
             checks.append(SentenceCheck(text=text, score=0.0, supported=False, cites=cited_ids(raw), checked=False,
                                         reason="not a claim (heading, label or question)", start=s, end=e))
             continue

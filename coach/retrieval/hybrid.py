@@ -77,7 +77,10 @@ class PassageIndex:
             from ..corpus.passages import sentence_records
 
             units: dict[str, object] = {" ".join(p.text.split()): self.vecs[n] for n, p in enumerate(self.passages)}
-            sent = self.store.sentence_vectors() if self.store is not None else {}
+            try:
+                sent = self.store.sentence_vectors() if self.store is not None else {}
+            except Exception:  # a server that went away: this is only a cache, the rest is embedded again
+                return units   # (not kept: the sentences are looked up again once the store is back)
             for p in self.passages:
                 for n, text in enumerate(sentence_records(p.text)):
                     v = sent.get(f"{p.id}#{n}")
