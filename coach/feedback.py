@@ -148,6 +148,7 @@ class Lens:
     leaning: str = "both"  # management | leadership | both
     dimensions: list[LensDimension] = field(default_factory=list)
     score: float = 0.0     # relevance-weighted mean of (leadership - management) share, in [-0.5, 0.5]
+    second: str | None = None  # "mostly management, with a leadership side": the reading was unsure of one side
 
 
 @dataclass

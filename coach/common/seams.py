@@ -53,6 +53,7 @@ class Reading:
     lens: "Lens | None" = None                     # the needs on the corpus's axes (sources not yet cited)
     scope: "Scope | None" = None                   # about people at work, by the words and the scope model
     need_vector: object = field(default=None, repr=False, compare=False)  # where the unmet needs point (lens)
+    second_side: str | None = None                 # one-sided, but "both" was close: the other side that shows
 
     @property
     def problems(self) -> list[Clause]:

@@ -76,7 +76,9 @@ def _plan_part(req: Request, tag: str) -> str:
     plan, leaning = req.plan, (req.lens.leaning if req.lens else "both")
     if plan is None:
         return ""
-    lines = [f"- leaning of the unmet needs: {leaning}" + (f" ({_fenced(plan.leaning_why)})" if plan.leaning_why else "")]
+    second = req.lens.second if req.lens else None
+    lean = f"{leaning}, with a {second} side (the reading was unsure)" if second else leaning
+    lines = [f"- leaning of the unmet needs: {lean}" + (f" ({_fenced(plan.leaning_why)})" if plan.leaning_why else "")]
     if plan.question and plan.question_answer:
         lines.append(f"- an answer to the question: {_fenced(plan.question_answer)}")
     if plan.intended_action and plan.intended_action_verdict:

@@ -82,4 +82,4 @@ def lens_for_reading(reading, scenario_vec, source_ids: dict[str, str] | None = 
     axes are centred on it (``centred``)."""
     base = lens_for(need_vector(reading, scenario_vec), source_ids)
     return Lens(leaning=reading.leaning, dimensions=centred(base.dimensions, reading.leaning, reading.score),
-                score=reading.score)
+                score=reading.score, second=reading.second_side)

@@ -115,6 +115,16 @@ def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, mo
     fused with the leanings of the most similar labelled situations (``vote``, see
     ``neighbours.leaning_vote``) when there are any, then with the direct model's reading of
     ``direct`` (``direct_features``) when the model file holds one (``DIRECT_WEIGHT``)."""
+    leaning, score, _ = lean_with_side(problem_ps, works_ps, vocab, model, vote, direct, both_discount)
+    return leaning, score
+
+
+def lean_with_side(problem_ps: list[float], works_ps: list[float], vocab: float, model: dict | None = None,
+                   vote: dict[str, float] | None = None, direct=None, both_discount: float = BOTH_DISCOUNT
+                   ) -> tuple[str, float, str | None]:
+    """``decide_case`` and the side that also shows: where "both" was the models' first choice and only the
+    discount made it one side, the other side is named ("mostly management, with a leadership side",
+    issue 32: say so rather than default to "both"); otherwise None."""
     import numpy as np
 
     from ..models.neighbours import LENS_VOTE_WEIGHT
@@ -122,15 +132,20 @@ def decide_case(problem_ps: list[float], works_ps: list[float], vocab: float, mo
     m = model or load_need_model()
     score = round(sum(problem_ps) / len(problem_ps) - 0.5, 4) if problem_ps else 0.0
     if "case" not in m:
-        return decide(problem_ps)[0], score
+        return decide(problem_ps)[0], score, None
     classes = m["case"][0]
     p = _softmax(m["case"], case_features(problem_ps, works_ps, vocab))
     if vote:
         p = (1 - LENS_VOTE_WEIGHT) * p + LENS_VOTE_WEIGHT * np.array([vote.get(c, 0.0) for c in classes])
     if direct is not None and "direct" in m:
         p = (1 - DIRECT_WEIGHT) * p + DIRECT_WEIGHT * _softmax(m["direct"], direct)
+    first = classes[int(np.argmax(p))]
     p = np.where(np.asarray(classes) == "both", p * (1 - both_discount), p)
-    return classes[int(np.argmax(p))], score
+    leaning = classes[int(np.argmax(p))]
+    second = None
+    if first == "both" and leaning != "both":
+        second = "leadership" if leaning == "management" else "management"
+    return leaning, score, second
 
 
 def vote_of(scenario_vec, problems: list, tab: dict | None = None) -> dict[str, float] | None:
@@ -163,11 +178,12 @@ def read_many(texts: list[str], vectors=None) -> list[Reading]:
             c.vec = vecs[i]
             i += 1
         problems = [c for c in cs if c.problem]
-        leaning, score = decide_case([c.p_leadership for c in problems],
-                                     [c.p_leadership for c in cs if not c.problem], vocabulary_score(sv),
-                                     vote=vote_of(sv, problems),
-                                     direct=direct_features(sv, problems, text, load_need_model().get("lexicon")))
-        rd = Reading(cs, leaning, score, [s for s in split_sentences(text)], text, vector=sv)
+        leaning, score, second = lean_with_side([c.p_leadership for c in problems],
+                                                [c.p_leadership for c in cs if not c.problem], vocabulary_score(sv),
+                                                vote=vote_of(sv, problems),
+                                                direct=direct_features(sv, problems, text,
+                                                                       load_need_model().get("lexicon")))
+        rd = Reading(cs, leaning, score, [s for s in split_sentences(text)], text, vector=sv, second_side=second)
         for c in cs:
             c.quotable = mirrorable(c.text)
         q, act = question(text), intended_action(text)

@@ -213,8 +213,7 @@ def cite_lens(lens: Lens, sources: list[Source]) -> Lens:
     from dataclasses import replace
 
     ids = {s.passage_id: s.id for s in sources}
-    return Lens(leaning=lens.leaning, score=lens.score,
-                dimensions=[replace(d, source_id=ids.get(d.passage_id)) for d in lens.dimensions])
+    return replace(lens, dimensions=[replace(d, source_id=ids.get(d.passage_id)) for d in lens.dimensions])
 
 
 def find_sources(readings: list["Reading"], k: int, store: Store) -> list[Found]:

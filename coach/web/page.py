@@ -223,16 +223,21 @@ def leaning_sentence(lens: Any) -> str:
     rows = lens_rows(lens)
     if not rows:
         return "No axis of the corpus's framework could be placed for this situation."
+    second = getattr(lens, "second", None)
+    side = f", with a {second} side" if second and lens.leaning in ("management", "leadership") else ""
     head = {
-        "management": "This situation leans toward **management**: getting the work itself in order.",
-        "leadership": "This situation leans toward **leadership**: direction, people and change.",
+        "management": f"This situation leans toward **management**{side}: getting the work itself in order.",
+        "leadership": f"This situation leans toward **leadership**{side}: direction, people and change.",
     }.get(lens.leaning, "This situation calls for **both** management and leadership.")
     from ..reading.lens import NAMED_MIN
 
-    # only axes that pull on the headline's side are named (both sides for "both"), and none that is balanced
-    lead = sorted((r for r in rows if r["position"] >= NAMED_MIN and lens.leaning != "management"),
+    # only axes that pull on the headline's side are named (both sides for "both", the second side too when
+    # the reading was unsure), and none that is balanced
+    lead = sorted((r for r in rows if r["position"] >= NAMED_MIN and (lens.leaning != "management" or
+                                                                       second == "leadership")),
                   key=lambda r: -r["position"])[:2]
-    mgmt = sorted((r for r in rows if r["position"] <= -NAMED_MIN and lens.leaning != "leadership"),
+    mgmt = sorted((r for r in rows if r["position"] <= -NAMED_MIN and (lens.leaning != "leadership" or
+                                                                        second == "management")),
                   key=lambda r: r["position"])[:2]
     bits = []
     if lead:
