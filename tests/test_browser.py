@@ -153,9 +153,21 @@ def reflect(page, scenario: str):
 
 
 def wait_for_answer(page, count: int = 1):
-    """The answer block shows its 'What was checked' line only when the reflection is complete."""
+    """The reflection is complete when its journal entry is listed under the answer. An error on the page
+    fails at once, and a timeout says what the page and the server showed (a CI run gave only "Timeout")."""
     page.locator(".st-key-answer").wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
-    page.locator(".st-key-history details").nth(count - 1).wait_for(state="attached", timeout=ANSWER_TIMEOUT_MS)
+    entries = page.locator(".st-key-history details")
+    errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
+    deadline = time.monotonic() + ANSWER_TIMEOUT_MS / 1000
+    while entries.count() < count:
+        if errors.count():
+            pytest.fail(f"the page shows an error: {errors.first.inner_text()[:800]}")
+        if time.monotonic() > deadline:
+            main = page.locator('[data-testid="stMain"]').inner_text()
+            log = (ARTIFACTS / "streamlit-server.log").read_text(errors="replace")
+            pytest.fail(f"no journal entry {count} after {ANSWER_TIMEOUT_MS // 1000} s.\nThe page:\n{main[-1500:]}\n"
+                        f"The server's log:\n{log[-3000:]}")
+        page.wait_for_timeout(250)
 
 
 def shot(page, name: str):
