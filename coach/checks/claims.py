@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..common.text import cited_ids, words
+from ..common.words import alternation
 from ..feedback import ClaimPart
 from . import tuning
 from .labels import ARTICLES, NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT, SUGGESTION, YOUR_WORDS
@@ -46,15 +47,7 @@ _IMPERATIVE = re.compile(
     r"^\W*(?:(?:this|next) week[,:]?\s*|first[,:]?\s*|then,?\s*|also,?\s*|instead,?\s*|today[,:]?\s*|tomorrow[,:]?\s*|"
     r"(?:a |one )?(?:step|next step|first step)[,:]\s*)?"
     r"(?:please\s+)?(?:don't\s+|do not\s+|never\s+|always\s+)?"
-    r"(?:ask|write|list|hold|set|start|stop|keep|make|give|let|try|take|spend|pick|choose|name|agree|tell|share|"
-    r"review|meet|decide|delegate|build|create|focus|celebrate|thank|learn|look|plan|schedule|track|measure|check|"
-    r"define|clarify|explain|listen|invite|hand|assign|block|book|put|note|mark|count|walk|visit|praise|reward|coach|"
-    r"mentor|train|teach|develop|document|replace|cut|move|find|consider|think|talk|run|protect|remember|notice|"
-    r"compare|separate|use|begin|introduce|sit|pair|post|split|win|turn|bring|drop|add|treat|see|frame|get|go|"
-    r"call|send|draft|test|pilot|trial|map|rotate|publish|announce|explore|identify|reflect|acknowledge|recognise|"
-    r"recognize|empower|involve|offer|commit|follow|stick|resist|avoid|skip|wait|hire|promote|appoint|fix|"
-    r"prepare|revisit|close|open|watch|observe|gather|collect|ground|anchor|do|be|say|repeat|reframe|reset|"
-    r"shadow|swap|support|encourage|lead|manage|pause|step|work|create|change|align|link|tie|connect)\b", re.I)
+    r"(?:" + alternation(__file__, "advice_verbs") + r")\b", re.I)  # the verbs: coach/checks/words.yaml
 _MODAL = re.compile(r"\b(?:you|we|they)\s+(?:could|should|might|may|can|will want to|may want to|need to|have to|"
                     r"must|want to|ought to|would do well to)\b|\b(?:it\s+(?:may|might|could|would)\s+help|"
                     r"could help|is worth|would help|worth trying|start(?:ing)? (?:with|by)|the first step|"

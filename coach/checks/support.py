@@ -23,6 +23,7 @@ from functools import lru_cache
 from ..embedding.cache import vectors
 from .quotes import names_in, verify_corpus
 from ..common.text import content_words, normalize, words
+from ..common.words import word_list
 
 # Calibrated on evals/support.yaml (see module docstring); recorded output of the last calibration:
 #   121 pairs (60 supported, 61 not): weight 0.3, threshold 0.594, balanced accuracy 0.819
@@ -157,18 +158,7 @@ _ADVICE_MOOD = re.compile(
 # words any answer about a manager's situation may use without inventing a fact: the answer's own
 # frame, and the vocabulary of coaching itself ("your team seems to lack direction" interprets, it
 # states no fact); together with the corpus's words, what is left of a sentence is its facts
-_SITUATION_WORDS = set(
-    "situation team teams people person manager managers management leadership leader leaders role roles side "
-    "question questions problem problems need needs call calls describe described write wrote mention mentioned "
-    "work working sound sounds seem seems case point points issue issues lean leans both here "
-    "want wants wanted hear heard listen listened know knows expect expected expectations going go goes wrong right "
-    "lack lacks lacking feel feels felt face faces facing struggle struggling clear unclear clarity more less better "
-    "worse help helps support trust motivate motivated motivation engaged engagement direction structure accountable "
-    "accountability ownership own owns owner plan plans planning priority priorities goal goals purpose vision "
-    "feedback recognition morale culture communication conflict change changes process processes responsibility "
-    "responsibilities decision decisions delegate delegation coach coaching develop development grow growth "
-    "standard standards say says said tell told ask asked week weeks week's month months day days year years "
-    "begin beginning start starting next last first time times now today".split())
+_SITUATION_WORDS = set(word_list(__file__, "situation_words"))  # coach/checks/words.yaml
 # A sentence about the situation in words mostly not the manager's is still a restatement when its
 # meaning is this close (cosine of MiniLM vectors) to one of their thoughts: "the replenishment task
 # is not assigned" for "no one know who is suposed to do replen at 3am". Calibrated by

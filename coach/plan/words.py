@@ -10,28 +10,12 @@ from __future__ import annotations
 import re
 
 from ..common.text import words
+from ..common.words import alternation, word_list
 
 # -- their people ------------------------------------------------------------------------------------
-_GROUP = (r"team|staff|crew|people|employees|workers|reports|direct reports|colleagues|squad|department|shift|"
-          r"leads|supervisors|managers|cooks|chefs|nurses|agents|reps|techs|carers|guards|porters|clerks|coaches|"
-          r"interns|apprentices|trainees|hires|recruits|juniors|seniors|volunteers|officers|crews|teams|lads|"
-          r"engineers|developers|analysts|editors|drivers|pickers|cleaners|waiters|teachers|doctors|tellers|"
-          r"technicians|operators|mechanics|assistants|stylists|bakers|fitters|firefighters|producers|consultants|"
-          r"designers|cashiers|baristas|controllers|foremen|labourers|laborers")
+_GROUP = alternation(__file__, "groups")  # what a manager calls their people: coach/plan/words.yaml
 _PLURAL_ROLE = r"[a-z]+(?:ers|ors|ists|ants|ents|ians|ees|ics|eons|ives|ards)"
-_NOT_PEOPLE = set("numbers orders customers others members papers centers centres letters matters figures hours "
-                  "parents partners brothers sisters fathers mothers daughters neighbours neighbors owners "
-                  "investors competitors suppliers clients patients students residents visitors players fingers "
-                  "shoulders quarters headquarters computers servers printers trailers containers markers "
-                  "standards records rules results targets projects reports "
-                  # things whose plural ends like a role's ("my six instruments" was "ask your six instruments what
-                  # motivates them", issue 29's readers)
-                  "instruments documents payments shipments appointments components ingredients garments "
-                  "assignments comments incidents accidents events segments elements plants restaurants tenants "
-                  "metrics topics clinics statistics logistics basics archives incentives objectives initiatives "
-                  "knives lives drives boards cards yards awards fees trees degrees committees doors floors errors "
-                  "colors colours sensors monitors factors vendors sectors motors mirrors elevators radiators "
-                  "meters timers filters folders holders answers chambers rosters registers".split())
+_NOT_PEOPLE = set(word_list(__file__, "not_people"))
 _MODIFIER = r"(?!(?:is|are|was|were|be|been|have|has|had|and|but|or|who|that|which|do|does|did|not|so|too|very)\b)[a-z-]+\s+"
 _PEOPLE = re.compile(r"\b(?:my|our)\s+((?:" + _MODIFIER + r"){0,3}?(?:" + _GROUP + r"|" + _PLURAL_ROLE + r"))\b", re.I)
 

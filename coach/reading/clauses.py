@@ -12,6 +12,7 @@ import re
 
 from ..common.seams import Clause
 from ..common.text import split_sentences, words
+from ..common.words import alternation
 
 _CONTRAST = re.compile(
     r"(?:,|;|—|–| -)?\s+\b(but|yet|however|although|though|even though|while|whereas)\b[,]?\s+", re.I)
@@ -20,37 +21,9 @@ _CONTRAST = re.compile(
 _THOUGH_ASIDE = re.compile(r",\s*though\s*,", re.I)
 _LEAD_CONTRAST = re.compile(r"^\s*(although|though|even though|while|whereas|despite)\b", re.I)
 _SEMI = re.compile(r"\s*;\s*|\s+[—–]\s+")
-_PROBLEM = re.compile(
-    r"\b(not|no|nobody|no one|noone|nothing|none|never|neither|nor|without|can't|cannot|can not|couldn't|don't|"
-    r"doesn't|didn't|won't|wouldn't|isn't|aren't|wasn't|weren't|haven't|hasn't|hardly|barely|"
-    r"keeps?|kept|again|missing|missed|miss|misses|lost|lose|losing|loses|late|later|slip\w*|behind|overdue|"
-    r"complain\w*|frustrat\w*|burn\w*|quit\w*|resign\w*|leav\w*|left|disengag\w*|demotivat\w*|unmotivat\w*|"
-    r"bored|stuck|cogs?|drop\w*|fell|falling|worse|worst|conflict\w*|blame\w*|ignor\w*|confus\w*|chaos|"
-    r"chaotic|mess\w*|fail\w*|problem\w*|struggl\w*|worr\w*|anxious|afraid|fear\w*|unclear|overwhelm\w*|"
-    r"exhaust\w*|tired|angry|upset|argu\w*|fight\w*|tension|toxic|low|lack\w*|errors?|mistakes?|wrong|"
-    r"delay\w*|overrun\w*|over budget|rework|duplicat\w*|forgot\w*|forget\w*|skip\w*|broke\w*|bad|poor\w*|"
-    r"turnover|apath\w*|cynic\w*|eye-?roll\w*|roll their eyes|sighs?|grumbl\w*|resent\w*|silent|quiet|"
-    r"nobody knows|hate\w*|avoid\w*|resist\w*|push(?:ed|es)? back|pushback|refus\w*|lied|hid\w*|"
-    r"stopped|cancel\w*|gave up|give up|dread\w*|panic\w*|scramble\w*|firefight\w*|surprise\w*|unhappy|hurt|"
-    # "hard", but not the effort of "I try hard" or "they work hard"
-    r"harder|(?<!try )(?<!tries )(?<!tried )(?<!trying )(?<!work )(?<!works )(?<!worked )(?<!working )hard|"
-    r"difficult|tough|nightmare|stress\w*|sick|absent\w*|crying|cried|in tears|shouting|yell\w*|"
-    r"bottleneck\w*|unchecked|unsigned|untracked|unassigned|unanswered|unplanned|blank|wast\w*|throw away|"
-    r"thrown away|double[- ]booked|ran out|run out|runs out|scared|pushed out|waiting|waited|"
-    # harm and loss said as events, without a complaint word ("two of them came to blows", "billed twice")
-    r"against a target|below (?:target|plan|budget)|under target|came to blows|"
-    r"(?:billed|charged|paid|invoiced|shipped|sent) twice|overcharg\w*|short by|shortfall|stolen|"
-    r"theft|bull(?:y|ied|ying)|harass\w*|rude|insult\w*|injur\w*|accidents?|damaged|outages?|crash(?:ed|es)?)\b",
-    re.I)
-_WORKS = re.compile(
-    r"\b(great|good|green|love|loves|loved|fine|well|strong|solid|proud|happy|excellent|smooth\w*|"
-    r"on time|on track|on budget|hit|hits|met|meet|documented|clear|clean|tidy|efficient|reliable|"
-    r"talented|brilliant|smart|motivated|engaged|passionate|enthusias\w*|excited|popular|liked|"
-    r"always deliver\w*|delivers?|works?|working|"
-    # strengths said warmly rather than as results ("Wonderful community spirit, everyone inspired by…")
-    r"wonderful|inspired|inspiring|amazing|fantastic|terrific|positive|supportive|loyal|dedicated|friendly|"
-    r"thriving|booming|perfect|textbook|spotless|respected|trusted|capable|skilled|hard-?working|"
-    r"close-?knit|tight-?knit|get(?:s)? along|morale is (?:great|high|good))\b", re.I)
+# what goes wrong, what works, what makes a piece a thought: lists in coach/reading/words.yaml
+_PROBLEM = re.compile(r"\b(" + alternation(__file__, "problem") + r")\b", re.I)
+_WORKS = re.compile(r"\b(" + alternation(__file__, "works") + r")\b", re.I)
 # a fault denied is a strength ("I haven't failed one in eleven years", "we never missed a delivery")
 _NO_FAULT = re.compile(r"\b(?:haven't|hasn't|have not|has not|never|not once|no)\s+(?:\w+\s+)?"
                        r"(?:failed|fail|missed|miss|lost|dropped|had a complaint|complaints?)\b"
@@ -143,12 +116,7 @@ _SUBORDINATE = re.compile(r"\s*(?:since|ever since|now that|when|whenever|after|
 # after a comma that opens on a determiner and holds no verb is the next item of a list, not a thought
 _NOUN_ITEM = re.compile(r"(?:and\s+|or\s+)?(?:the|a|an|our|my|their|his|her|its|this|that|these|those|some|all|"
                         r"every|each|two|three|four|five|six|\d+)\b", re.I)
-_VERBISH = re.compile(
-    r"\b(?:is|are|was|were|be|been|being|am|has|have|had|do|does|did|can|could|will|would|should|may|might|must|"
-    r"\w+ed|\w+n't|\w+nt|keeps?|gets?|goes|went|came|comes|takes?|took|makes?|made|says?|said|knows?|knew|wants?|"
-    r"needs?|left|leaves|runs?|ran|sits?|sat|feels?|felt|thinks?|thought|gives?|gave|tells?|told|asks?|works?|"
-    r"turns?|calls?|looks?|seems?|becomes?|became|brings?|brought|holds?|held|stays?|starts?|stops?|happens?|"
-    r"lives?|lost|won|got|put|set|let|sent|spent|built|kept|paid|shows?|moves?|uses?|tries|wins?|loses?)\b", re.I)
+_VERBISH = re.compile(r"\b(?:" + alternation(__file__, "verbs") + r")\b", re.I)
 _TAIL_AND = re.compile(r",?\s+(?:and|or|but|so)$", re.I)
 _LEAD_AND = re.compile(r"^(?:and then|and|so)\s+(?=\w)", re.I)
 _BARE = {"and", "or", "so", "but", "then", "and then", "and now"}

@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from ..common.seams import Scope
 from ..common.text import words
+from ..common.words import alternation, word_list
 from .told import as_told_by_subject
 
 PURPOSE_MIN = 0.40   # similarity to the purpose description at or above this: in scope on meaning alone
@@ -48,23 +49,8 @@ _EN = set(
     "you your he she they them their it its this that these those have has had do does did not no so what who how "
     "when why which can could would should will just than then there here team manager work".split()
 )
-_WORK_WORDS = set(
-    # en
-    "team teams employee employees staff report reports boss colleague colleagues coworker coworkers manager "
-    "managers management supervisor hire hired hiring onboarding onboarded deadline deadlines sprint sprints "
-    "project projects client clients customer customers department departments company organization organisation "
-    "kpi kpis okr okrs meeting meetings one-on-one one-on-ones 1:1 performance promoted promotion engineer engineers "
-    "developers workforce headcount reorg retro standup backlog quarterly stakeholders shift shifts ward nurses crew "
-    "crews operators auditor procedure procedures "
-    # es / pt / it
-    "equipo empleados empleado jefe jefa gerente liderazgo líder lider gestión trabajo colaboradores reunión "
-    "equipe funcionários chefe gerente liderança gestão trabalho squadra dipendenti capo responsabile lavoro "
-    # de / nl
-    "team mitarbeiter mitarbeiterin führung führungskraft chef chefin abteilung arbeit besprechung leitung "
-    "medewerkers leidinggevende werk "
-    # fr
-    "équipe equipe employés collaborateurs chef responsable direction management travail réunion manager".split()
-)
+# words of work in the languages the coach reads: a list in coach/reading/words.yaml
+_WORK_WORDS = set(word_list(__file__, "work_words"))
 
 
 # Short real situations often name no "team": "two of my best people feel like cogs", "we went fully
@@ -72,15 +58,7 @@ _WORK_WORDS = set(
 # appears in the off-topic requests (a recipe, a stock tip, a car, a toast, homework, a poem, a tap).
 _WORK_PATTERNS = re.compile(
     r"\b(?:my|our|the)\s+(?:best\s+|top\s+|new\s+|senior\s+|junior\s+|two\s+|three\s+|whole\s+)?"
-    r"(?:people|folks|reports?|direct reports?|leads?|hires?|juniors?|seniors?|devs?|staff|crew|squad|"
-    r"engineers?|designers?|analysts?|agents?|reps?|drivers?|cooks?|chefs?|servers?|cashiers?|teachers?|"
-    r"volunteers?|contractors?|interns?|apprentices?|technicians?|workers?|colleagues?|peers?|director|vp|"
-    r"ceo|cto|founder|cofounder|co-founder|board|office|store|shop|warehouse|site|plant|clinic|ward|school|"
-    r"restaurant|kitchen|lab|branch|unit|org|business|startup|agency|firm|product|roadmap|release|launch|"
-    r"tickets?|metrics|dashboards?|processes|process|sla|slas|budget|quarter|targets?|quota|pipeline|"
-    r"check-ins?|checkins?|stand-?ups?|retros?|all-hands|huddles?|handovers?|rota|roster|schedule|"
-    r"deadline|deadlines|feature|features|customers|clients|vendors?|supplier|suppliers|company|job|role|"
-    r"bakery|salon|cafe|café|pub|venue|nursery|depot|factory|pharmacy|stockroom|cold room|bookings)\b"
+    r"(?:" + alternation(__file__, "workplace") + r")\b"
     r"|\b(?:went|gone|going|work(?:ing)?)\s+(?:fully\s+)?remote\b|\bcheck-ins?\b|\bone[- ]on[- ]ones?\b|"
     r"\b1:1s?\b|\bquit\b|\bresign(?:ed|ation)?\b|\bpromot(?:ed|ion)\b|\bexit interview\b|"
     r"\bperformance (?:plan|review|issue)s?\b|\bowns? (?:the )?(?:deadlines?|work|project|tasks?)\b"
@@ -93,17 +71,7 @@ _WORK_PATTERNS = re.compile(
     # place ("everyone here shares the dream of pesticide-free tomatoes"): of the first 90 real situations
     # written for round 7, these two were turned away ("our photographers", "our vision… the players": of
     # the 270 after)
-    r"|\b(?:my|our)\s+(?:\w+\s+)?(?:florists|gardeners|growers|pickers|packers|loaders|porters|cleaners|"
-    r"mechanics|electricians|plumbers|roofers|builders|labourers|laborers|welders|fitters|installers|"
-    r"carers|caregivers|nurses|midwives|paramedics|hygienists|therapists|pharmacists|vets|doctors|surgeons|"
-    r"receptionists|clerks|tellers|cashiers|waiters|waitresses|bartenders|baristas|bakers|butchers|"
-    r"housekeepers|stewards|lifeguards|instructors|tutors|counsellors|counselors|wardens|rangers|keepers|"
-    r"zookeepers|stylists|hairdressers|guards|officers|inspectors|dispatchers|controllers|accountants|"
-    r"bookkeepers|lawyers|paralegals|editors|reporters|journalists|translators|programmers|testers|"
-    r"researchers|scientists|coordinators|planners|buyers|merchandisers|assistants|salespeople|"
-    r"photographers|videographers|musicians|artists|designers|developers|dentists|specialists|technicians|"
-    r"drivers|chefs|cooks|groomers|coaches|teachers|lecturers|librarians|curators|players|"
-    r"employees|hands|operatives)\b"
+    r"|\b(?:my|our)\s+(?:\w+\s+)?(?:" + alternation(__file__, "trades") + r")\b"
     r"|\b(?:everyone|everybody|nobody|no one|no-one) (?:here|on (?:site|shift|the floor))\b"
     # what an organisation holds in common ("our vision is become top 3 of the european league")
     r"|\bour (?:vision|mission|strategy|values|culture)\b", re.I)
@@ -117,26 +85,10 @@ _WORK_PATTERNS = re.compile(
 # names a worker, except the family and things (``_NOT_WORKERS``) and, said of one person, the trades a
 # private person hires for their home (``_PRIVATE_ROLES``); the words between may not be possessive ("my
 # daughter's dance teacher" is hers, not the writer's).
-_ROLE = (r"helper|assistant|housekeeper|receptionist|mechanic|baker|apprentice|trainee|deputy|foreman|forewoman|"
-         r"supervisor|cook|chef|waiter|waitress|bartender|barista|stylist|groom|shepherd|picker|rider|nanny|carer|"
-         r"intern|secretary|clerk|cashier|porter|steward|warden|guide|technician|engineer|developer|designer|"
-         r"analyst|employee|worker|labourer|laborer|lad|temp|recruit|manager|boss|electrician|physio|nurse|vet|"
-         r"dispatcher|marshal|surveyor|editor|presenter|driver|cleaner|operator|fitter|welder|joiner|roofer|"
-         r"courier|packer|loader|guard|handler|keeper|ranger|instructor|coach|postdoc|student|volunteer|officer|"
-         r"constable|firefighter|paramedic|medic|deckhand|crew member|host|hostess|server|runner|"
-         r"dishwasher|concierge|valet|caretaker|gardener|groundsman|greenkeeper|florist|butcher|"
-         r"hygienist|optician|pharmacist|dentist|doctor|therapist|teacher|tutor|lecturer|researcher|scientist|"
-         r"accountant|bookkeeper|lawyer|solicitor|paralegal|planner|buyer|rep|agent|consultant|contractor|"
-         r"freelancer|subcontractor|musician|singer|dancer|actor|player|ringer|walker|sitter|puppeteer")
+_ROLE = alternation(__file__, "roles")  # the nouns of a job: a list in coach/reading/words.yaml
 # a plural of someone who does a job ("my bell ringers", "our walkers", "my surveyors"), but not the
 # family, the neighbours or things ("my fingers", "my slippers", "my grandparents")
-_NOT_WORKERS = set(
-    "brothers sisters mothers fathers daughters parents grandparents partners neighbours neighbors flatmates "
-    "roommates others owners followers subscribers viewers readers fans gamers members lovers ancestors elders "
-    "fingers slippers trousers stickers posters papers letters numbers orders answers dinners flowers waters "
-    "computers printers chargers heaters speakers shoulders ears eyes knees legs arms feet hands guests "
-    "passengers patients customers clients students pupils teachers tutors doctors dentists plumbers builders "
-    "lawyers players".split())
+_NOT_WORKERS = set(word_list(__file__, "not_workers"))
 _AGENT = re.compile(
     r"\b(?:my|our)\s+(?:(?!(?:with|and|or|to|of|in|on|at|for|her|his|their|is|are|was|were|has|have|never|"
     r"always|just|so|very|the|a|an)\b)[a-z-]+\s+){0,2}"
