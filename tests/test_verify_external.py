@@ -206,6 +206,30 @@ def test_a_paraphrase_passes_and_another_situations_fact_is_flagged(sentence, in
     assert bool(r.checks.invented_facts) is invented, (r.checks.invented_facts, r.checks.sentences)
 
 
+SALON = ("I own a small hair salon with 6 stylists. Last week we had 2 double bookings because everyone books "
+         "clients in their own notebook, and Ben keeps promising clients things we never agreed.")
+
+
+@pytest.mark.parametrize("sentence,invented", [
+    ("Count double bookings each week, starting from last week's 2 double bookings [S1].", False),
+    # an event counted in a number the manager never wrote (dev: w9a-09; 4 is 6 - 2, so the outside-fact
+    # scan lets it pass as worked out from theirs: a number of what happened must be one they wrote)
+    ("Count double bookings each week, starting from last week's 2 double bookings and the 4 no-shows the week "
+     "before [S1].", True),
+    # a step's clause told as done, with words and a meaning of its own (dev: w9b-21)
+    ("Agree one booking book this week, before the school-district contract where Ben promised a custom quiz "
+     "builder is signed [S1].", True),
+    ("Ask Ben, before he promises anything else, which clients he has told what [S1].", False),
+])
+def test_a_step_that_reports_an_event_of_its_own_is_checked_against_the_situation(sentence, invented):
+    """Issue 28: a suggestion may propose anything, but a clause of it that reports what happened (a number
+    of the manager's world, a promise told as made) must be in the situation."""
+    passage = "Managers facilitate 1-on-1’s with their direct reports, creating clear expectations."
+    src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
+    r = verify_answer(sentence, [src], scenario=SALON)
+    assert bool(r.checks.invented_facts) is invented, (r.checks.invented_facts, r.checks.sentences)
+
+
 def test_the_paraphrase_cut_is_what_calibration_on_the_training_situations_picks():
     """``python -m training.restatements`` on evals/situations_train.yaml: the recorded cut must still be
     the calibrated one, and hold its balanced accuracy (paraphrases against other situations' facts)."""

@@ -236,6 +236,15 @@ _EVENT = re.compile(r"\b(?:" + _WHEN + r")\b|\b(?:has|have|had)\s+(?:already\s+|
 _CLAUSE_CUT = re.compile(r",\s+|\s+(?=(?:since|after|because|especially|who|which|where|when|and then)\b)", re.I)
 
 
+def _new_number(clause: str, situation: str, passages: list[str]) -> str | None:
+    """A number in ``clause`` (digits) that neither the situation nor the passages hold anywhere."""
+    for n in re.findall(r"\b\d+(?:[.,:]\d+)?\b", clause):
+        pattern = re.compile(r"(?<![\d.,:])" + re.escape(n) + r"(?![\d]|[.,:]\d)")
+        if not pattern.search(situation) and not any(pattern.search(p) for p in passages):
+            return n
+    return None
+
+
 def invented_event(text: str, ctx: Context, passages: list[str]) -> str | None:
     """A clause that reports something happening in the manager's world which their situation does not hold:
     an event (``_EVENT``) with words of its own that neither the situation, the passages nor coaching's own
@@ -251,11 +260,14 @@ def invented_event(text: str, ctx: Context, passages: list[str]) -> str | None:
             clauses.append(piece)
     for clause in clauses:
         bare = re.sub(r"^\W*(?:and|but|or|so|then)\s+", "", _LABEL.sub("", clause))
-        # in a step, only an event pinned in time reports something ("after the Henderson filing"); a step's
-        # own clause ("ask whoever decided it", "any ticket nobody has touched") proposes, it reports nothing
-        marker = _TIMED if step else _EVENT
+        # in a step, only an event pinned in time or told as done reports something ("after the Henderson
+        # filing", "where Ben promised a custom quiz builder"); a step's own clause proposes, it reports nothing
+        marker = _ANCHORED if step else _EVENT
         if len(words(clause)) < 4 or not marker.search(clause) or _IMPERATIVE.match(bare) or _IF.match(bare):
             continue
+        number = _new_number(clause, ctx.situation.text, passages)
+        if number:  # "the 4 no-shows the week before": an event counted in a number the manager never wrote
+            return f"not in your situation: the number {number} (“{clause.strip()[:80]}”)"
         _share, novel = situation_words(clause, ctx.situation.text, [] if ctx.whole_corpus else passages)
         if len(novel) < tuning.EVENT_NOVEL_WORDS - 1:
             continue
