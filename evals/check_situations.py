@@ -23,7 +23,7 @@ LEANINGS = ("management", "leadership", "both")
 VOCABULARIES = ("management", "leadership", "neutral")
 SPLITS = ("dev", "test")
 TAGS = ("terse", "clumsy")
-KEYS_IN = {"id", "split", "scenario", "leaning", "vocabulary", "needs", "passages", "facts",
+KEYS_IN = {"id", "split", "scenario", "leaning", "leaning_second_reader", "vocabulary", "needs", "passages", "facts",
            "industry", "in_scope", "team_size", "tags"}
 KEYS_OUT = {"id", "split", "scenario", "in_scope", "tags", "industry"}
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -123,6 +123,8 @@ def check_case(case, lines, old, problems, train: bool = False) -> None:
         return
     if case.get("leaning") not in LEANINGS:
         problems.append(f"{cid}: leaning must be one of {LEANINGS}")
+    if case.get("leaning_second_reader", "both") not in LEANINGS:
+        problems.append(f"{cid}: leaning_second_reader must be one of {LEANINGS}")
     if case.get("vocabulary") not in VOCABULARIES:
         problems.append(f"{cid}: vocabulary must be one of {VOCABULARIES}")
     if not isinstance(case.get("industry"), str) or not case["industry"].strip():

@@ -92,6 +92,7 @@ class SituationEntry(_Strict):
     split: str | None = None                   # "dev" | "test"; anything else: not yet assigned, skipped
     scenario: str
     leaning: Leaning | None = None
+    leaning_second_reader: Leaning | None = None  # a second reader's, blind (issue 32): train on agreement
     vocabulary: Literal["management", "leadership", "neutral"] | None = None
     needs: Labels = ()
     passages: Labels = ()

@@ -127,6 +127,10 @@ def case_metrics(results: list[CaseResult], suite: Suite) -> tuple[dict[str, flo
     for part in ("test", "dev"):
         mine = [r for r in results if by_id[r.id].split == part and by_id[r.id].kind != "coaching"]
         metrics[f"lens_agreement_{part}"] = _share([r.leaning == by_id[r.id].leaning for r in mine if by_id[r.id].leaning])
+        read_twice = [r for r in mine if by_id[r.id].leaning and by_id[r.id].second_leaning]
+        metrics[f"readers_agree_{part}"] = _share([by_id[r.id].second_leaning == by_id[r.id].leaning for r in read_twice])
+        metrics[f"lens_agreed_{part}"] = _share([r.leaning == by_id[r.id].leaning for r in read_twice
+                                                 if by_id[r.id].second_leaning == by_id[r.id].leaning])
         metrics[f"needed_passage_recall_{part}"] = _share([r.needed_rank is not None for r in mine
                                                             if by_id[r.id].passage_contains and by_id[r.id].in_scope])
     with_facts = [r for r in results if by_id[r.id].facts and by_id[r.id].in_scope and r.in_scope and r.error is None]

@@ -30,6 +30,10 @@ METRICS: dict[str, tuple[str, str]] = {
     # the labelled situations of evals/situations.yaml, held-out (split: test) and tuned-on (split: dev) apart
     "lens_agreement_test": ("min", "lens leaning equal to the label, situations never tuned on (split: test)"),
     "lens_agreement_dev": ("min", "lens leaning equal to the label, situations tuned on (split: dev)"),
+    "readers_agree_test": ("min", "held-out situations a second, blind reader gives the same leaning (no engine)"),
+    "readers_agree_dev": ("min", "tuned-on situations a second, blind reader gives the same leaning (no engine)"),
+    "lens_agreed_test": ("min", "lens leaning equal to the label where both readers agree, never tuned on"),
+    "lens_agreed_dev": ("min", "lens leaning equal to the label where both readers agree, tuned on"),
     "needed_passage_recall_test": ("min", "held-out situations with a needed passage among the sources"),
     "needed_passage_recall_dev": ("min", "tuned-on situations with a needed passage among the sources"),
     "engagement": ("min", "in-scope answers to labelled situations that mention at least half of their facts"),
@@ -103,6 +107,7 @@ class Case:
     intended_action: str | None = None  # their plan, the writer's verdict on it (yes / no / partly)
     action_fits: str | None = None
     engage: tuple[str, ...] = ()      # what a good answer must address, in the manager's words
+    second_leaning: str | None = None  # a second reader's leaning, read blind (issue 32)
 
     @property
     def retrieval_labelled(self) -> bool:
@@ -290,6 +295,7 @@ def load_situations(path: Path) -> list[Case]:
         out.append(Case(
             id=str(item.id).strip(), kind="situation", scenario=item.scenario, in_scope=item.in_scope,
             leaning=item.leaning, passage_contains=item.passages, split=item.split, facts=item.facts,
+            second_leaning=item.leaning_second_reader,
         ))
     return out
 
