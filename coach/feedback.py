@@ -150,6 +150,12 @@ class Lens:
     score: float = 0.0     # relevance-weighted mean of (leadership - management) share, in [-0.5, 0.5]
     second: str | None = None  # "mostly management, with a leadership side": the reading was unsure of one side
 
+    @property
+    def hedge(self) -> str:
+        """", with a leadership side" when the reading was unsure (``second``), else "": the one wording the
+        answer's headline, the page, the report and the prompt all use."""
+        return f", with a {self.second} side" if self.second and self.leaning in ("management", "leadership") else ""
+
 
 @dataclass
 class PlanStep:

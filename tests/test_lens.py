@@ -166,3 +166,12 @@ def test_an_unsure_reading_says_so_in_the_answer_and_the_contract(ingested):
     assert f"mostly a {rd.leaning} question, with a {rd.second_side} side" in fb.answer_markdown, fb.answer_markdown
     assert json.loads(fb.to_json())["lens"]["second"] == rd.second_side
     assert f"with a {rd.second_side} side" in feedback_markdown(fb)
+    # and a model is told the same (its prompt's reading of the needs)
+    from coach.engines.base import Request
+    from coach.engines.prompt import build_messages
+    from coach.pipeline import prepare
+
+    prep = prepare(text, store=ingested)
+    said = "\n".join(m["content"] for m in build_messages(Request(prep.scenario, prep.sources, prep.lens,
+                                                                    reading=prep.reading, plan=prep.plan)))
+    assert f"{rd.leaning}, with a {rd.second_side} side (the reading was unsure)" in said, said[-1500:]

@@ -43,17 +43,15 @@ def step_block(n: int, step: PlanStep) -> str:
     return "\n".join(lines)
 
 
-def render(plan: Plan, leaning: str, second: str | None = None) -> str:
+def render(plan: Plan, leaning: str, hedge: str = "") -> str:
     """The plan as the answer a manager reads: their question first, then their plan, the leaning, the steps."""
     parts = []
     if plan.question and plan.question_answer:
         parts.append(f"**You ask: {quote_short(plan.question, 24)}** {plan.question_answer}")
     if plan.intended_action and plan.intended_action_reason:
         parts.append(plan.intended_action_reason)
-    phrase = LEANING_PHRASE.get(leaning, LEANING_PHRASE["both"])
-    if second and leaning in ("management", "leadership"):
-        phrase = phrase.replace(f"mostly a {leaning} question", f"mostly a {leaning} question, with a {second} side")
-    head = f"**Where your situation sits: {phrase}.**"
+    side, why = LEANING_PHRASE.get(leaning, LEANING_PHRASE["both"]).split(":", 1)
+    head = f"**Where your situation sits: {side}{hedge}:{why}.**"
     parts.append(head + (f" {plan.leaning_why}" if plan.leaning_why else ""))
     if plan.steps:
         parts.append("**What to do, problem by problem.**")
@@ -68,4 +66,4 @@ def render(plan: Plan, leaning: str, second: str | None = None) -> str:
 
 def compose(req: Request) -> Draft:
     plan = req.plan or Plan()
-    return Draft(text=render(plan, req.lens.leaning, req.lens.second), model="extractive")
+    return Draft(text=render(plan, req.lens.leaning, req.lens.hedge), model="extractive")

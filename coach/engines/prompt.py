@@ -76,8 +76,8 @@ def _plan_part(req: Request, tag: str) -> str:
     plan, leaning = req.plan, (req.lens.leaning if req.lens else "both")
     if plan is None:
         return ""
-    second = req.lens.second if req.lens else None
-    lean = f"{leaning}, with a {second} side (the reading was unsure)" if second else leaning
+    hedge = req.lens.hedge if req.lens else ""
+    lean = f"{leaning}{hedge} (the reading was unsure)" if hedge else leaning
     lines = [f"- leaning of the unmet needs: {lean}" + (f" ({_fenced(plan.leaning_why)})" if plan.leaning_why else "")]
     if plan.question and plan.question_answer:
         lines.append(f"- an answer to the question: {_fenced(plan.question_answer)}")

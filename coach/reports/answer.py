@@ -87,8 +87,7 @@ def feedback_markdown(fb: Feedback, reply: str | None = None, quote_chars: int |
     if fb.quotes or failed or fb.checks.unsupported_sentences:
         out.append("")
     if fb.lens.dimensions:
-        side = f", with a {fb.lens.second} side" if fb.lens.second else ""
-        out.append(f"## The lens: {fb.lens.leaning}{side}\n")
+        out.append(f"## The lens: {fb.lens.leaning}{fb.lens.hedge}\n")
         out.append("| axis | management | leadership | source |\n| --- | --- | --- | --- |")
         for d in fb.lens.dimensions:
             out.append(f"| {d.name} ({d.management_label} / {d.leadership_label}) | {d.management:.2f} | {d.leadership:.2f} | {d.source_id or ''} |")

@@ -223,8 +223,7 @@ def leaning_sentence(lens: Any) -> str:
     rows = lens_rows(lens)
     if not rows:
         return "No axis of the corpus's framework could be placed for this situation."
-    second = getattr(lens, "second", None)
-    side = f", with a {second} side" if second and lens.leaning in ("management", "leadership") else ""
+    second, side = lens.second, lens.hedge
     head = {
         "management": f"This situation leans toward **management**{side}: getting the work itself in order.",
         "leadership": f"This situation leans toward **leadership**{side}: direction, people and change.",
