@@ -811,3 +811,16 @@ def test_a_first_situation_with_personal_data_is_held_back_unless_the_manager_ch
     assert not at.error, [e.value for e in at.error]
     sent = "\n".join(_json.dumps(b) for b in fake_openai.requests)
     assert fake_openai.count >= 1 and "dana.holt@example.com" not in sent and "[EMAIL]" in sent
+
+
+def test_the_trend_charts_time_axis_has_one_tick_per_day_at_the_first_turn():
+    """The sidebar chart's dates: asked for by count with a one-day minimum step, Vega drew no date at all for
+    turns a few minutes apart (a CI run of the phone chart test). The ticks are now the first turn of each
+    day, so there is always one, inside the chart."""
+    from coach.web.journal_view import day_ticks
+
+    same_day = [{"when": f"2026-12-07T12:{m:02d}:10+00:00"} for m in (45, 46, 48)]
+    assert day_ticks(same_day) == ["2026-12-07T12:45:10+00:00"]
+    two_days = [{"when": "2026-12-06T23:50:00+00:00"}, {"when": "2026-12-07T00:10:00+00:00"},
+                {"when": "2026-12-07T09:00:00+00:00"}]
+    assert day_ticks(two_days) == ["2026-12-06T23:50:00+00:00", "2026-12-07T00:10:00+00:00"]

@@ -77,6 +77,19 @@ def leaning_rows(recent: list[dict]) -> list[dict]:
     return rows
 
 
+def day_ticks(rows: list[dict]) -> list[str]:
+    """The time axis's ticks: the first turn of each day, as its own timestamp. Asked for by count with a
+    one-day minimum step, Vega drew no date at all when the turns spanned a few minutes (a CI run of the
+    phone test); ticks at the turns themselves are always inside the chart, one per day. (Given as epoch
+    numbers, Vega-Lite drew none either: the turns' own ISO strings are what it places.)"""
+    from datetime import datetime
+
+    first: dict[str, str] = {}
+    for r in rows:
+        first.setdefault(datetime.fromisoformat(str(r["when"])).date().isoformat(), str(r["when"]))
+    return sorted(first.values(), key=datetime.fromisoformat)
+
+
 def leaning_description(rows: list[dict]) -> str:
     """The sidebar chart in words, its text alternative: how many turns leaned each way, and the newest."""
     from collections import Counter
@@ -100,9 +113,9 @@ def leaning_chart(recent: list[dict]) -> None:
     data = alt.Data(values=rows)
     scale = alt.Scale(domain=[-0.75, 0.75])  # room above and below the dots (±0.5 at most) for the two names
     y = alt.Y("score:Q", scale=scale, title=None, axis=None)
-    x = alt.X("when:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=4, grid=False,
-                                                  tickMinStep=24 * 3600 * 1000, labelOverlap=True,
-                                                  labelColor="#31333f", labelBound=True))
+    x = alt.X("when:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, values=day_ticks(rows), grid=False,
+                                                  labelOverlap=True, labelFlush=True, labelColor="#31333f",
+                                                  labelBound=True))
     base = alt.Chart(data)
     line = base.mark_line(color="#c9ccd1", aria=False).encode(x=x, y=y)
     dots = base.mark_circle(size=70).encode(
