@@ -19,7 +19,7 @@ from .page import leaning_sentence, lens_description, lens_rows, sanitize_markdo
 
 
 def show_lens(feedback) -> None:
-    import altair as alt
+    alt = page.altair()
 
     rows = lens_rows(feedback.lens)
     st.subheader("Management or leadership?")

@@ -17,7 +17,7 @@ from datetime import datetime
 import streamlit as st
 
 from ..errors import CoachError
-from .page import inert_code, plain_label, sanitize_markdown
+from .page import altair, inert_code, plain_label, sanitize_markdown
 
 log = logging.getLogger("coach.app")
 SAVE_KEY = "journal_save"
@@ -82,8 +82,6 @@ def day_ticks(rows: list[dict]) -> list[str]:
     one-day minimum step, Vega drew no date at all when the turns spanned a few minutes (a CI run of the
     phone test); ticks at the turns themselves are always inside the chart, one per day. (Given as epoch
     numbers, Vega-Lite drew none either: the turns' own ISO strings are what it places.)"""
-    from datetime import datetime
-
     first: dict[str, str] = {}
     for r in rows:
         first.setdefault(datetime.fromisoformat(str(r["when"])).date().isoformat(), str(r["when"]))
@@ -104,7 +102,7 @@ def leaning_chart(recent: list[dict]) -> None:
     """Where the manager's last turns leaned, over time. Drawn for the sidebar's narrow column on a phone
     as well (issue 31, item 11): the two ends are named inside the chart, above and below the dots,
     where no label column can be cut off, and the time axis shows each day once."""
-    import altair as alt
+    alt = altair()
 
     rows = leaning_rows(recent)
     if len(rows) < 2:

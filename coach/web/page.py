@@ -40,6 +40,19 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202
 _PLACEHOLDER = re.compile(_OPEN + r"(\d+)" + _CLOSE)
 
 
+def altair():
+    """altair, with pandas wholly imported first. Why: while it turns a chart into JSON, altair looks pandas up
+    in ``sys.modules``; when one of Streamlit's threads is importing pandas at that moment, the module is
+    half made and has no ``Timestamp``, and the page fails ("partially initialized module 'pandas'": the
+    first answer of a fresh server, in CI and once here, seen in the server's log). ``import pandas`` waits
+    for an import under way to finish; a look-up in ``sys.modules`` does not."""
+    import pandas  # noqa: F401
+
+    import altair as alt
+
+    return alt
+
+
 def escape_text(text: str) -> str:
     """Backslash-escape the characters that could open a link, image, HTML, code, maths or directive."""
     return _ESCAPE.sub(r"\\\1", text)
