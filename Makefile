@@ -74,10 +74,13 @@ $(AXE): $(wildcard tests/tooling/package.json tests/tooling/package-lock.json)
 	@touch $@
 
 # Lint and types first (config in pyproject.toml): a few seconds, so a slip fails before the long suite.
+# The suite runs in TEST_WORKERS processes (pytest-xdist), a test file per worker at a time (loadfile: a
+# file's servers and store start once); TEST_WORKERS=0 runs it in this process alone.
+TEST_WORKERS ?= 2
 test: $(DEV_STAMP) chromium axe
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks

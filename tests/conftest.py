@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/openai_server.py
 
 _SESSION_DATA = Path(os.environ.get("COACH_TEST_DATA") or (ROOT / ".pytest_cache" / "coach-data"))
+if os.environ.get("PYTEST_XDIST_WORKER"):  # `make test` runs two workers: each its own store (one sqlite writer each)
+    _SESSION_DATA = _SESSION_DATA.with_name(f"{_SESSION_DATA.name}-{os.environ['PYTEST_XDIST_WORKER']}")
 os.environ["COACH_DATA_DIR"] = str(_SESSION_DATA)
 os.environ["COACH_CORPUS_DIR"] = str(ROOT / "corpus")
 os.environ.pop("COACH_CHROMA_URL", None)

@@ -8,6 +8,7 @@ exit 2, one line naming the file, the case and the key, and no traceback.
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -116,3 +117,18 @@ def test_the_real_files_fit_their_models_key_for_key():
     coaching = yaml.safe_load((EVALS / "coaching.yaml").read_text(encoding="utf-8"))["cases"]
     assert len(load_coaching(EVALS / "coaching.yaml")) == len(coaching)
     assert len(load_suite(EVALS / "cases.yaml").cases) == len(cases) + len(scored) + len(coaching)
+
+
+def test_the_fresh_mistakes_sit_in_the_dev_answers_they_name():
+    """evals/coaching_mistakes_more.jsonl (training.claims_check --more): each row replaces one sentence of a dev
+    answer, two per answer (an invented fact and a reversal), halves by writer group."""
+    from training.claims_check import MORE, more_items
+
+    rows = [json.loads(line) for line in MORE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == 120 and {r["kind"] for r in rows} == {"invented_fact", "reversal"}
+    for half, group in (("tune", "w9a"), ("check", "w9b")):
+        items = more_items(half)
+        assert len(items) == 30 and all(i["writer"] == group and i["split"] == "dev" for i in items)
+        for i in items:
+            assert sorted(m["kind"] for m in i["mistakes"]) == ["invented_fact", "reversal"]
+            assert all(m["changed"] in m["answer"] and m["original"] not in m["answer"] for m in i["mistakes"])

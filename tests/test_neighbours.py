@@ -5,8 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def _loaded(ingested):
+    """The labelled situations read and embedded once for this file's three trainings (34 s each on 2 cores)."""
+    import os
+
+    from training import need_train
+
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return need_train.load_items()
+    finally:
+        os.chdir(here)
+
+
+@pytest.fixture
+def need_items(_loaded):
+    """A fresh copy of the items for each test: the trainings write each clause's p_leadership as they go."""
+    import copy
+
+    items, index = _loaded
+    return copy.deepcopy(items), index
 
 
 def _unit(v):
@@ -68,13 +93,13 @@ def test_the_packaged_table_holds_training_situations_only():
     assert len(tab["ids"]) >= 480
 
 
-def test_neighbours_raise_out_of_fold_needed_passage_recall_and_lens(ingested, monkeypatch):
+def test_neighbours_raise_out_of_fold_needed_passage_recall_and_lens(need_items, monkeypatch):
     """Grouped CV on the dev split (one seed): the neighbours' vote, fused with the ranker, must find a
     needed passage for clearly more held-out situations than the ranker alone (measured 0.77 vs 0.70)."""
     from training import need_train
 
     monkeypatch.chdir(ROOT)
-    items, index = need_train.load_items()
+    items, index = need_items
     got = need_train.cross_validate(items, index, seeds=(0,))
     assert got["n_dev"] >= 100
     assert got["recall"] >= got["recall_ranker_only"] + 0.05, got
@@ -85,7 +110,7 @@ def test_neighbours_raise_out_of_fold_needed_passage_recall_and_lens(ingested, m
     assert got["lens"] >= 0.68, got
 
 
-def test_every_writer_group_held_out_is_read_by_models_trained_on_the_others(ingested, monkeypatch):
+def test_every_writer_group_held_out_is_read_by_models_trained_on_the_others(need_items, monkeypatch):
     """The decision criterion of rounds 6 and 7 (``python -m training.need_train --groups``): each group
     of writers scored by models that never saw it, as a new manager's situation is. Measured over twenty
     groups (round 8): mean lens 0.903, needed passage 0.959 (sixteen, round 7: 0.894 / 0.952; ten: 0.884 / 0.938). Without the lexicon (``coach.models.lexicon``) in the
@@ -94,7 +119,7 @@ def test_every_writer_group_held_out_is_read_by_models_trained_on_the_others(ing
     from training import need_train
 
     monkeypatch.chdir(ROOT)
-    items, index = need_train.load_items()
+    items, index = need_items
     got = need_train.leave_group_out(items, index)
     assert set(got) == {"dev", "tra", "trb", "trc", "trd", "tre", "trf", "trg", "trh", "tri", "trj", "trk", "trl", "trm", "trn", "tro", "trp", "trq", "trr", "trs", "mean"}, got
     assert got["mean"]["lens"] >= 0.85 and got["mean"]["recall"] >= 0.925, got
@@ -137,7 +162,7 @@ def test_the_leaning_is_fused_with_what_similar_labelled_situations_were():
     assert leaning_vote(query, query, dict(tab, leaning=[])) is None  # an older table without leanings
 
 
-def test_the_fitted_files_are_what_their_training_writes(ingested, tmp_path):
+def test_the_fitted_files_are_what_their_training_writes(need_items, tmp_path):
     """Training apart from the product (issue 30): ``python -m training.need_train --train`` writes the three
     fitted files the reading and retrieval load by package path, reproducibly. Retrained here into a folder of
     the test's own and compared with the shipped files: the same keys and texts, the same situations and
@@ -151,7 +176,7 @@ def test_the_fitted_files_are_what_their_training_writes(ingested, tmp_path):
     from coach.retrieval import sources
     from training import need_train
 
-    items, index = need_train.load_items()
+    items, index = need_items
     need_train.train(items, index, out=tmp_path)
 
     def leaves(x, path=""):

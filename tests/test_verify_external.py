@@ -230,6 +230,28 @@ def test_a_step_that_reports_an_event_of_its_own_is_checked_against_the_situatio
     assert bool(r.checks.invented_facts) is invented, (r.checks.invented_facts, r.checks.sentences)
 
 
+@pytest.mark.parametrize("sentence,invented", [
+    # asides that report a fact of their own (fresh injections by a new writer, w9a half: coach/checks/asides.py)
+    ("Talk to each stylist alone this week, starting with Priya [S1].", True),                       # a new name
+    ("Talk to each stylist alone this week, starting with Ben, who has already handed in his notice [S1].", True),
+    ("Agree one booking book with the 6 stylists, as the landlord asked after the March inspection [S1].", True),
+    ("Agree one booking book this week, especially with the junior, who has asked for a pay rise [S1].", True),
+    # the same shapes holding only the manager's own facts, or proposing: not invented
+    ("Talk to each stylist alone this week, starting with Ben, who keeps promising clients things [S1].", False),
+    ("Agree one booking book this week, since everyone books clients in their own notebook [S1].", False),
+    ("Agree with the 6 stylists where every booking gets written, and who checks it [S1].", False),
+    ("Who among your 6 stylists would take ownership of the booking book if it were theirs [S1]?", False),
+])
+def test_an_aside_that_reports_a_fact_is_checked_against_the_situation(sentence, invented):
+    """Issue 28: a model slips a fact into a faithful step as an aside (", who has already …", ", as X asked
+    after …", a name the manager never wrote); the event check, which counts only words nobody has, let 43 of
+    60 such fresh injections through."""
+    passage = "Managers facilitate 1-on-1’s with their direct reports, creating clear expectations."
+    src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
+    r = verify_answer(sentence, [src], scenario=SALON)
+    assert bool(r.checks.invented_facts) is invented, (r.checks.invented_facts, r.checks.sentences)
+
+
 def test_the_paraphrase_cut_is_what_calibration_on_the_training_situations_picks():
     """``python -m training.restatements`` on evals/situations_train.yaml: the recorded cut must still be
     the calibrated one, and hold its balanced accuracy (paraphrases against other situations' facts)."""

@@ -3,6 +3,12 @@
     python -m training.claims_check            # dev (w9a, w9b): what the cuts were chosen on
     python -m training.claims_check --test     # held out (w9c, w9d): report only, never tuned on
     python -m training.claims_check --examples # also print the warned faithful sentences and the missed mistakes
+    python -m training.claims_check --more     # fresh mistakes by a second writer in the dev answers: the tune half
+                                               # (w9a's answers) and the check half (w9b's), each reported
+
+``evals/coaching_mistakes_more.jsonl``: 120 more single-sentence mistakes (an invented fact and a reversal in
+each of the 60 dev answers), written by a writer who never read the checker; the asides rule
+(``coach.checks.asides``) was chosen on the tune half and the check half measured after it.
 """
 from __future__ import annotations
 
@@ -13,12 +19,38 @@ import sys
 from coach.evals.claims import load, measure
 from training.data import EVALS
 
+MORE = EVALS / "coaching_mistakes_more.jsonl"
+
+
+def more_items(half: str) -> list[dict]:
+    """The dev answers carrying the fresh mistakes of one half (``tune`` or ``check``) instead of their own."""
+    rows = [r for r in load(MORE) if r["half"] == half]
+    out = []
+    for item in load(EVALS / "coaching_answers.jsonl"):
+        mine = [r for r in rows if r["id"] == item["id"]]
+        if not mine:
+            continue
+        for r in mine:
+            if r["original"] not in item["answer"]:
+                raise SystemExit(f"{MORE.name}: {r['id']} sentence {r['n']}: its original is not in the answer")
+        out.append(dict(item, mistakes=[dict(r, answer=item["answer"].replace(r["original"], r["changed"], 1))
+                                        for r in mine]))
+    return out
+
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.claims_check")
     ap.add_argument("--test", action="store_true")
     ap.add_argument("--examples", type=int, default=0)
+    ap.add_argument("--more", action="store_true", help="the fresh mistakes of evals/coaching_mistakes_more.jsonl")
     args = ap.parse_args(argv)
+    if args.more:
+        for half in ("tune", "check"):
+            rep = measure(more_items(half), "dev")
+            print(half, json.dumps({k: rep.summary()[k] for k in ("caught_by_kind", "mistakes_caught")}))
+            for e in rep.missed_examples[:args.examples]:
+                print("MISSED", e)
+        return 0
     rep = measure(load(EVALS / "coaching_answers.jsonl"), "test" if args.test else "dev")
     print(json.dumps(rep.summary(), indent=1))
     for e in rep.warned_examples[:args.examples]:

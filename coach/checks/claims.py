@@ -22,6 +22,7 @@ from ..common.text import cited_ids, words
 from ..common.words import alternation
 from ..feedback import ClaimPart
 from . import tuning
+from .asides import CALENDAR, new_number, reported_aside
 from .labels import ARTICLES, NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT, SUGGESTION, YOUR_WORDS
 from .reversals import QUOTE as _QUOTE, sets_aside
 
@@ -184,7 +185,7 @@ def outside_fact(text: str, ctx: Context, passages: list[str]) -> str | None:
     reason = hard_fail(text, passages, ctx.corpus_text, ctx.situation.text)
     if reason and "names " in reason:
         name = reason.split("names ", 1)[1].split(",")[0]
-        known = set(words(ctx.situation.text)) | _CALENDAR
+        known = set(words(ctx.situation.text)) | CALENDAR
         ws = words(name)
         while ws and (ws[0] in _OPENERS or ws[0].endswith(("ing", "ed", "ly")) or _IMPERATIVE.match(ws[0])):
             ws = ws[1:]   # "Giving Marco", "Ask Rahim", "Once Nino": a capitalised first word, then the name
@@ -211,8 +212,6 @@ def _arithmetic(values: list[float]) -> set[float]:
     return out
 
 
-_CALENDAR = set("january february march april may june july august september october november december monday tuesday "
-                "wednesday thursday friday saturday sunday christmas easter black".split())
 _OPENERS = set("since until after before by on in at from during every each next last this your our my once have use "
                "when if while".split())
 
@@ -236,15 +235,6 @@ _EVENT = re.compile(r"\b(?:" + _WHEN + r")\b|\b(?:has|have|had)\s+(?:already\s+|
 _CLAUSE_CUT = re.compile(r",\s+|\s+(?=(?:since|after|because|especially|who|which|where|when|and then)\b)", re.I)
 
 
-def _new_number(clause: str, situation: str, passages: list[str]) -> str | None:
-    """A number in ``clause`` (digits) that neither the situation nor the passages hold anywhere."""
-    for n in re.findall(r"\b\d+(?:[.,:]\d+)?\b", clause):
-        pattern = re.compile(r"(?<![\d.,:])" + re.escape(n) + r"(?![\d]|[.,:]\d)")
-        if not pattern.search(situation) and not any(pattern.search(p) for p in passages):
-            return n
-    return None
-
-
 def invented_event(text: str, ctx: Context, passages: list[str]) -> str | None:
     """A clause that reports something happening in the manager's world which their situation does not hold:
     an event (``_EVENT``) with words of its own that neither the situation, the passages nor coaching's own
@@ -265,7 +255,7 @@ def invented_event(text: str, ctx: Context, passages: list[str]) -> str | None:
         marker = _ANCHORED if step else _EVENT
         if len(words(clause)) < 4 or not marker.search(clause) or _IMPERATIVE.match(bare) or _IF.match(bare):
             continue
-        number = _new_number(clause, ctx.situation.text, passages)
+        number = new_number(clause, ctx.situation.text, passages)
         if number:  # "the 4 no-shows the week before": an event counted in a number the manager never wrote
             return f"not in your situation: the number {number} (“{clause.strip()[:80]}”)"
         _share, novel = situation_words(clause, ctx.situation.text, [] if ctx.whole_corpus else passages)
@@ -310,7 +300,8 @@ def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
     if fact:
         out.ok, out.label, out.reason = False, OUTSIDE_FACT, fact
         return out
-    event = invented_event(text, ctx, passages)
+    event = invented_event(text, ctx, passages) or reported_aside(text, ctx.situation.text, ctx.corpus_text,
+                                                                       passages)
     if event:
         out.ok, out.label, out.reason = False, NOT_IN_SITUATION, event
         return out

@@ -251,6 +251,11 @@ def _corpus_stems() -> set[str]:
     return got
 
 
+def coaching_stems() -> frozenset[str]:
+    """The stems of coaching's own vocabulary (coach/checks/words.yaml): words any answer may use."""
+    return _situation_stems()
+
+
 @lru_cache(maxsize=1)
 def _situation_stems() -> frozenset[str]:
     return frozenset(_stem_key(w) for w in _SITUATION_WORDS)

@@ -1,0 +1,102 @@
+"""Facts slipped into a sentence as an aside: a relative or reason clause that reports, and a name from nowhere.
+
+Why apart from ``claims.invented_event``: a model adds a fact to a faithful step or restatement in passing,
+and in everyday words the corpus also holds ("talk to each of them alone, starting with Elena, who has
+already had an offer from the place down the street"; "…, as the insurer asked after the October claims").
+The event check counts only the words nobody has (not the manager's, the corpus's nor coaching's), so it let
+such asides through: on 60 fresh injected facts by a new writer it caught 17 (28%). Here the aside is found
+by its shape (a clause opened by who/which/where/as/since/because…, with a verb that reports: has, had,
+already, a past tense) and its words are compared with the manager's own situation and the cited passages
+only. Calibration is in ``tuning.ASIDE_NEW_WORDS``.
+"""
+from __future__ import annotations
+
+import re
+from . import tuning
+from .reversals import QUOTE as _QUOTE
+
+MONTHS = set("january february march april may june july august september october november december".split())
+CALENDAR = MONTHS | set("monday tuesday wednesday thursday friday saturday sunday christmas easter black".split())
+
+_LEAD = (r"(?:who|whom|whose|which|where|as|since|because|after|before|when|now that|including|especially|"
+         r"ideally|starting with|beginning with|most of them|\w+ of (?:whom|them))")
+# an aside: after a comma, or a who/which/where clause without one ("the canteen where your manager announced")
+_ASIDE = re.compile(r"(?:,\s*|\s(?=(?:who|whom|whose|which|where)\s))(" + _LEAD + r"\b[^,;\[]*)", re.I)
+_LEAD_WORDS = "who whom whose which where since because after before when now including especially ideally " \
+              "starting beginning most them used"
+# a verb that reports what happened or holds (not a step's proposal): after a comma any of these …
+_PERFECT = (r"(?:has|have|had)\s+(?!(?:to|a|an|the|no|any|some|more|one|two|it|them|this|that|these|those|time|"
+            r"enough|you|we|they)\b)[a-z]+")   # "has asked", not "the resources you have", "has a car", "had to"
+_REPORTS = re.compile(r"\b(?:" + _PERFECT + r"|was|were|did|already|used to|now|still|\w{3,}ed)\b", re.I)
+# … and without one only an auxiliary, or a subject and a past tense ("where every build gets one named tester"
+# is a step's own clause; "where your manager announced your promotion" reports)
+_AUX = re.compile(r"\b(?:" + _PERFECT + r"|was|were|did|already|used to)\b", re.I)
+_SUBJECT_PAST = re.compile(r"(?:who|which|where|when)\s+(?:(?:your|his|her|their|the|a|an|our|my)\s+)?\w+\s+\w{3,}ed\b",
+                           re.I)
+_COUNTED = re.compile(r"(?:starting|beginning) with|including|especially", re.I)
+# a capitalised word inside a sentence, not after its start, a colon or a heading's stars
+_NAME = re.compile(r"\b([A-Z][a-z]{2,})\b")
+_NOT_NAME_ENDINGS = ("ing", "ed", "ly", "tion", "ment", "ness")
+
+
+def new_number(clause: str, situation: str, passages: list[str]) -> str | None:
+    """A number in ``clause`` (digits) that neither the situation nor the passages hold anywhere."""
+    for n in re.findall(r"\b\d+(?:[.,:]\d+)?\b", clause):
+        pattern = re.compile(r"(?<![\d.,:])" + re.escape(n) + r"(?![\d]|[.,:]\d)")
+        if not pattern.search(situation) and not any(pattern.search(p) for p in passages):
+            return n
+    return None
+
+
+def new_name(text: str, scenario: str, corpus_text: str, passages: list[str]) -> str | None:
+    """A first name ("ideally Lena", "starting with Darren") that the manager, the corpus and the cited
+    passages never wrote: a person the answer brought in."""
+    theirs = {w.lower() for w in re.findall(r"[A-Za-z]+", scenario)}
+    corpus = (corpus_text or "").lower()
+    for m in _NAME.finditer(text):
+        before = text[:m.start(1)].rstrip()
+        w = m.group(1).lower()
+        if not before or before[-1] in ".!?:*\n\"“" or w.endswith(_NOT_NAME_ENDINGS):
+            continue
+        if w in theirs or w in CALENDAR or re.search(rf"\b{w}\b", corpus) or any(w in p.lower() for p in passages):
+            continue
+        return f"not in your situation: the name {m.group(1)}"
+    return None
+
+
+def reported_aside(text: str, scenario: str, corpus_text: str, passages: list[str]) -> str | None:
+    """An aside that reports a fact of the manager's world their situation does not hold: a month they never
+    named, a counted group with a number of its own, or ASIDE_NEW_WORDS words that are neither theirs nor the
+    cited passages' nor coaching's own."""
+    from .signals import content_stems
+    from .support import coaching_stems
+
+    bare = _QUOTE.sub(" ", text)   # the manager's quoted words are checked as quotations
+    if not scenario.strip() or bare.rstrip().endswith("?"):
+        return None   # no situation to check against; a question reports nothing
+    name = new_name(bare, scenario, corpus_text, passages)
+    if name:
+        return name
+    theirs = {w.lower() for w in re.findall(r"[A-Za-z]+", scenario)}
+    known = (set(content_stems(scenario)) | set(coaching_stems()) | set(content_stems(_LEAD_WORDS))
+             | {s for p in passages for s in content_stems(p)})
+    for m in _ASIDE.finditer(bare):
+        aside = m.group(1).strip()
+        comma = m.group(0).lstrip().startswith(",")
+        month = next((w for w in re.findall(r"[A-Z][a-z]+", aside) if w.lower() in MONTHS and w.lower() not in theirs),
+                     None)
+        if month and _REPORTS.search(aside):
+            return f"not in your situation: {month} (“{aside[:80]}”)"
+        if _COUNTED.match(aside):
+            number = new_number(aside, scenario, passages)
+            if number:
+                return f"not in your situation: the number {number} (“{aside[:80]}”)"
+        if not ((_REPORTS if comma else _AUX).search(aside) or (not comma and _SUBJECT_PAST.match(aside))):
+            continue
+        new = sorted(set(content_stems(aside)) - known)
+        if len(new) >= tuning.ASIDE_NEW_WORDS:
+            return f"not in your situation: {', '.join(new[:4])} (“{aside[:80]}”)"
+    return None
+
+
+__all__ = ["reported_aside", "new_name", "new_number", "CALENDAR", "MONTHS"]
