@@ -241,6 +241,8 @@ def test_a_step_that_reports_an_event_of_its_own_is_checked_against_the_situatio
     ("Agree one booking book this week, since everyone books clients in their own notebook [S1].", False),
     ("Agree with the 6 stylists where every booking gets written, and who checks it [S1].", False),
     ("Who among your 6 stylists would take ownership of the booking book if it were theirs [S1]?", False),
+    ("Keep every booking in one shared Google Sheet that all 6 stylists can see, and use Trello for the rota [S1].",
+     False),                                                             # a tool the step proposes is not a person
 ])
 def test_an_aside_that_reports_a_fact_is_checked_against_the_situation(sentence, invented):
     """Issue 28: a model slips a fact into a faithful step as an aside (", who has already …", ", as X asked

@@ -34,8 +34,10 @@ _AUX = re.compile(r"\b(?:" + _PERFECT + r"|was|were|did|already|used to)\b", re.
 _SUBJECT_PAST = re.compile(r"(?:who|which|where|when)\s+(?:(?:your|his|her|their|the|a|an|our|my)\s+)?\w+\s+\w{3,}ed\b",
                            re.I)
 _COUNTED = re.compile(r"(?:starting|beginning) with|including|especially", re.I)
-# a capitalised word inside a sentence, not after its start, a colon or a heading's stars
-_NAME = re.compile(r"\b([A-Z][a-z]{2,})\b")
+# a capitalised word where a person is brought in ("ideally Lena", "starting with Darren", "Priya, who …"), not
+# a tool a step proposes ("a shared Google Sheet", "use Trello")
+_NAME = re.compile(r"(?:\b(?:ideally|starting with|beginning with|especially|including|with|ask|tell|and|like)\s+)"
+                   r"([A-Z][a-z]{2,})\b(?!\s+[A-Z])|\b([A-Z][a-z]{2,})(?=,\s+(?:who|whose|whom)\b)")
 _NOT_NAME_ENDINGS = ("ing", "ed", "ly", "tion", "ment", "ness")
 
 
@@ -54,13 +56,15 @@ def new_name(text: str, scenario: str, corpus_text: str, passages: list[str]) ->
     theirs = {w.lower() for w in re.findall(r"[A-Za-z]+", scenario)}
     corpus = (corpus_text or "").lower()
     for m in _NAME.finditer(text):
-        before = text[:m.start(1)].rstrip()
-        w = m.group(1).lower()
+        found = m.group(1) or m.group(2)
+        at = m.start(1) if m.group(1) else m.start(2)
+        before = text[:at].rstrip()
+        w = found.lower()
         if not before or before[-1] in ".!?:*\n\"“" or w.endswith(_NOT_NAME_ENDINGS):
             continue
         if w in theirs or w in CALENDAR or re.search(rf"\b{w}\b", corpus) or any(w in p.lower() for p in passages):
             continue
-        return f"not in your situation: the name {m.group(1)}"
+        return f"not in your situation: the name {found}"
     return None
 
 
