@@ -254,6 +254,26 @@ def test_an_aside_that_reports_a_fact_is_checked_against_the_situation(sentence,
     assert bool(r.checks.invented_facts) is invented, (r.checks.invented_facts, r.checks.sentences)
 
 
+@pytest.mark.parametrize("sentence,swapped", [
+    # the roles swapped in a coach's own words, with no "not" (fresh mistakes, tune half: coach/checks/reversals.py)
+    ("Planning, organizing and controlling are what leaders focus on [S1].", True),
+    ("A manager sets the vision and direction and inspires people to follow [S1].", True),
+    # the same ideas on their own side, or both roles joined: faithful
+    ("Managers focus on planning, organizing and controlling the work [S1].", False),
+    ("A leader sets the direction and inspires people to follow it [S1].", False),
+    ("A good manager can also inspire people [S1].", False),
+])
+def test_a_role_swap_in_the_coachs_own_words_is_caught(sentence, swapped):
+    """Issue 28: reversals without a negation ("planning is what leaders focus on") passed every word-level test;
+    the curated practices say which role each idea belongs to."""
+    passage = ("Managers focus on planning, organizing and controlling. A leader sets direction and inspires "
+               "people to follow.")
+    src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
+    r = verify_answer(sentence, [src], scenario=SALON)
+    reasons = [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
+    assert any("the articles give this to" in x for x in reasons) is swapped, reasons
+
+
 def test_the_paraphrase_cut_is_what_calibration_on_the_training_situations_picks():
     """``python -m training.restatements`` on evals/situations_train.yaml: the recorded cut must still be
     the calibrated one, and hold its balanced accuracy (paraphrases against other situations' facts)."""

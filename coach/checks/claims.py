@@ -24,7 +24,7 @@ from ..feedback import ClaimPart
 from . import tuning
 from .asides import CALENDAR, new_number, reported_aside
 from .labels import ARTICLES, NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT, SUGGESTION, YOUR_WORDS
-from .reversals import QUOTE as _QUOTE, sets_aside
+from .reversals import QUOTE as _QUOTE, role_swapped_idea, sets_aside
 
 if TYPE_CHECKING:
     from .support import Situation
@@ -306,7 +306,7 @@ def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
         out.ok, out.label, out.reason = False, NOT_IN_SITUATION, event
         return out
     if kind == YOUR_WORDS:
-        reverse = sets_aside(text, passages) if cites else None
+        reverse = (sets_aside(text, passages) or role_swapped_idea(text)) if cites else None
         if reverse:
             out.ok, out.label, out.reason = False, NOT_IN_ARTICLES, reverse
             return out
@@ -326,7 +326,8 @@ def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
         return out  # all of it quoted (checked as quotations) or too short to claim anything
     # a coach's paraphrase names both roles far more loosely than the articles' own sentences: a swap counts
     # only when three shared predicates or more all moved to the other role
-    reverse = contradiction(claim, passages, strict_roles=True) or sets_aside(claim, passages)
+    reverse = (contradiction(claim, passages, strict_roles=True) or sets_aside(claim, passages)
+               or role_swapped_idea(claim))
     if reverse:
         out.ok, out.label, out.reason = False, NOT_IN_ARTICLES, reverse
         return out

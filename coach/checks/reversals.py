@@ -91,4 +91,60 @@ def sets_aside(claim: str, passages: list[str]) -> str | None:
     return None
 
 
-__all__ = ["QUOTE", "NEGATED", "sets_aside"]
+# one role as a clause's subject, and the words that name a role (taken out before the clause is compared by meaning)
+_MANAGER = re.compile(r"\b(?:manag(?:e|er|ers|ement|ing)|manager['’]s|managers['’])\b", re.I)
+_LEADER = re.compile(r"\b(?:lead(?:er|ers|ership|ing)?|leader['’]s|leaders['’])\b", re.I)
+_ROLE_WORDS = re.compile(r"\b(?:(?:a|the|good|great|most|every)\s+)*(?:manag\w*|lead\w*)(?:['’]s?)?", re.I)
+_CLAUSES = re.compile(r";|,?\s+(?:while|whereas|but|and then|then)\s+|\.\s+", re.I)
+# a clause that hedges, negates or joins the roles is left to the rules above ("a manager can also lead")
+_HEDGED = re.compile(r"\b(?:not|no|never|n't|rather than|instead of|without|also|too|both|can|may|could|might|"
+                     r"become|becomes)\b", re.I)
+_IDEAS: dict[tuple, tuple] = {}
+
+
+def _one_sided_ideas() -> tuple[list, object]:
+    """The curated practices of one side whose idea names one role at most, with the vectors of their ideas
+    (role words taken out): what the articles give to management and what to leadership."""
+    import numpy as np
+
+    from ..corpus.practices import corpus_practices
+    from ..embedding.cache import vectors
+
+    ps = [p for p in corpus_practices() if not p.derived and p.side in ("management", "leadership")
+          and not (_MANAGER.search(p.idea) and _LEADER.search(p.idea))]
+    key = tuple(p.id for p in ps)
+    if key not in _IDEAS:
+        texts = [" ".join(_ROLE_WORDS.sub(" ", p.idea).split()) for p in ps]
+        _IDEAS.clear()
+        _IDEAS[key] = (ps, np.asarray(vectors(texts), dtype="float32") if texts else np.zeros((0, 384), "float32"))
+    return _IDEAS[key]
+
+
+def role_swapped_idea(claim: str) -> str | None:
+    """A role swap in a coach's own words ("Planning and controlling are what leaders focus on"): a clause with
+    one role as its subject whose predicate is, by meaning, an idea the curated practices give to the other
+    role (at least ROLE_IDEA_MIN, and ROLE_IDEA_MARGIN closer than any idea of the clause's own role)."""
+    import numpy as np
+
+    from ..embedding.cache import vectors
+
+    ps, V = _one_sided_ideas()
+    if not ps:
+        return None
+    for clause in _CLAUSES.split(QUOTE.sub(" ", claim)):
+        manager, leader = bool(_MANAGER.search(clause)), bool(_LEADER.search(clause))
+        if manager == leader or _HEDGED.search(clause):
+            continue
+        role = "management" if manager else "leadership"
+        rest = " ".join(_ROLE_WORDS.sub(" ", clause).split())
+        if len(rest.split()) < 3:
+            continue
+        sims = V @ np.asarray(vectors([rest])[0], dtype="float32")
+        best = int(np.argmax(sims))
+        own = max((float(sims[i]) for i, p in enumerate(ps) if p.side == role), default=0.0)
+        if ps[best].side != role and sims[best] >= tuning.ROLE_IDEA_MIN and sims[best] - own >= tuning.ROLE_IDEA_MARGIN:
+            return f"the articles give this to {ps[best].side}, not {role}: “{ps[best].idea[:80]}”"
+    return None
+
+
+__all__ = ["QUOTE", "NEGATED", "sets_aside", "role_swapped_idea"]
