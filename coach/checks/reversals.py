@@ -91,9 +91,7 @@ def sets_aside(claim: str, passages: list[str]) -> str | None:
     return None
 
 
-# one role as a clause's subject, and the words that name a role (taken out before the clause is compared by meaning)
-_MANAGER = re.compile(r"\b(?:manag(?:e|er|ers|ement|ing)|manager['’]s|managers['’])\b", re.I)
-_LEADER = re.compile(r"\b(?:lead(?:er|ers|ership|ing)?|leader['’]s|leaders['’])\b", re.I)
+# the words that name a role, taken out before a clause is compared by meaning
 _ROLE_WORDS = re.compile(r"\b(?:(?:a|the|good|great|most|every)\s+)*(?:manag\w*|lead\w*)(?:['’]s?)?", re.I)
 _CLAUSES = re.compile(r";|,?\s+(?:while|whereas|but|and then|then)\s+|\.\s+", re.I)
 # a clause that hedges, negates or joins the roles is left to the rules above ("a manager can also lead")
@@ -107,11 +105,11 @@ def _one_sided_ideas() -> tuple[list, object]:
     (role words taken out): what the articles give to management and what to leadership."""
     import numpy as np
 
-    from ..corpus.practices import corpus_practices
+    from ..corpus.practices import LEAD_WORD, MANAGE_WORD, corpus_practices
     from ..embedding.cache import vectors
 
     ps = [p for p in corpus_practices() if not p.derived and p.side in ("management", "leadership")
-          and not (_MANAGER.search(p.idea) and _LEADER.search(p.idea))]
+          and not (MANAGE_WORD.search(p.idea) and LEAD_WORD.search(p.idea))]
     key = tuple(p.id for p in ps)
     if key not in _IDEAS:
         texts = [" ".join(_ROLE_WORDS.sub(" ", p.idea).split()) for p in ps]
@@ -126,13 +124,14 @@ def role_swapped_idea(claim: str) -> str | None:
     role (at least ROLE_IDEA_MIN, and ROLE_IDEA_MARGIN closer than any idea of the clause's own role)."""
     import numpy as np
 
+    from ..corpus.practices import LEAD_WORD, MANAGE_WORD
     from ..embedding.cache import vectors
 
     ps, V = _one_sided_ideas()
     if not ps:
         return None
     for clause in _CLAUSES.split(QUOTE.sub(" ", claim)):
-        manager, leader = bool(_MANAGER.search(clause)), bool(_LEADER.search(clause))
+        manager, leader = bool(MANAGE_WORD.search(clause)), bool(LEAD_WORD.search(clause))
         if manager == leader or _HEDGED.search(clause):
             continue
         role = "management" if manager else "leadership"

@@ -91,8 +91,9 @@ _IMPERATIVE = re.compile(
     r"reward|coach|mentor|train|teach|develop|document|standardi[sz]e|replace|cut|move|find)\b", re.I)
 _MODAL = re.compile(r"\b(?:you|managers?|leaders?|we)\s+(?:should|must|need to|have to|ought to)\b", re.I)
 _NOT_ADVICE = re.compile(r"\?$|^(?:what|why|how|do|does|is|are|can)\b", re.I)
-_MANAGE = re.compile(r"\bmanag(?:e|er|ers|ement|ing)\b", re.I)
-_LEAD = re.compile(r"\blead(?:er|ers|ership|ing)?\b", re.I)
+# the words that name each role (also the checker's, for a role swap: coach.checks.reversals)
+MANAGE_WORD = re.compile(r"\bmanag(?:e|er|ers|ement|ing)\b", re.I)
+LEAD_WORD = re.compile(r"\blead(?:er|ers|ership|ing)?\b", re.I)
 
 
 def advice_sentences(text: str) -> list[str]:
@@ -110,7 +111,7 @@ def advice_sentences(text: str) -> list[str]:
 
 
 def _side_of(text: str) -> str:
-    m, l = bool(_MANAGE.search(text)), bool(_LEAD.search(text))
+    m, l = bool(MANAGE_WORD.search(text)), bool(LEAD_WORD.search(text))
     return "management" if m and not l else "leadership" if l and not m else "both"
 
 
