@@ -12,6 +12,8 @@ only. Calibration is in ``tuning.ASIDE_NEW_WORDS``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
 from . import tuning
 from .reversals import QUOTE as _QUOTE
 
@@ -50,22 +52,30 @@ def new_number(clause: str, situation: str, passages: list[str]) -> str | None:
     return None
 
 
-def new_name(text: str, scenario: str, corpus_text: str, passages: list[str]) -> str | None:
-    """A first name ("ideally Lena", "starting with Darren") that the manager, the corpus and the cited
-    passages never wrote: a person the answer brought in."""
-    theirs = {w.lower() for w in re.findall(r"[A-Za-z]+", scenario)}
-    corpus = (corpus_text or "").lower()
+def new_name(text: str, theirs: set[str], corpus_text: str, passages: list[str]) -> str | None:
+    """A first name ("ideally Lena", "starting with Darren") that the manager (``theirs``: the lowercased words
+    of their situation), the corpus and the cited passages never wrote: a person the answer brought in."""
+    corpus = None
     for m in _NAME.finditer(text):
         found = m.group(1) or m.group(2)
         at = m.start(1) if m.group(1) else m.start(2)
         before = text[:at].rstrip()
         w = found.lower()
-        if not before or before[-1] in ".!?:*\n\"“" or w.endswith(_NOT_NAME_ENDINGS):
+        if not before or before[-1] in ".!?:*\n\"“" or w.endswith(_NOT_NAME_ENDINGS) or w in theirs or w in CALENDAR:
             continue
-        if w in theirs or w in CALENDAR or re.search(rf"\b{w}\b", corpus) or any(w in p.lower() for p in passages):
+        if corpus is None:   # the whole corpus, lowered only when a name is left to look up
+            corpus = (corpus_text or "").lower()
+        if re.search(rf"\b{w}\b", corpus) or any(w in p.lower() for p in passages):
             continue
         return f"not in your situation: the name {found}"
     return None
+
+
+@lru_cache(maxsize=1)
+def _lead_stems() -> frozenset[str]:
+    from .signals import content_stems
+
+    return frozenset(content_stems(_LEAD_WORDS))
 
 
 def reported_aside(text: str, scenario: str, corpus_text: str, passages: list[str]) -> str | None:
@@ -78,11 +88,11 @@ def reported_aside(text: str, scenario: str, corpus_text: str, passages: list[st
     bare = _QUOTE.sub(" ", text)   # the manager's quoted words are checked as quotations
     if not scenario.strip() or bare.rstrip().endswith("?"):
         return None   # no situation to check against; a question reports nothing
-    name = new_name(bare, scenario, corpus_text, passages)
+    theirs = {w.lower() for w in re.findall(r"[A-Za-z]+", scenario)}
+    name = new_name(bare, theirs, corpus_text, passages)
     if name:
         return name
-    theirs = {w.lower() for w in re.findall(r"[A-Za-z]+", scenario)}
-    known = (set(content_stems(scenario)) | set(coaching_stems()) | set(content_stems(_LEAD_WORDS))
+    known = (set(content_stems(scenario)) | coaching_stems() | _lead_stems()
              | {s for p in passages for s in content_stems(p)})
     for m in _ASIDE.finditer(bare):
         aside = m.group(1).strip()

@@ -130,15 +130,16 @@ def role_swapped_idea(claim: str) -> str | None:
     ps, V = _one_sided_ideas()
     if not ps:
         return None
+    said: list[tuple[str, str]] = []   # (role, the clause without its role words)
     for clause in _CLAUSES.split(QUOTE.sub(" ", claim)):
         manager, leader = bool(MANAGE_WORD.search(clause)), bool(LEAD_WORD.search(clause))
-        if manager == leader or _HEDGED.search(clause):
-            continue
-        role = "management" if manager else "leadership"
         rest = " ".join(_ROLE_WORDS.sub(" ", clause).split())
-        if len(rest.split()) < 3:
-            continue
-        sims = V @ np.asarray(vectors([rest])[0], dtype="float32")
+        if manager != leader and not _HEDGED.search(clause) and len(rest.split()) >= 3:
+            said.append(("management" if manager else "leadership", rest))
+    if not said:
+        return None
+    for (role, _rest), vec in zip(said, vectors([r for _, r in said])):   # one embedding call for the claim
+        sims = V @ np.asarray(vec, dtype="float32")
         best = int(np.argmax(sims))
         own = max((float(sims[i]) for i, p in enumerate(ps) if p.side == role), default=0.0)
         if ps[best].side != role and sims[best] >= tuning.ROLE_IDEA_MIN and sims[best] - own >= tuning.ROLE_IDEA_MARGIN:

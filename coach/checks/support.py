@@ -235,7 +235,7 @@ def situation_words(text: str, scenario: str, passages: list[str]) -> tuple[floa
     """(share of the sentence's content words that are the manager's, the words that are nobody's:
     not the situation's, the corpus's, the given passages' or coaching's own)."""
     cw, scn = _stems(text), _stems(scenario)
-    known = scn | _corpus_stems() | {w for p in passages for w in _stems(p)} | _situation_stems()
+    known = scn | _corpus_stems() | {w for p in passages for w in _stems(p)} | coaching_stems()
     return _share(cw, scn), sorted(cw - known)
 
 
@@ -251,13 +251,9 @@ def _corpus_stems() -> set[str]:
     return got
 
 
+@lru_cache(maxsize=1)
 def coaching_stems() -> frozenset[str]:
     """The stems of coaching's own vocabulary (coach/checks/words.yaml): words any answer may use."""
-    return _situation_stems()
-
-
-@lru_cache(maxsize=1)
-def _situation_stems() -> frozenset[str]:
     return frozenset(_stem_key(w) for w in _SITUATION_WORDS)
 
 
