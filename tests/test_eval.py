@@ -170,15 +170,27 @@ def test_liar_engine_fails_on_quotes_and_citations(ingested):
         assert "S9" in bait["invalid_citations"]
 
 
+def _small_suite(folder: Path, n: int = 8) -> Path:
+    """The suite's first ``n`` cases and its grounding thresholds, without the labelled sets beside it: what a
+    side-by-side run needs to show its columns (the whole suite twice took 158 s of the test run)."""
+    top = yaml.safe_load(CASES.read_text(encoding="utf-8"))
+    small = {"k": top["k"], "thresholds": {m: top["thresholds"][m] for m in ("citation_validity", "quote_fidelity")},
+             "cases": top["cases"][:n]}
+    path = folder / "cases.yaml"
+    path.write_text(yaml.safe_dump(small, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def test_side_by_side_models_in_a_real_subprocess(ingested, coach_cli, tmp_path):
     """Two engines over real HTTP from a real `coach` process: a table column each, exit 1."""
     def reply(body):
         return "As Peter Drucker said, \"Culture eats strategy for breakfast.\" [S9]" if body["model"] == "liar" \
             else grounded_reply(body)
 
+    cases = _small_suite(tmp_path)
     with FakeOpenAI(mode=reply) as srv:
         proc = coach_cli("eval", "--model", "openai/grounded", "--model", "openai/liar", "--api-base", srv.url,
-                         "--out", str(tmp_path), timeout=600)
+                         "--cases", str(cases), "--out", str(tmp_path / "out"), timeout=600)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     header = next(line for line in proc.stdout.splitlines() if line.startswith("metric"))
@@ -186,14 +198,14 @@ def test_side_by_side_models_in_a_real_subprocess(ingested, coach_cli, tmp_path)
     row = next(line for line in proc.stdout.splitlines() if line.startswith("quote_fidelity"))
     assert row.rstrip().endswith("FAIL")
     assert "FAILED:" in proc.stdout
-    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert set(data["models"]) == {"openai/grounded", "openai/liar"}
     assert {"thresholds", "passed", "cases"} <= set(data) and data["passed"] is False
     grounded, liar = data["models"]["openai/grounded"], data["models"]["openai/liar"]
     assert grounded["metrics"]["citation_validity"] == 1.0 and grounded["metrics"]["quote_fidelity"] == 1.0
     assert liar["passed"] is False and "quote_fidelity" in liar["failing"]
-    assert len(data["cases"]) == 2 * len(evals.load_suite(CASES).cases)
-    assert "openai/liar" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert len(data["cases"]) == 2 * len(evals.load_suite(cases).cases) == 16
+    assert "openai/liar" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------------

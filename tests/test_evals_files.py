@@ -132,3 +132,22 @@ def test_the_fresh_mistakes_sit_in_the_dev_answers_they_name():
         for i in items:
             assert sorted(m["kind"] for m in i["mistakes"]) == ["invented_fact", "reversal"]
             assert all(m["changed"] in m["answer"] and m["original"] not in m["answer"] for m in i["mistakes"])
+
+
+def test_the_fresh_faithful_answers_carry_their_mistakes_in_place():
+    """evals/claims_fresh.jsonl (training.claims_check --fresh): 40 faithful answers to situations.yaml dev prompts,
+    every sentence labelled ok, each with an invented fact and a reversal replacing one of its sentences."""
+    from coach.common.text import sentence_spans
+    from training.claims_check import FRESH
+
+    rows = [json.loads(line) for line in FRESH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == 40 and {r["writer"] for r in rows} == {"r13-a", "r13-b"}
+    dev = {c["id"] for c in yaml.safe_load((EVALS / "situations.yaml").read_text(encoding="utf-8"))["cases"]
+           if c["split"] == "dev"}
+    for r in rows:
+        assert r["id"] in dev and r["split"] == "fresh" and r["sources"]   # never a held-out situation
+        assert len(r["sentences"]) == len(sentence_spans(r["answer"])) and all(s["label"] == "ok" for s in r["sentences"])
+        assert sorted(m["kind"] for m in r["mistakes"]) == ["invented_fact", "reversal"]
+        for m in r["mistakes"]:
+            assert r["answer"].count(m["original"]) == 1
+            assert m["answer"] == r["answer"].replace(m["original"], m["changed"], 1)

@@ -254,6 +254,70 @@ def test_an_aside_that_reports_a_fact_is_checked_against_the_situation(sentence,
     assert bool(r.checks.invented_facts) is invented, (r.checks.invented_facts, r.checks.sentences)
 
 
+@pytest.mark.parametrize("sentence,invented", [
+    # r13 fresh answers (40 faithful answers to situations.yaml dev prompts by a stand-in model, 80 injected
+    # mistakes by a second writer): the shapes they taught, each way round
+    ("Hand the rota to your head stylist Marta this week [S1].", True),                     # a name after a role
+    ("Start with the two double bookings since January [S1].", True),                       # a date they never gave
+    ("Ask someone who has built rotas before to check it with you [S1].", False),           # whom to pick
+    ("Write down what you named yourself, which you described in your own words [S1].", False),
+    ("Lay out every booking from last week: who was booked, who was moved, who decided [S1].", False),
+    ("Agree how each booking is recorded when it is made, and check it by Wednesday [S1].", False),
+    ("Look only at bookings that have not moved since the week before [S1].", False),
+])
+def test_what_a_step_proposes_is_not_read_as_a_report(sentence, invented):
+    """Issue 28: a step's own clauses (a person to look for, an indirect question, a present passive, a deadline
+    day, "since the week before") propose; a name brought in after a role, a month the manager never gave, report.
+    On the r13 fresh faithful answers these took the warned answers from 21 of 40 to 3 (with the verdict rule)."""
+    passage = "Managers facilitate 1-on-1’s with their direct reports, creating clear expectations."
+    src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
+    r = verify_answer(sentence, [src], scenario=SALON)
+    assert bool(r.checks.invented_facts) is invented, (r.checks.invented_facts, r.checks.sentences)
+
+
+@pytest.mark.parametrize("sentence", [
+    "This calls mostly for **management**: what is missing is one booking book [S1].",
+    "What is missing is one way of booking, so this calls mostly for management [S1].",
+    "Leadership is needed to get Ben and the others talking again [S1].",
+    "This calls for **both**: management (the booking book, the rota) and leadership (Ben's promises) [S1].",
+    "Nothing you wrote suggests the stylists do bad work; what is missing is one booking book [S1].",
+    "The passages put it directly: managers create “clear expectations” [S1].",
+    "Managers create “clear expectations” [S1], and this salon has none.",
+])
+def test_the_coachs_verdict_and_its_lead_ins_are_not_claims_about_the_articles(sentence):
+    """Issue 28: "this calls mostly for management", "leadership is needed to …" are the coach's reading of the
+    situation, not a sentence of the articles, and a "none" about the manager's salon does not turn the passage
+    round. Ten of the 28 warnings on the r13 fresh faithful answers were of these shapes."""
+    passage = "Managers facilitate 1-on-1’s with their direct reports, creating clear expectations."
+    src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
+    r = verify_answer(sentence, [src], scenario=SALON)
+    bad = [(p.kind, p.reason) for s in r.checks.sentences for p in s.parts if not p.ok]
+    assert not bad and not r.checks.unverified_quotes, bad
+
+
+@pytest.mark.parametrize("sentence,reversed_", [
+    # the roles swapped in the articles' own words (r13 fresh mistakes)
+    ("Leaders are the “tacticians” who do the things needed to achieve the goal [S1].", True),
+    ("A manager also shows appreciation to team members [S1].", True),
+    # advice that hands off what the passage says to hold, with no "not"
+    ("Managers leave expectations open and let each stylist track their own progress [S1].", True),
+    ("Leave it to each stylist to decide how to book, rather than agreeing one way [S1].", True),
+    # faithful: the roles where the passage puts them, a modifier, an empowering step beside an empowering passage
+    ("Managers are “tacticians” who do the things needed to achieve the goal [S1].", False),
+    ("A leader shows appreciation to team members [S1].", False),
+    ("Develop one stylist into a management role this year [S1].", False),
+])
+def test_a_role_swap_in_the_articles_words_and_a_handed_off_duty_are_reversals(sentence, reversed_):
+    """Issue 28: a reversal told in the passage's own words with the other role ("Leaders are the “tacticians”"),
+    or as advice to let go of what the passage says to hold ("leave expectations open"), has no "not" to find."""
+    passage = ("Managers are tacticians who do the things needed to achieve the goal, creating clear expectations "
+               "and holding their team accountable. A leader shows appreciation to team members.")
+    src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
+    r = verify_answer(sentence, [src], scenario=SALON)
+    bad = [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
+    assert bool(bad) is reversed_, bad
+
+
 @pytest.mark.parametrize("sentence,swapped", [
     # the roles swapped in a coach's own words, with no "not" (fresh mistakes, tune half: coach/checks/reversals.py)
     ("Planning, organizing and controlling are what leaders focus on [S1].", True),
@@ -271,7 +335,9 @@ def test_a_role_swap_in_the_coachs_own_words_is_caught(sentence, swapped):
     src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
     r = verify_answer(sentence, [src], scenario=SALON)
     reasons = [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
-    assert any("the articles give this to" in x for x in reasons) is swapped, reasons
+    # by meaning (role_swapped_idea), or by the passage's own words where the role is the subject (role_swapped_words)
+    assert any("the articles give this to" in x or "the cited passage says this of" in x for x in reasons) is swapped, \
+        reasons
 
 
 def test_the_paraphrase_cut_is_what_calibration_on_the_training_situations_picks():

@@ -6,6 +6,13 @@
     python -m training.claims_check --more     # fresh mistakes by a second writer in the dev answers: the tune half
                                                # (w9a's answers) and the check half (w9b's), each reported
 
+    python -m training.claims_check --fresh    # 40 more faithful answers (other situations) and 80 mistakes in them
+
+``evals/claims_fresh.jsonl`` (r13): a stand-in capable model answered the coach's recorded prompts for 40 dev
+situations of ``evals/situations.yaml`` (writers r13-a, r13-b: every sentence written to be faithful), and a second
+writer injected an invented fact and a reversal into each. Tuned on: the verdict, lead-in, proposing-clause and
+hands-off rules were chosen on it, so it is not a held-out figure.
+
 ``evals/coaching_mistakes_more.jsonl``: 120 more single-sentence mistakes (an invented fact and a reversal in
 each of the 60 dev answers), written by a writer who never read the checker; the asides rule
 (``coach.checks.asides``) was chosen on the tune half and the check half measured after it.
@@ -20,6 +27,7 @@ from coach.evals.claims import load, measure
 from training.data import EVALS
 
 MORE = EVALS / "coaching_mistakes_more.jsonl"
+FRESH = EVALS / "claims_fresh.jsonl"
 
 
 def more_items(half: str) -> list[dict]:
@@ -43,7 +51,16 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--test", action="store_true")
     ap.add_argument("--examples", type=int, default=0)
     ap.add_argument("--more", action="store_true", help="the fresh mistakes of evals/coaching_mistakes_more.jsonl")
+    ap.add_argument("--fresh", action="store_true", help="the faithful answers and mistakes of evals/claims_fresh.jsonl")
     args = ap.parse_args(argv)
+    if args.fresh:
+        rep = measure(load(FRESH), "fresh")
+        print(json.dumps(rep.summary(), indent=1))
+        for e in rep.warned_examples[:args.examples]:
+            print("WARNED", e)
+        for e in rep.missed_examples[:args.examples]:
+            print("MISSED", e)
+        return 0
     if args.more:
         for half in ("tune", "check"):
             rep = measure(more_items(half), "dev")

@@ -17,8 +17,7 @@ from functools import lru_cache
 from . import tuning
 from .reversals import QUOTE as _QUOTE
 
-MONTHS = set("january february march april may june july august september october november december".split())
-CALENDAR = MONTHS | set("monday tuesday wednesday thursday friday saturday sunday christmas easter black".split())
+from .signals import CALENDAR, MONTHS
 
 _LEAD = (r"(?:who|whom|whose|which|where|as|since|because|after|before|when|now that|including|especially|"
          r"ideally|starting with|beginning with|most of them|\w+ of (?:whom|them))")
@@ -35,11 +34,23 @@ _REPORTS = re.compile(r"\b(?:" + _PERFECT + r"|was|were|did|already|used to|now|
 _AUX = re.compile(r"\b(?:" + _PERFECT + r"|was|were|did|already|used to)\b", re.I)
 _SUBJECT_PAST = re.compile(r"(?:who|which|where|when)\s+(?:(?:your|his|her|their|the|a|an|our|my)\s+)?\w+\s+\w{3,}ed\b",
                            re.I)
+# not a report: a present passive ("how each dose is recorded"), the manager's own telling ("which you named
+# yourself", checked as their words), a person the step is looking for ("ask someone who has built rotas before":
+# no comma, it says whom to pick; "name one person, who …" adds a fact and is read)
+_PRESENT_PASSIVE = re.compile(r"\b(?:is|are|be|being|gets?)\s+(?:\w+ly\s+)?\w{3,}ed\b", re.I)
+_YOU_TOLD = re.compile(r"^\w+\s+you\s+(?:\w+ly\s+)?(?:named|said|wrote|described|mentioned|told|called|put|gave|listed)\b",
+                       re.I)
+_ANYONE = re.compile(r"\b(?:someone|somebody|anyone|anybody|whoever|(?:a|one) (?:person|colleague|peer))\W*$", re.I)
+# an indirect question's list ("…: who was eligible, who was put forward, who decided"): asks, reports nothing
+_ASKED = re.compile(r"^\W*(?:who|what|which|where|when|how|whether)\b", re.I)
+_DATED = re.compile(r"\b(?:since|last|back in|in early|in late|in mid-?)\s*(" + "|".join(
+    m.capitalize() for m in sorted(MONTHS)) + r")\b(?!\s+\d)")
 _COUNTED = re.compile(r"(?:starting|beginning) with|including|especially", re.I)
 # a capitalised word where a person is brought in ("ideally Lena", "starting with Darren", "Priya, who …"), not
 # a tool a step proposes ("a shared Google Sheet", "use Trello")
 _NAME = re.compile(r"(?:\b(?:ideally|starting with|beginning with|especially|including|with|ask|tell|and|like)\s+)"
-                   r"([A-Z][a-z]{2,})\b(?!\s+[A-Z])|\b([A-Z][a-z]{2,})(?=,\s+(?:who|whose|whom)\b)")
+                   r"([A-Z][a-z]{2,})\b(?!\s+[A-Z])|\b([A-Z][a-z]{2,})(?=,\s+(?:who|whose|whom)\b)|"
+                   r"\byour\s+(?:[a-z-]+\s+){1,2}?([A-Z][a-z]{2,})\b(?!\s+[A-Z]|['’]?\w)")   # "your head chef Marco"
 _NOT_NAME_ENDINGS = ("ing", "ed", "ly", "tion", "ment", "ness")
 
 
@@ -57,8 +68,8 @@ def new_name(text: str, theirs: set[str], corpus_text: str, passages: list[str])
     of their situation), the corpus and the cited passages never wrote: a person the answer brought in."""
     corpus = None
     for m in _NAME.finditer(text):
-        found = m.group(1) or m.group(2)
-        at = m.start(1) if m.group(1) else m.start(2)
+        g = next(i for i in (1, 2, 3) if m.group(i))
+        found, at = m.group(g), m.start(g)
         before = text[:at].rstrip()
         w = found.lower()
         if not before or before[-1] in ".!?:*\n\"“" or w.endswith(_NOT_NAME_ENDINGS) or w in theirs or w in CALENDAR:
@@ -92,11 +103,18 @@ def reported_aside(text: str, scenario: str, corpus_text: str, passages: list[st
     name = new_name(bare, theirs, corpus_text, passages)
     if name:
         return name
+    dated = _DATED.search(bare)   # "since January", "at the end of July": a date of theirs the manager never gave
+    if dated and dated.group(1).lower() not in theirs and not any(dated.group(1) in p for p in passages):
+        return f"not in your situation: {dated.group(1)} (“{dated.group(0)}”)"
     known = (set(content_stems(scenario)) | coaching_stems() | _lead_stems()
              | {s for p in passages for s in content_stems(p)})
     for m in _ASIDE.finditer(bare):
         aside = m.group(1).strip()
         comma = m.group(0).lstrip().startswith(",")
+        before = bare[:m.start()]
+        if _YOU_TOLD.match(aside) or (not comma and _ANYONE.search(before)) \
+                or _ASKED.match(re.split(r"[,:;]", before)[-1]):
+            continue
         month = next((w for w in re.findall(r"[A-Z][a-z]+", aside) if w.lower() in MONTHS and w.lower() not in theirs),
                      None)
         if month and _REPORTS.search(aside):
@@ -105,7 +123,8 @@ def reported_aside(text: str, scenario: str, corpus_text: str, passages: list[st
             number = new_number(aside, scenario, passages)
             if number:
                 return f"not in your situation: the number {number} (“{aside[:80]}”)"
-        if not ((_REPORTS if comma else _AUX).search(aside) or (not comma and _SUBJECT_PAST.match(aside))):
+        told = _PRESENT_PASSIVE.sub(" ", aside)
+        if not ((_REPORTS if comma else _AUX).search(told) or (not comma and _SUBJECT_PAST.match(aside))):
             continue
         new = sorted(set(content_stems(aside)) - known)
         if len(new) >= tuning.ASIDE_NEW_WORDS:

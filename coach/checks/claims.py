@@ -22,9 +22,10 @@ from ..common.text import cited_ids, words
 from ..common.words import alternation
 from ..feedback import ClaimPart
 from . import tuning
-from .asides import CALENDAR, new_number, reported_aside
+from .asides import new_number, reported_aside
+from .signals import CALENDAR
 from .labels import ARTICLES, NOT_IN_ARTICLES, NOT_IN_SITUATION, OUTSIDE_FACT, SUGGESTION, YOUR_WORDS
-from .reversals import QUOTE as _QUOTE, role_swapped_idea, sets_aside
+from .reversals import QUOTE as _QUOTE, hands_off, role_swapped_idea, role_swapped_words, sets_aside
 
 if TYPE_CHECKING:
     from .support import Situation
@@ -58,17 +59,22 @@ _MODAL = re.compile(r"\b(?:you|we|they)\s+(?:could|should|might|may|can|will wan
 _READING_FIRST = re.compile(r"\bwhat you describe (?:as )?missing\b|\bwhat you describe (?:points|sounds|looks|is)\b|"
                             r"\bpoints? (?:less |more )?to\b|\bthis is (?:not |mostly |a |an )|\bthat part (?:is )?work|\b(?:is|are) "
                             r"(?:mostly )?(?:management|leadership) work\b|\b(?:will|would) not reach\b|\bfits?\b|"
-                            r"\bdoes not fit\b|\bcalls? for\b|\bnot (?:as )?a first step\b|\bnot on its own\b|"
-                            r"\bhelps but\b|\bwhere your situation sits\b", re.I)
+                            r"\bdoes not fit\b|\bcalls? (?:\w+ )?for\b|\bnot (?:as )?a first step\b|\bnot on its own\b|"
+                            r"\bhelps but\b|\bwhere your situation sits\b|\bnothing (?:in )?(?:what )?you (?:wrote|write|"
+                            r"said|say|describe)|"
+                            # the verdict's own halves: "Leadership is needed to get them talking", "…: management
+                            # (the rota, the stock count) and leadership (…)", "management so the sites run without you"
+                            r"^\W*(?:management|leadership)(?:\s+(?:is|are)\s+(?:needed|required|what is needed)\b|"
+                            r"\s*\(|\s+so\b)", re.I)
 _READING = re.compile(r"\b(?:missing|what works|that part works|is working|calls? for|fits?\b|does not fit|won't fit|"
-                      r"will not reach|not enough|not on its own|first step|the gap|the need|sits|leans?|"
+                      r"will not reach|not enough|not on its own|first step|the gap|the need|sits|leans?|calls? (?:\w+ )?for|"
                       r"a (?:management|leadership) (?:question|problem|need|gap)|(?:management|leadership) work|"
                       r"both roles|not (?:as )?a first step|not yet|yes|no)\b", re.I)
 # what the articles say: an explicit reference, or the roles as the subject of a general statement
 # ("Managers hold team meetings…", "A leader must set direction…"); "the management side works" or
 # "what is missing is leadership" use the words as the coach's reading, not as the articles' claim
 _ARTICLES = re.compile(r"\b(?:the articles?|the passages?|the author|according to|drucker|maxwell|s\d+ says|"
-                       r"(?:it|they|which|this) (?:says|calls|describes|puts it|notes|adds))\b|"
+                       r"(?:it|they|which|this) (?:says|calls(?! (?:\w+ )?for\b)|describes|puts it|notes|adds))\b|"
                        r"^\W*(?:(?:and|but|so|while|also|yet)\s+)?(?:a |the |good |great |most |strong |every |the best )?"
                        r"(?:managers?|leaders?|management|leadership)(?:['’]s)?[\s,]+(?!side\b|gap|piece|part|work\b|"
                        r"basics|problem|thread|question|need|half|bit|is missing|are missing|is what|in your)", re.I)
@@ -84,6 +90,9 @@ _STUDY = re.compile(r"\b(?:stud(?:y|ies)|research|surveys?|data|evidence|statist
                     r"\b(?:researchers?|scientists|psychologists|experts? (?:say|agree|recommend|suggest|found|warn))\b|"
                     r"\b(?:harvard|gallup|mckinsey|deloitte|gartner|forbes)\b|\baccording to (?!the (?:articles?|passages?|"
                     r"author|manager)|you|your)|%|\bper ?cent\b", re.I)
+# a lead-in that says the articles are about to speak ("The passages put it directly: …"): it claims nothing itself
+_LEAD_IN = re.compile(r"^\W*(?:as\s+)?(?:the|this|that|one|both|these)\s+(?:articles?|passages?|author)\s+(?:\w+\s+){0,2}?"
+                      r"(?:it|this|so|that)(?:\s+\w+ly)?\W*$", re.I)
 _TIME_NUMBER = re.compile(r"\b(?:minutes?|mins?|hours?|days?|weeks?|months?|quarters?|years?|times?|sessions?|"
                           r"meetings?|steps?|things?|items?|questions?|ideas?|people|person|decisions?|goals?|"
                           r"one-on-ones?|1-on-1s?|minute|hour|day|week|month|weekly|daily|monthly)\b", re.I)
@@ -213,7 +222,7 @@ def _arithmetic(values: list[float]) -> set[float]:
 
 
 _OPENERS = set("since until after before by on in at from during every each next last this your our my once have use "
-               "when if while".split())
+               "when if while between through across around within without for with about among under over".split())
 
 
 # a fact said about the manager's world: an event in time ("after the Henderson filing", "in the spring",
@@ -232,6 +241,7 @@ _EVENT = re.compile(r"\b(?:" + _WHEN + r")\b|\b(?:has|have|had)\s+(?:already\s+|
                     r"\b(?:has|have|had) been \w+ing\b|"
                     r"\b(?:was|were)\s+(?:\w+ly\s+)?\w+(?:ed|en)\b|\b(?:arrived|quit|resigned|complained|walked out|"
                     r"pushed back|turned down|threatened|cancelled|refused|promised|scrapped|slipped|joined)\b", re.I)
+_TIME_WORDS = {"sinc", "since", "befor", "before", "after", "until", "ago"}   # stems and words: the dating itself
 _CLAUSE_CUT = re.compile(r",\s+|\s+(?=(?:since|after|because|especially|who|which|where|when|and then)\b)", re.I)
 
 
@@ -259,8 +269,8 @@ def invented_event(text: str, ctx: Context, passages: list[str]) -> str | None:
         if number:  # "the 4 no-shows the week before": an event counted in a number the manager never wrote
             return f"not in your situation: the number {number} (“{clause.strip()[:80]}”)"
         _share, novel = situation_words(clause, ctx.situation.text, [] if ctx.whole_corpus else passages)
-        if len(novel) < tuning.EVENT_NOVEL_WORDS - 1:
-            continue
+        if len(novel) < tuning.EVENT_NOVEL_WORDS - 1 or not set(novel) - _TIME_WORDS:
+            continue   # "deals that have not moved since the week before": no word of its own but the dating
         sim = situation_similarity(clause, ctx.situation)
         timed = bool(_TIMED.search(clause))
         need = tuning.EVENT_NOVEL_WORDS if timed else tuning.EVENT_NOVEL_WORDS + 1   # undated: more of its own
@@ -306,7 +316,8 @@ def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
         out.ok, out.label, out.reason = False, NOT_IN_SITUATION, event
         return out
     if kind == YOUR_WORDS:
-        reverse = (sets_aside(text, passages) or role_swapped_idea(text)) if cites else None
+        reverse = (sets_aside(text, passages) or role_swapped_words(text, passages) or hands_off(text, passages)
+                   or role_swapped_idea(text, passages)) if cites else None
         if reverse:
             out.ok, out.label, out.reason = False, NOT_IN_ARTICLES, reverse
             return out
@@ -322,12 +333,13 @@ def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
         out.label = YOUR_WORDS if ok else NOT_IN_SITUATION
         return out
     claim = _manager_quotes_out(text, ctx.situation.text)
-    if len(words(_QUOTE.sub("", claim))) < tuning.MIN_CHECKED_WORDS:
+    if len(words(_QUOTE.sub("", claim))) < tuning.MIN_CHECKED_WORDS or _LEAD_IN.match(claim):
         return out  # all of it quoted (checked as quotations) or too short to claim anything
     # a coach's paraphrase names both roles far more loosely than the articles' own sentences: a swap counts
     # only when three shared predicates or more all moved to the other role
     reverse = (contradiction(claim, passages, strict_roles=True) or sets_aside(claim, passages)
-               or role_swapped_idea(claim))
+               or role_swapped_words(claim, passages) or (hands_off(claim, passages) if cites else None)
+               or role_swapped_idea(claim, passages))
     if reverse:
         out.ok, out.label, out.reason = False, NOT_IN_ARTICLES, reverse
         return out

@@ -2,7 +2,11 @@
 
 Apart from ``claims`` (which decides each part's kind and calls this for the articles' claims and the coach's
 suggestions) because these are the checker's word-level tests of polarity, with their own cuts in
-``coach.checks.tuning`` (ASIDE_*, NEGATED_*), measured on the reversals of evals/coaching_answers.jsonl.
+``coach.checks.tuning`` (ASIDE_*, NEGATED_*, ROLE_*), measured on the reversals of evals/coaching_answers.jsonl,
+evals/coaching_mistakes_more.jsonl and evals/claims_fresh.jsonl. Four shapes have no "not" to find: a role given
+the other role's idea by meaning (``role_swapped_idea``) or in the passage's own words (``role_swapped_words``),
+a role's work denied to it ("…, not managers"), and advice that hands off what the passage says to hold
+(``hands_off``: "leave expectations open", "let each of them decide").
 """
 from __future__ import annotations
 
@@ -71,7 +75,11 @@ def sets_aside(claim: str, passages: list[str]) -> str | None:
                     return f"it sets aside what the passage holds: “{sent[:90]}”"
     # the passage's own sentence said with a "not" it does not have ("Managers should not be expected to make
     # do with the resources…"): most of the claim's words are one passage sentence's, the polarity is turned
-    if NEGATED.search(claim) or re.search(r"\b(?:rather than|instead of)\b", claim, re.I):
+    said_so = " ".join(passages).lower()
+    negations = [m.group(0).lower() for m in re.finditer(r"\b(?:not|no|never)\s+\w+", claim, re.I)]
+    if (NEGATED.search(claim) and not (negations and all(n in said_so for n in negations))) \
+            or re.search(r"\b(?:rather than|instead of)\b", claim, re.I):
+        # (a "not" the passages say themselves, "not having “ample talent on hand”", turns nothing round)
         own = content_stems(claim)
         if len(own) >= tuning.NEGATED_MIN_WORDS:
             for p in passages:
@@ -118,13 +126,121 @@ def _one_sided_ideas() -> tuple[list, object]:
     return _IDEAS[key]
 
 
-def role_swapped_idea(claim: str) -> str | None:
+# a role named as a noun; not as a modifier ("leadership roles", "management staff": the job, not the role's work)
+_ROLE_NOUN = re.compile(r"\b(?:(manag)(?=ers?\b|ement\b)|(lead)(?=ers?\b|ership\b))(?!\w*\s+(?:(?:and|or)\s+\w+\s+)?"
+                        r"(?:roles?|positions?|staff|development|skills?|training|courses?|team|style)\b)", re.I)
+# a role as the clause's subject, after at most a report of the articles ("The articles describe management as …")
+_ROLE_SUBJECT = re.compile(r"^\W*(?:(?:and|but|so|then|while)\s+)?(?:(?:the|these|both)\s+(?:articles?|passages?|author)\s+"
+                           r"(?:\w+\s+){1,2}?(?:that\s+)?)?(?:(?:a|an|the|good|great|most|strong|every)\s+)*"
+                           r"(?:manag(?:ers?|ement)|lead(?:ers?|ership))\b", re.I)
+
+
+_ROLE_CLAUSES = re.compile(r";|,\s+|\s+(?:and|while|whereas|but)\s+(?!(?:the |a |good |great )?(?:manag|lead))(?=\w)|"
+                           r"(?<=[.!?])\s+", re.I)   # not inside "good management and good leadership"
+# a passage is cut where it turns to the other role ("…the external environment, management requires …"), not at
+# every "and": its clauses keep their lists whole
+_PASSAGE_CLAUSES = re.compile(r";|(?<=[.!?])\s+|,?\s+(?:while|whereas|but)\s+|,\s+(?=(?:a |the |good |great |most )?"
+                              r"(?:manag(?:ers?|ement)|lead(?:ers?|ership))\b)", re.I)
+_MODAL_HEDGE = re.compile(r"\b(?:can|could|may|might|should|would|both|not|no|never|n't|rather than|instead of)\b", re.I)
+
+
+def _role_of(text: str) -> set[str]:
+    return {"management" if m.group(1) else "leadership" for m in _ROLE_NOUN.finditer(text)}
+
+
+def _passage_clauses(passage: str) -> list[tuple[set[str], set[str]]]:
+    """Each clause of a passage with the role it speaks of: its own role noun; where it names none, the one role
+    its sentence names; else the one role of the sentence before ("Leadership is about getting results through
+    people. … This will involve building relationships …"). A sentence naming both roles passes none on; a
+    clause naming both speaks of the first it names, its subject."""
+    from ..common.text import split_sentences
+    from .signals import content_stems
+
+    out: list[tuple[set[str], set[str]]] = []
+    current: set[str] = set()
+    for sentence in split_sentences(passage):
+        clauses = [(c, _role_of(c)) for c in _PASSAGE_CLAUSES.split(sentence) if c.strip()]
+        named = set().union(*(r for _, r in clauses)) if clauses else set()
+        around = named if len(named) == 1 else (set() if named else current)
+        for clause, roles in clauses:
+            if len(roles) > 1:   # "It's the manager's job to oversee … set forth by the leadership": its subject
+                first = _ROLE_NOUN.search(clause)
+                roles = {"management" if first and first.group(1) else "leadership"}
+            out.append((set(content_stems(_ROLE_NOUN_WORD.sub(" ", clause))), roles or around))
+        current = around
+    return out
+
+
+_ROLE_NOUN_WORD = re.compile(r"\b(?:manag(?:er|ers|ement)|lead(?:er|ers|ership))(?:['’]s?)?\b", re.I)
+
+
+def role_swapped_words(claim: str, passages: list[str]) -> str | None:
+    """A role swap in the articles' own words ("Leaders are the “tacticians” who …", "A manager also shows
+    appreciation to team members"): a clause naming one role whose other words are, by ROLE_SWAP_OVERLAP or
+    more, a clause of the cited passages that speaks of the other role only, while no clause of its own role
+    holds them as well."""
+    from .signals import content_stems
+
+    pcs = [pc for p in passages for pc in _passage_clauses(p)]
+    for clause in [claim] + _ROLE_CLAUSES.split(claim):   # the whole claim, then each of its clauses
+        roles = _role_of(clause)
+        if len(roles) != 1 or not _ROLE_SUBJECT.match(clause) or _MODAL_HEDGE.search(QUOTE.sub(" ", clause)):
+            continue
+        mine = set(content_stems(_ROLE_NOUN_WORD.sub(" ", clause)))
+        if len(mine) < tuning.ROLE_SWAP_WORDS:
+            continue
+        other = {"management", "leadership"} - roles
+        best_other = max((len(mine & ws) for ws, r in pcs if r == other), default=0)
+        best_own = max((len(mine & ws) for ws, r in pcs if roles <= r), default=0)
+        if best_other >= tuning.ROLE_SWAP_WORDS and best_other / len(mine) >= tuning.ROLE_SWAP_OVERLAP \
+                and best_own < best_other:
+            return f"the cited passage says this of {other.pop()}, not {roles.pop()}"
+    return None
+
+
+# advice that hands off what a passage says to hold ("leave the checking to them", "let each teacher track their own
+# progress", "in whatever way suits it", "leave it to run itself"), told against a passage of expectations, process,
+# measures or direction; a passage that itself speaks of letting others act (empowering, delegating) is not turned
+_HANDS_OFF = re.compile(
+    r"\bleave (?:it|them|that|this|those|the \w+|each(?: of them)?|people)?\s*(?:up )?(?:to (?:them|each|the team|people|"
+    r"themselves|whoever)|open|to run itself)\b|\bleft (?:up )?to (?:the team|them|each|people)\b|"
+    r"\blet (?:each|every|them|people|the team|that person|each of them|the \w+)\s+(?:\w+\s+){0,3}?(?:decide|set|choose|"
+    r"keep|track|sort|book|work out|find)\b|\bin whatever way\b|\bas (?:they|it|things) come\b|"
+    r"\b(?:run|sort|take care of) itself\b|\bhands-off\b|\btheir own (?:deadlines?|expectations|direction|standards?|rules|"
+    r"pace|process(?:es)?)\b|\bwhether they meet them\b", re.I)
+_HELD = re.compile(r"\b(?:expectations?|accountab\w*|process(?:es)?|procedures?|measur\w*|specifics?|playbook|track\w*|"
+                   r"monitor\w*|plann\w*|control\w*|standards?|direction|overs[e]\w*|details?)\b",
+                   re.I)
+_LETTING = re.compile(r"\b(?:empower\w*|let others|delegat\w*|autonom\w*|ownership|own decisions)\b", re.I)
+
+
+def hands_off(claim: str, passages: list[str]) -> str | None:
+    """A reversal without a "not": the claim leaves to others what its cited passage says to hold."""
+    m = _HANDS_OFF.search(QUOTE.sub(" ", claim))
+    if not m or not passages:
+        return None
+    text = " ".join(passages)
+    held = _HELD.search(text)
+    if held and not _LETTING.search(text):
+        return f"it leaves to others (“{m.group(0)}”) what the passage says to hold: {held.group(0)}"
+    return None
+
+
+def _held_by_own_role(clause: str, role: str, passages: list[str]) -> bool:
+    """Does a clause of the passages that speaks of ``role`` hold ROLE_SWAP_OVERLAP of the clause's words?"""
+    from .signals import content_stems
+
+    mine = set(content_stems(_ROLE_NOUN_WORD.sub(" ", clause)))
+    return bool(mine) and any(role in r and len(mine & ws) / len(mine) >= tuning.ROLE_SWAP_OVERLAP
+                              for p in passages for ws, r in _passage_clauses(p))
+
+
+def role_swapped_idea(claim: str, passages: list[str] | None = None) -> str | None:
     """A role swap in a coach's own words ("Planning and controlling are what leaders focus on"): a clause with
     one role as its subject whose predicate is, by meaning, an idea the curated practices give to the other
     role (at least ROLE_IDEA_MIN, and ROLE_IDEA_MARGIN closer than any idea of the clause's own role)."""
     import numpy as np
 
-    from ..corpus.practices import LEAD_WORD, MANAGE_WORD
     from ..embedding.cache import vectors
 
     ps, V = _one_sided_ideas()
@@ -132,9 +248,12 @@ def role_swapped_idea(claim: str) -> str | None:
         return None
     said: list[tuple[str, str]] = []   # (role, the clause without its role words)
     for clause in _CLAUSES.split(QUOTE.sub(" ", claim)):
-        manager, leader = bool(MANAGE_WORD.search(clause)), bool(LEAD_WORD.search(clause))
+        roles = _role_of(clause)   # the roles as nouns: "a small lead role" or "manage the rota" names neither
+        manager, leader = "management" in roles, "leadership" in roles
         rest = " ".join(_ROLE_WORDS.sub(" ", clause).split())
-        if manager != leader and not _HEDGED.search(clause) and len(rest.split()) >= 3:
+        role = "management" if manager else "leadership"
+        if manager != leader and not _HEDGED.search(clause) and len(rest.split()) >= 3 \
+                and not _held_by_own_role(clause, role, passages or []):
             said.append(("management" if manager else "leadership", rest))
     if not said:
         return None
@@ -147,4 +266,4 @@ def role_swapped_idea(claim: str) -> str | None:
     return None
 
 
-__all__ = ["QUOTE", "NEGATED", "sets_aside", "role_swapped_idea"]
+__all__ = ["QUOTE", "NEGATED", "sets_aside", "role_swapped_idea", "role_swapped_words", "hands_off"]

@@ -131,8 +131,16 @@ def content_stems(text: str) -> list[str]:
     return _content(text)
 
 
+# a month or a day is capitalised but names nobody ("by Wednesday", "between June and September"); a month a
+# sentence brings in still counts as new to the situation ("the manager you hired in January")
+MONTHS = frozenset("january february march april may june july august september october november december".split())
+_DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+CALENDAR = MONTHS | _DAYS | frozenset("christmas easter black".split())
+
+
 def _names(text: str) -> set[str]:
-    """Capitalised words not at the start of a sentence or list item: names, places, products."""
+    """Capitalised words not at the start of a sentence or list item: names, places, products (not a day of
+    the week: "by Wednesday" is a step's deadline)."""
     out = set()
     text = text.strip()
     first = re.match(r"[\W_]*([A-Z]{2,}|[A-Z][a-z]+[A-Z]\w*)\b", text)  # an acronym opening the sentence
@@ -140,7 +148,7 @@ def _names(text: str) -> set[str]:
         out.add(stem(first.group(1).lower()))
     for m in re.finditer(r"(?<![.!?:\n]\s)(?<!^)\b([A-Z][a-zA-Z]+|[A-Z]{2,})\b", text):
         w = m.group(1).lower()
-        if w not in _STOP and len(w) > 1:
+        if w not in _STOP and w not in _DAYS and len(w) > 1:
             out.add(stem(w))
     return out
 

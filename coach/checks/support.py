@@ -90,6 +90,24 @@ def hard_fail(sentence: str, passages: list[str], corpus_text: str, scenario: st
 _NEGATION = re.compile(r"\b(?:not(?!\s+(?:only|just|merely|simply)\b)|no|never|none|nor|neither|without|cannot)\b|n't\b", re.I)
 
 
+_NEG_CLAUSES = re.compile(r"[,;:]\s+|\s+(?:and|but|while|whereas)\s+", re.I)
+
+
+def _negated_about(sentence: str, passage_sentence: str) -> bool:
+    """Is a negation in a clause that speaks of what the passage sentence says? ("Managers also “have a playbook
+    that they follow”, and this move had none": the "none" is about the manager's move, not the passage.)"""
+    from .signals import content_stems
+
+    theirs = set(content_stems(passage_sentence))
+    for clause in _NEG_CLAUSES.split(sentence):
+        if not _NEGATION.search(normalize(clause)):
+            continue
+        mine = set(content_stems(clause))
+        if len(mine & theirs) >= 2 or (mine and len(mine & theirs) / len(mine) >= 0.5):
+            return True
+    return False
+
+
 def contradiction(sentence: str, passages: list[str], strict_roles: bool = False) -> str | None:
     """A sentence that reuses one passage sentence's words but reverses it: it adds a negation where
     the passages it is checked against have none ("managers should not plan"), or puts the same words in swapped roles
@@ -111,7 +129,7 @@ def contradiction(sentence: str, passages: list[str], strict_roles: bool = False
                 best, share = sent, sh
     if best is None or share < 0.6:
         return None
-    if _NEGATION.search(normalize(sentence)) and not any(_NEGATION.search(normalize(p)) for p in passages):
+    if _negated_about(sentence, best) and not any(_NEGATION.search(normalize(p)) for p in passages):
         return "negation: the passage says this without the “not”"
     if role_swap(sentence, best, *((3, 0.99) if strict_roles else (2, 0.6))):
         return "swapped roles: the passage says this of the other role"

@@ -35,6 +35,14 @@ ASIDE_NEW_WORDS = 2
 # margin 0 / 0.05 / 0.1 at 0.55: 20 / 19 / 18 caught, 2 / 1 / 1 warned
 ROLE_IDEA_MIN = 0.55
 ROLE_IDEA_MARGIN = 0.05
+# a role swap in the articles' own words (coach.checks.reversals.role_swapped_words): a clause with one role as its
+# subject sharing this many content words, and this share of its own, with a passage clause of the other role only.
+# Chosen on the dev answers, the tune half of the fresh mistakes and evals/claims_fresh.jsonl (r13: 817 faithful
+# sentences, 40 reversals): words 2 / 3 / 4 caught 27 / 27 / 26 of 40 fresh reversals and 20 / 20 / 19 of 30 tune,
+# warning 4 / 3 / 3 fresh and 2 / 1 / 1 dev faithful sentences; share 0.5 / 0.6 / 0.7 at 3 words: 27 / 27 / 26
+# fresh, the rest equal
+ROLE_SWAP_WORDS = 3
+ROLE_SWAP_OVERLAP = 0.6
 ASIDE_PREFIX = 5         # letters of a word compared when looking for a reversal (a crude stem: "respo", "accou")
 NEGATED_MIN_WORDS = 4    # content words a negated claim needs before it is compared with the passage sentences
 NEGATED_OVERLAP = 0.5    # share of them one un-negated passage sentence holds: the claim says it the other way round
