@@ -318,6 +318,20 @@ def test_a_role_swap_in_the_articles_words_and_a_handed_off_duty_are_reversals(s
     assert bool(bad) is reversed_, bad
 
 
+@pytest.mark.parametrize("sentence,outside", [
+    ("Keep every booking in a Google Sheet the 6 stylists share [S1].", False),   # a tool a step proposes
+    ("Put the rota in Microsoft Teams, where all 6 stylists see it [S1].", False),
+    ("Google found that one booking book halves double bookings [S1].", True),    # an authority still is one
+])
+def test_a_tool_named_after_a_company_is_not_an_authority(sentence, outside):
+    """Issue 28 (found at stop 35): "a shared Google Sheet" was warned as citing an authority (Google)."""
+    passage = "Managers facilitate 1-on-1’s with their direct reports, creating clear expectations."
+    src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
+    r = verify_answer(sentence, [src], scenario=SALON)
+    reasons = [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
+    assert any("authority" in x for x in reasons) is outside, reasons
+
+
 @pytest.mark.parametrize("sentence,swapped", [
     # the roles swapped in a coach's own words, with no "not" (fresh mistakes, tune half: coach/checks/reversals.py)
     ("Planning, organizing and controlling are what leaders focus on [S1].", True),
