@@ -264,6 +264,11 @@ def test_an_aside_that_reports_a_fact_is_checked_against_the_situation(sentence,
     ("Lay out every booking from last week: who was booked, who was moved, who decided [S1].", False),
     ("Agree how each booking is recorded when it is made, and check it by Wednesday [S1].", False),
     ("Look only at bookings that have not moved since the week before [S1].", False),
+    # the check part's lessons: a step's restrictive clause after an indefinite, an indirect question, a supposition
+    ("Add one booking where a stylist stepped beyond the book to help a client [S1].", False),
+    ("Ask whom they wish they had met sooner and which clients they would swap [S1].", False),
+    ("Replacing Ben would remove what already works there to fix what is missing [S1].", False),
+    ("Reread the booking rules next to your notes and mark what still holds [S1].", False),
 ])
 def test_what_a_step_proposes_is_not_read_as_a_report(sentence, invented):
     """Issue 28: a step's own clauses (a person to look for, an indirect question, a present passive, a deadline

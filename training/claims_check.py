@@ -6,12 +6,14 @@
     python -m training.claims_check --more     # fresh mistakes by a second writer in the dev answers: the tune half
                                                # (w9a's answers) and the check half (w9b's), each reported
 
-    python -m training.claims_check --fresh    # 40 more faithful answers (other situations) and 80 mistakes in them
+    python -m training.claims_check --fresh    # 64 more faithful answers (other situations) and 128 mistakes in them
 
-``evals/claims_fresh.jsonl`` (r13): a stand-in capable model answered the coach's recorded prompts for 40 dev
-situations of ``evals/situations.yaml`` (writers r13-a, r13-b: every sentence written to be faithful), and a second
-writer injected an invented fact and a reversal into each. Tuned on: the verdict, lead-in, proposing-clause and
-hands-off rules were chosen on it, so it is not a held-out figure.
+``evals/claims_fresh.jsonl`` (stop 35): a stand-in capable model answered the coach's recorded prompts for 64 dev
+situations of ``evals/situations.yaml`` (every sentence written to be faithful), and a second writer injected an
+invented fact and a reversal into each. Two parts: ``tune`` (writers r13-a, r13-b, 40 answers: the verdict, lead-in,
+proposing-clause and reversal rules were chosen on them) and ``check`` (r13-c, r13-d, 24 answers written after:
+their mistakes were measured once, never tuned on; their 8 faithful warnings then taught the indefinite-antecedent,
+indirect-question and "would" readings, so their faithful figure is tuned too).
 
 ``evals/coaching_mistakes_more.jsonl``: 120 more single-sentence mistakes (an invented fact and a reversal in
 each of the 60 dev answers), written by a writer who never read the checker; the asides rule
@@ -54,12 +56,14 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--fresh", action="store_true", help="the faithful answers and mistakes of evals/claims_fresh.jsonl")
     args = ap.parse_args(argv)
     if args.fresh:
-        rep = measure(load(FRESH), "fresh")
-        print(json.dumps(rep.summary(), indent=1))
-        for e in rep.warned_examples[:args.examples]:
-            print("WARNED", e)
-        for e in rep.missed_examples[:args.examples]:
-            print("MISSED", e)
+        for part, writers in (("tune", ("r13-a", "r13-b")), ("check", ("r13-c", "r13-d"))):
+            rep = measure([r for r in load(FRESH) if r["writer"] in writers], "fresh")
+            print(part, json.dumps({k: rep.summary()[k] for k in ("faithful_warned", "answers_warned", "caught_by_kind",
+                                                                  "mistakes_caught")}))
+            for e in rep.warned_examples[:args.examples]:
+                print("WARNED", e)
+            for e in rep.missed_examples[:args.examples]:
+                print("MISSED", e)
         return 0
     if args.more:
         for half in ("tune", "check"):

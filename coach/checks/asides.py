@@ -40,7 +40,11 @@ _SUBJECT_PAST = re.compile(r"(?:who|which|where|when)\s+(?:(?:your|his|her|their
 _PRESENT_PASSIVE = re.compile(r"\b(?:is|are|be|being|gets?)\s+(?:\w+ly\s+)?\w{3,}ed\b", re.I)
 _YOU_TOLD = re.compile(r"^\w+\s+you\s+(?:\w+ly\s+)?(?:named|said|wrote|described|mentioned|told|called|put|gave|listed)\b",
                        re.I)
-_ANYONE = re.compile(r"\b(?:someone|somebody|anyone|anybody|whoever|(?:a|one) (?:person|colleague|peer))\W*$", re.I)
+_ANYONE = re.compile(r"\b(?:someone|somebody|anyone|anybody|whoever|(?:a|an|one|two|three|four|five|six|some|any|each|"
+                     r"every|other)\s+(?:[a-z-]+\s+)?[a-z-]+)\W*$", re.I)   # "three people who …", "one call where …"
+# an indirect question a step asks ("ask whom they wish they had met", "mark what still holds")
+_ASKING = re.compile(r"\b(?:ask|asking|mark|note|find out|check|decide|see|learn|list|discuss|agree|write down|wonder)"
+                     r"(?:\s+(?:them|him|her|each|yourself|people))?\W*$", re.I)
 # an indirect question's list ("…: who was eligible, who was put forward, who decided"): asks, reports nothing
 _ASKED = re.compile(r"^\W*(?:who|what|which|where|when|how|whether)\b", re.I)
 _DATED = re.compile(r"\b(?:since|last|back in|in early|in late|in mid-?)\s*(" + "|".join(
@@ -112,7 +116,7 @@ def reported_aside(text: str, scenario: str, corpus_text: str, passages: list[st
         aside = m.group(1).strip()
         comma = m.group(0).lstrip().startswith(",")
         before = bare[:m.start()]
-        if _YOU_TOLD.match(aside) or (not comma and _ANYONE.search(before)) \
+        if _YOU_TOLD.match(aside) or (not comma and (_ANYONE.search(before) or _ASKING.search(before))) \
                 or _ASKED.match(re.split(r"[,:;]", before)[-1]):
             continue
         month = next((w for w in re.findall(r"[A-Z][a-z]+", aside) if w.lower() in MONTHS and w.lower() not in theirs),

@@ -232,6 +232,9 @@ _WHEN = (r"last (?:week|month|year|quarter|spring|summer|autumn|fall|winter|mond
          r"at the last|since the|after the|earlier this|this (?:morning|spring|summer|autumn|winter)|"
          r"yesterday|(?:\w+ )?ago\b|in (?:january|february|march|april|may|june|july|august|september|october|"
          r"november|december)")
+# "replacing him would remove what already works" supposes (unless it is pinned in time: "… would close the holes
+# before the ERC round you have due in March" still reports the round)
+_WOULD = re.compile(r"\b(?:would|could|might)\b", re.I)
 _IF = re.compile(r"^\W*(?:this week\W*)?(?:if|unless|whether|in case)\b", re.I)  # a condition reports nothing
 _TIMED = re.compile(r"\b(?:" + _WHEN + r")\b", re.I)
 _ANCHORED = re.compile(r"\b(?:" + _WHEN + r")\b|\balready\b|\b(?:arrived|quit|resigned|complained|walked out|pushed back|"
@@ -263,7 +266,8 @@ def invented_event(text: str, ctx: Context, passages: list[str]) -> str | None:
         # in a step, only an event pinned in time or told as done reports something ("after the Henderson
         # filing", "where Ben promised a custom quiz builder"); a step's own clause proposes, it reports nothing
         marker = _ANCHORED if step else _EVENT
-        if len(words(clause)) < 4 or not marker.search(clause) or _IMPERATIVE.match(bare) or _IF.match(bare):
+        if len(words(clause)) < 4 or not marker.search(clause) or _IMPERATIVE.match(bare) or _IF.match(bare) \
+                or (_WOULD.search(clause) and not _TIMED.search(clause)):
             continue
         number = new_number(clause, ctx.situation.text, passages)
         if number:  # "the 4 no-shows the week before": an event counted in a number the manager never wrote
