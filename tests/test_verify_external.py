@@ -307,6 +307,8 @@ def test_the_coachs_verdict_and_its_lead_ins_are_not_claims_about_the_articles(s
     # advice that hands off what the passage says to hold, with no "not"
     ("Managers leave expectations open and let each stylist track their own progress [S1].", True),
     ("Leave it to each stylist to decide how to book, rather than agreeing one way [S1].", True),
+    ("Managers leave “holding their team accountable” to others and focus on the bigger picture [S1].", True),
+    ("Leaders get results through processes rather than through coaching, mentoring and equipping people [S1].", True),
     # faithful: the roles where the passage puts them, a modifier, an empowering step beside an empowering passage
     ("Managers are “tacticians” who do the things needed to achieve the goal [S1].", False),
     ("A leader shows appreciation to team members [S1].", False),
@@ -316,7 +318,8 @@ def test_a_role_swap_in_the_articles_words_and_a_handed_off_duty_are_reversals(s
     """Issue 28: a reversal told in the passage's own words with the other role ("Leaders are the “tacticians”"),
     or as advice to let go of what the passage says to hold ("leave expectations open"), has no "not" to find."""
     passage = ("Managers are tacticians who do the things needed to achieve the goal, creating clear expectations "
-               "and holding their team accountable. A leader shows appreciation to team members.")
+               "and holding their team accountable. A leader shows appreciation to team members. Leadership is about "
+               "getting results through people: coaching, mentoring, equipping.")
     src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
     r = verify_answer(sentence, [src], scenario=SALON)
     bad = [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]

@@ -20,9 +20,11 @@ NEGATED = re.compile(r"\b(?:not|no|never|don['’]t|can['’]t|doesn['’]t|isn[
 # what a sentence sets aside: "not from X", "rather than X", "don't X", "no need to X", "X can wait"
 _SETS_ASIDE = re.compile(
     r"\b(?:not (?:from |about |by |through |with |on |in |to |the |a )?|rather than |instead of |no need to |never |"
-    r"don['’]t |do not |avoid(?:ing)? |without |less (?:about )?|not the |isn['’]t |aren['’]t |"
+    r"don['’]t |do not |avoid(?:s|ed|ing)? |without |less (?:about )?|not the |isn['’]t |aren['’]t |"
     r"better kept |shouldn['’]t |should not |more than |(?:caution|warn|advise)s? against )((?:(?![,.;:!?]).){6,90})",
     re.I)
+_SETS_ASIDE_LIST = re.compile(r"\b(?:rather than|instead of)\s+((?:(?![.;:!?\[]|,\s*(?:but|so|which|while|because|since|and then|"
+                              r"as)\b).){6,120}?)(?=\s*(?:[.;:!?\[]|$|,\s*(?:but|so|which|while|because|since|as)\b))", re.I)
 _LATER = re.compile(r"((?:(?![,.;:!?]).){6,90}?)\s+(?:can wait|can be left|comes? (?:only )?after|matters? less|"
                     r"undermines?|gets? in the way|tends? to get in the way|hurts?|damages?|weakens?|backfires?|"
                     r"is counterproductive|does more harm)\b", re.I)
@@ -60,8 +62,12 @@ def sets_aside(claim: str, passages: list[str]) -> str | None:
     content_stems = _stems  # noqa: N806 (spelling-insensitive, below)
 
     claim = QUOTE.sub(" ", claim)  # quoted words are checked as quotations: a quote may hold its own "not"
-    for m in list(_SETS_ASIDE.finditer(claim)) + list(_LATER.finditer(claim)):
-        x = content_stems(m.group(1))
+    # what is set aside, to the first comma, or on through a list ("rather than through coaching, mentoring and
+    # equipping people"): the same test on both readings
+    aside = [m.group(1) for m in list(_SETS_ASIDE.finditer(claim)) + list(_LATER.finditer(claim))]
+    aside += [m.group(1) for m in _SETS_ASIDE_LIST.finditer(claim) if m.group(1) not in aside]
+    for found in aside:
+        x = content_stems(found)
         if len(x) < tuning.ASIDE_MIN_WORDS:
             continue
         for p in passages:
@@ -203,7 +209,8 @@ def role_swapped_words(claim: str, passages: list[str]) -> str | None:
 # measures or direction; a passage that itself speaks of letting others act (empowering, delegating) is not turned
 _HANDS_OFF = re.compile(
     r"\bleave (?:it|them|that|this|those|the \w+|each(?: of them)?|people)?\s*(?:up )?(?:to (?:them|each|the team|people|"
-    r"themselves|whoever)|open|to run itself)\b|\bleft (?:up )?to (?:the team|them|each|people)\b|"
+    r"themselves|whoever)|open|to run itself)\b|\bleav(?:e|es|ing)\s+(?:\w+\s+){0,6}?"
+    r"to (?:others|someone else|the team|managers|leaders|their managers)\b|\bleft (?:up )?to (?:the team|them|each|people)\b|"
     r"\blet (?:each|every|them|people|the team|that person|each of them|the \w+)\s+(?:\w+\s+){0,3}?(?:decide|set|choose|"
     r"keep|track|sort|book|work out|find)\b|\bin whatever way\b|\bas (?:they|it|things) come\b|"
     r"\b(?:run|sort|take care of) itself\b|\bhands-off\b|\btheir own (?:deadlines?|expectations|direction|standards?|rules|"
