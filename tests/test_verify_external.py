@@ -326,6 +326,18 @@ def test_a_role_swap_in_the_articles_words_and_a_handed_off_duty_are_reversals(s
     assert bool(bad) is reversed_, bad
 
 
+def test_a_1_on_1_is_a_meeting_not_a_number():
+    """Issue 28 (found in the last fresh answers): "Have a short 1-on-1 with each person" was warned as bringing in
+    "the number 1"."""
+    passage = "Managers facilitate one to one meetings with their direct reports, creating clear expectations."
+    src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
+    r = verify_answer("This week: have a short 1-on-1 with each stylist about the booking book [S1].", [src],
+                      scenario=SALON)
+    assert not [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
+    r = verify_answer("Your 3 stylists already missed 14 bookings this month [S1].", [src], scenario=SALON)
+    assert [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]   # a number of theirs still counts
+
+
 @pytest.mark.parametrize("sentence,outside", [
     ("Keep every booking in a Google Sheet the 6 stylists share [S1].", False),   # a tool a step proposes
     ("Put the rota in Microsoft Teams, where all 6 stylists see it [S1].", False),

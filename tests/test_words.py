@@ -48,3 +48,16 @@ def test_a_regex_list_entry_is_one_alternative():
                     depth += 1 if ch == "(" else -1
                 assert depth >= 0, (name, w)
                 assert not (ch == "|" and depth == 0), (name, w)
+
+
+def test_a_heading_line_is_not_the_first_words_of_the_sentence_under_it():
+    """A model's answer puts a heading right above its text ("**2. Nobody is ready**" then a new line): the checker
+    marked the heading and the sentence under it as one sentence, so a heading's words decided the sentence's fate
+    (stop 35: one faithful sentence warned, several reversals under headings missed)."""
+    from coach.common.text import sentence_spans
+
+    text = ("Intro line. Next one.\n\n**2. Nobody is ready to follow you**\nThe articles point out the risk. Second.\n\n"
+            "### Keeping the values\nManagers rely on systems.\nA plain line\ncontinues here.")
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Intro line.", "Next one.", "**2. Nobody is ready to follow you**", "The articles point out the risk.",
+        "Second.", "### Keeping the values", "Managers rely on systems.", "A plain line\ncontinues here."]

@@ -188,6 +188,8 @@ def outside_fact(text: str, ctx: Context, passages: list[str]) -> str | None:
         if re.search(r"(?:point|step|item|number|option|question|no\.|#|part|phase)\s*$", before):
             continue  # "point 1": a place in the answer, not a fact
         after = text[text.find(written) + len(written):][:24]
+        if re.match(r"-on-\d", after) or re.search(r"\d-on-$", before):
+            continue  # "a short 1-on-1 with each person": a meeting's name, not a number
         if _TIME_NUMBER.match(after.strip(" -")) and "%" not in written:
             continue  # "a 15-minute meeting", "for two weeks": a step's own measure, not a fact
         return f"the number {written} is in neither your situation nor the articles"

@@ -23,8 +23,9 @@ _SETS_ASIDE = re.compile(
     r"don['’]t |do not |avoid(?:s|ed|ing)? |without |less (?:about )?|not the |isn['’]t |aren['’]t |"
     r"better kept |shouldn['’]t |should not |more than |(?:caution|warn|advise)s? against )((?:(?![,.;:!?]).){6,90})",
     re.I)
-_SETS_ASIDE_LIST = re.compile(r"\b(?:rather than|instead of)\s+((?:(?![.;:!?\[]|,\s*(?:but|so|which|while|because|since|and then|"
-                              r"as)\b).){6,120}?)(?=\s*(?:[.;:!?\[]|$|,\s*(?:but|so|which|while|because|since|as)\b))", re.I)
+# a series set aside, "A, B and C" (no comma before the "and": ", and what is needed is …" starts a clause of its own)
+_SETS_ASIDE_LIST = re.compile(r"\b(?:rather than|instead of)\s+((?:[^,.;:!?\[]{1,40},\s*){1,4}[^,.;:!?\[]{1,40}?\s(?:and|or)\s+"
+                              r"[^,.;:!?\[]{1,60})", re.I)
 _LATER = re.compile(r"((?:(?![,.;:!?]).){6,90}?)\s+(?:can wait|can be left|comes? (?:only )?after|matters? less|"
                     r"undermines?|gets? in the way|tends? to get in the way|hurts?|damages?|weakens?|backfires?|"
                     r"is counterproductive|does more harm)\b", re.I)

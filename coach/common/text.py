@@ -17,8 +17,11 @@ _QUOTE_MAP = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
-_LIST_NUMBER = re.compile(r"\s*\(?\d{1,3}[.)]")
+_LIST_NUMBER = re.compile(r"\s*(?:\*\*|#{1,6}\s*)?\(?\d{1,3}[.)]")   # "6.", "**2.", "### 3."
 _BLOCK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+] |\d+[.)] |#|>))")
+# a heading line ("### Keeping the values", "**2. Nobody is ready to follow you**") ends its block even when the
+# next line follows it directly: a model's heading is not the first words of the sentence under it
+_HEADING_END = re.compile(r"(?m)^[ \t]*(?:#{1,6}[ \t][^\n]*|\*\*[^\n]*\*\*[ \t]*)(\n)")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -30,8 +33,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     pos = 0
-    bounds = [(m.start(), m.end()) for m in _BLOCK.finditer(text)] + [(len(text), len(text))]
+    bounds = sorted({(m.start(), m.end()) for m in _BLOCK.finditer(text)}
+                    | {(m.start(1), m.end(1)) for m in _HEADING_END.finditer(text)}) + [(len(text), len(text))]
     for b_start, b_end in bounds:
+        if b_start < pos:
+            continue   # a heading's newline that also opened a blank line: one bound
         block = text[pos:b_start]
         start = 0
         for m in _SPLIT.finditer(block):

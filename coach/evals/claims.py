@@ -112,6 +112,25 @@ def warm_items(items: list[dict]) -> int:
     return len(texts)
 
 
+def _labelled(answer: str, sentences: list[dict], spans: list[tuple[int, int]]) -> list[tuple[dict, int, int]]:
+    """Each sentence span with its label: the labels were given to the sentences as the checker cut them when the
+    answers were labelled, so they are placed by their text, and a span is faithful only if every labelled sentence
+    it overlaps is (a heading now cut from the sentence under it keeps that sentence's label)."""
+    ranges, at = [], 0
+    for lab in sentences:
+        start = answer.find(lab["text"], at)
+        if start < 0:
+            start = answer.find(lab["text"])
+        ranges.append((lab, start, start + len(lab["text"])))
+        at = max(at, start + len(lab["text"])) if start >= 0 else at
+    out = []
+    for a, b in spans:
+        over = [lab for lab, x, y in ranges if x >= 0 and x < b and y > a]
+        bad = next((lab for lab in over if lab["label"] != "ok"), None)
+        out.append(((bad or (over[0] if over else {"n": -1, "label": "unknown"})), a, b))
+    return out
+
+
 def measure(items: list[dict], split: str) -> ClaimsReport:
     from ..common.text import sentence_spans
 
@@ -126,7 +145,8 @@ def measure(items: list[dict], split: str) -> ClaimsReport:
         rep.seconds += time.perf_counter() - t0
         rep.sentences_timed += len(spans)
         any_mark = bool(res.checks.unverified_quotes or res.checks.invalid_citations)
-        for lab, (a, b) in zip(item["sentences"], spans):
+        labelled = _labelled(answer, item["sentences"], spans)
+        for lab, a, b in labelled:
             if lab["label"] != "ok":
                 continue
             rep.faithful_sentences += 1
@@ -147,8 +167,8 @@ def measure(items: list[dict], split: str) -> ClaimsReport:
                 rep.caught[m["kind"]] += 1
             else:
                 rep.missed_examples.append((item["id"], m["kind"], m["changed"][:200]))
-            for lab, (a, b) in zip(item["sentences"], spans):
-                if lab["label"] != "ok" or lab["n"] == m["n"]:
+            for lab, a, b in labelled:
+                if lab["label"] != "ok" or lab["n"] == m["n"] or (a < start + len(m["original"]) and b > start):
                     continue
                 shift = len(m["changed"]) - len(m["original"]) if a > start else 0
                 rep.neighbours += 1
