@@ -133,13 +133,14 @@ def _one_sided_ideas() -> tuple[list, object]:
     return _IDEAS[key]
 
 
+_ROLE_NOUNS = r"(?:manag(?:ers?|ement)|lead(?:ers?|ership))"   # one spelling of the roles as nouns, for the patterns below
 # a role named as a noun; not as a modifier ("leadership roles", "management staff": the job, not the role's work)
 _ROLE_NOUN = re.compile(r"\b(?:(manag)(?=ers?\b|ement\b)|(lead)(?=ers?\b|ership\b))(?!\w*\s+(?:(?:and|or)\s+\w+\s+)?"
                         r"(?:roles?|positions?|staff|development|skills?|training|courses?|team|style)\b)", re.I)
 # a role as the clause's subject, after at most a report of the articles ("The articles describe management as …")
 _ROLE_SUBJECT = re.compile(r"^\W*(?:(?:and|but|so|then|while)\s+)?(?:(?:the|these|both)\s+(?:articles?|passages?|author)\s+"
                            r"(?:\w+\s+){1,2}?(?:that\s+)?)?(?:(?:a|an|the|good|great|most|strong|every)\s+)*"
-                           r"(?:manag(?:ers?|ement)|lead(?:ers?|ership))\b", re.I)
+                           + _ROLE_NOUNS + r"\b", re.I)
 
 
 _ROLE_CLAUSES = re.compile(r";|,\s+|\s+(?:and|while|whereas|but)\s+(?!(?:the |a |good |great )?(?:manag|lead))(?=\w)|"
@@ -147,7 +148,7 @@ _ROLE_CLAUSES = re.compile(r";|,\s+|\s+(?:and|while|whereas|but)\s+(?!(?:the |a 
 # a passage is cut where it turns to the other role ("…the external environment, management requires …"), not at
 # every "and": its clauses keep their lists whole
 _PASSAGE_CLAUSES = re.compile(r";|(?<=[.!?])\s+|,?\s+(?:while|whereas|but)\s+|,\s+(?=(?:a |the |good |great |most )?"
-                              r"(?:manag(?:ers?|ement)|lead(?:ers?|ership))\b)", re.I)
+                              + _ROLE_NOUNS + r"\b)", re.I)
 _MODAL_HEDGE = re.compile(r"\b(?:can|could|may|might|should|would|both|not|no|never|n't|rather than|instead of)\b", re.I)
 
 
@@ -178,7 +179,7 @@ def _passage_clauses(passage: str) -> list[tuple[set[str], set[str]]]:
     return out
 
 
-_ROLE_NOUN_WORD = re.compile(r"\b(?:manag(?:er|ers|ement)|lead(?:er|ers|ership))(?:['’]s?)?\b", re.I)
+_ROLE_NOUN_WORD = re.compile(r"\b" + _ROLE_NOUNS + r"(?:['’]s?)?\b", re.I)
 
 
 def role_swapped_words(claim: str, passages: list[str]) -> str | None:
