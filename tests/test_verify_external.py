@@ -342,6 +342,7 @@ def test_a_1_on_1_is_a_meeting_not_a_number():
     ("Keep every booking in a Google Sheet the 6 stylists share [S1].", False),   # a tool a step proposes
     ("Put the rota in Microsoft Teams, where all 6 stylists see it [S1].", False),
     ("Google found that one booking book halves double bookings [S1].", True),    # an authority still is one
+    ("This week, agree one shared Google Sheet for every booking [S1].", False),  # nor a name from nowhere
 ])
 def test_a_tool_named_after_a_company_is_not_an_authority(sentence, outside):
     """Issue 28 (found at stop 35): "a shared Google Sheet" was warned as citing an authority (Google)."""
@@ -349,7 +350,7 @@ def test_a_tool_named_after_a_company_is_not_an_authority(sentence, outside):
     src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
     r = verify_answer(sentence, [src], scenario=SALON)
     reasons = [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
-    assert any("authority" in x for x in reasons) is outside, reasons
+    assert any("authority" in x or "names" in x for x in reasons) is outside, reasons
 
 
 @pytest.mark.parametrize("sentence,swapped", [

@@ -167,7 +167,7 @@ def _manager_quotes_out(text: str, scenario: str) -> str:
 def outside_fact(text: str, ctx: Context, passages: list[str]) -> str | None:
     """A number, a study or an authority that neither the situation nor the passages hold."""
     from ..common.text import number_values, same_number
-    from .support import hard_fail
+    from .support import TOOL, hard_fail
 
     study = _STUDY.search(text)
     if study and "%" not in study.group(0) and "cent" not in study.group(0).lower() and \
@@ -200,8 +200,8 @@ def outside_fact(text: str, ctx: Context, passages: list[str]) -> str | None:
         ws = words(name)
         while ws and (ws[0] in _OPENERS or ws[0].endswith(("ing", "ed", "ly")) or _IMPERATIVE.match(ws[0])):
             ws = ws[1:]   # "Giving Marco", "Ask Rahim", "Once Nino": a capitalised first word, then the name
-        if all(w in known for w in ws):
-            return None  # the manager's own people and places, a month or a day: not someone from nowhere
+        if all(w in known for w in ws) or TOOL.fullmatch(" ".join(ws)):
+            return None  # the manager's own people and places, a month or a day, a tool: not someone from nowhere
     return reason if reason and "number" not in reason else None
 
 

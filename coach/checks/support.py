@@ -36,7 +36,7 @@ _AUTHORITY_WORDS = {
     "microsoft", "apple", "hbr", "pwc", "kpmg", "bcg", "oxford", "cambridge", "linkedin", "shrm",
 }
 # a product of one of those names is a tool, not an authority
-_TOOL = re.compile(r"\b(?:google|microsoft|apple|linkedin)\s+(?:sheets?|docs?|drive|calendar|forms?|meet|maps|teams|"
+TOOL = re.compile(r"\b(?:google|microsoft|apple|linkedin)\s+(?:sheets?|docs?|drive|calendar|forms?|meet|maps|teams|"
                    r"excel|word|outlook|planner|notes|numbers|learning|groups?)\b", re.I)
 # content words live with the other lexical helpers in text.py, so retrieval (BM25) and the
 # verifier share them without importing each other
@@ -81,7 +81,7 @@ def hard_fail(sentence: str, passages: list[str], corpus_text: str, scenario: st
         if not any(same_number(v, x) for x in have):
             return f"the number {written} is not in the cited passages"
     lowered = normalize(corpus_text)
-    tools = _TOOL.sub(" ", sentence)   # "a shared Google Sheet", "in Microsoft Teams": a tool a step proposes
+    tools = TOOL.sub(" ", sentence)   # "a shared Google Sheet", "in Microsoft Teams": a tool a step proposes
     for w in words(tools):
         if w in _AUTHORITY_WORDS and not re.search(rf"\b{w}\b", lowered):
             return f"cites an authority ({w.title()}) the corpus does not mention"
