@@ -107,7 +107,7 @@ def reported_aside(text: str, scenario: str, corpus_text: str, passages: list[st
     name = new_name(bare, theirs, corpus_text, passages)
     if name:
         return name
-    dated = _DATED.search(bare)   # "since January", "at the end of July": a date of theirs the manager never gave
+    dated = _DATED.search(bare)   # "since January", "last March": a date of theirs the manager never gave
     if dated and dated.group(1).lower() not in theirs and not any(dated.group(1) in p for p in passages):
         return f"not in your situation: {dated.group(1)} (“{dated.group(0)}”)"
     known = (set(content_stems(scenario)) | coaching_stems() | _lead_stems()

@@ -304,6 +304,13 @@ _STATED = re.compile(r"\b(?:is|are|was|were|gets?|got)?\s*(?:tracked|logged|reco
                      r"through|via|at)\b", re.I)
 
 
+def _turned(claim: str, passages: list[str], cites: list[str]) -> str | None:
+    """The reversals without a negation the passage lacks (coach.checks.reversals): set aside, the roles swapped in
+    the passage's words or by meaning, a duty handed off (only against passages the part cites)."""
+    return (sets_aside(claim, passages) or role_swapped_words(claim, passages)
+            or (hands_off(claim, passages) if cites else None) or role_swapped_idea(claim, passages))
+
+
 def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
     """One part, checked for its kind."""
     from .support import RESTATEMENT_MIN, contradiction, semantic_support, situation_check, support_score
@@ -322,8 +329,7 @@ def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
         out.ok, out.label, out.reason = False, NOT_IN_SITUATION, event
         return out
     if kind == YOUR_WORDS:
-        reverse = (sets_aside(text, passages) or role_swapped_words(text, passages) or hands_off(text, passages)
-                   or role_swapped_idea(text, passages)) if cites else None
+        reverse = _turned(text, passages, cites) if cites else None
         if reverse:
             out.ok, out.label, out.reason = False, NOT_IN_ARTICLES, reverse
             return out
@@ -343,9 +349,7 @@ def check_part(part: str, cites: list[str], ctx: Context) -> ClaimPart:
         return out  # all of it quoted (checked as quotations) or too short to claim anything
     # a coach's paraphrase names both roles far more loosely than the articles' own sentences: a swap counts
     # only when three shared predicates or more all moved to the other role
-    reverse = (contradiction(claim, passages, strict_roles=True) or sets_aside(claim, passages)
-               or role_swapped_words(claim, passages) or (hands_off(claim, passages) if cites else None)
-               or role_swapped_idea(claim, passages))
+    reverse = contradiction(claim, passages, strict_roles=True) or _turned(claim, passages, cites)
     if reverse:
         out.ok, out.label, out.reason = False, NOT_IN_ARTICLES, reverse
         return out
