@@ -66,8 +66,8 @@ _READING_FIRST = re.compile(r"\bwhat you describe (?:as )?missing\b|\bwhat you d
                             # (the rota, the stock count) and leadership (…)", "management so the sites run without you"
                             r"^\W*(?:management|leadership)(?:\s+(?:is|are)\s+(?:needed|required|what is needed)\b|"
                             r"\s*\(|\s+so\b)", re.I)
-_READING = re.compile(r"\b(?:missing|what works|that part works|is working|calls? for|fits?\b|does not fit|won't fit|"
-                      r"will not reach|not enough|not on its own|first step|the gap|the need|sits|leans?|calls? (?:\w+ )?for|"
+_READING = re.compile(r"\b(?:missing|what works|that part works|is working|calls? (?:\w+ )?for|fits?\b|does not fit|"
+                      r"won't fit|will not reach|not enough|not on its own|first step|the gap|the need|sits|leans?|"
                       r"a (?:management|leadership) (?:question|problem|need|gap)|(?:management|leadership) work|"
                       r"both roles|not (?:as )?a first step|not yet|yes|no)\b", re.I)
 # what the articles say: an explicit reference, or the roles as the subject of a general statement

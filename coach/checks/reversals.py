@@ -11,6 +11,7 @@ a role's work denied to it ("…, not managers"), and advice that hands off what
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from . import tuning
 
@@ -156,15 +157,17 @@ def _role_of(text: str) -> set[str]:
     return {"management" if m.group(1) else "leadership" for m in _ROLE_NOUN.finditer(text)}
 
 
-def _passage_clauses(passage: str) -> list[tuple[set[str], set[str]]]:
+@lru_cache(maxsize=512)
+def _passage_clauses(passage: str) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
     """Each clause of a passage with the role it speaks of: its own role noun; where it names none, the one role
     its sentence names; else the one role of the sentence before ("Leadership is about getting results through
     people. … This will involve building relationships …"). A sentence naming both roles passes none on; a
-    clause naming both speaks of the first it names, its subject."""
+    clause naming both speaks of the first it names, its subject. Cached: every part citing a passage, and every
+    clause the role-idea test reads, asks for the same passage's clauses again."""
     from ..common.text import split_sentences
     from .signals import content_stems
 
-    out: list[tuple[set[str], set[str]]] = []
+    out: list[tuple[frozenset[str], frozenset[str]]] = []
     current: set[str] = set()
     for sentence in split_sentences(passage):
         clauses = [(c, _role_of(c)) for c in _PASSAGE_CLAUSES.split(sentence) if c.strip()]
@@ -174,9 +177,9 @@ def _passage_clauses(passage: str) -> list[tuple[set[str], set[str]]]:
             if len(roles) > 1:   # "It's the manager's job to oversee … set forth by the leadership": its subject
                 first = _ROLE_NOUN.search(clause)
                 roles = {"management" if first and first.group(1) else "leadership"}
-            out.append((set(content_stems(_ROLE_NOUN_WORD.sub(" ", clause))), roles or around))
+            out.append((frozenset(content_stems(_ROLE_NOUN_WORD.sub(" ", clause))), frozenset(roles or around)))
         current = around
-    return out
+    return tuple(out)
 
 
 _ROLE_NOUN_WORD = re.compile(r"\b" + _ROLE_NOUNS + r"(?:['’]s?)?\b", re.I)
@@ -218,7 +221,7 @@ _HANDS_OFF = re.compile(
     r"\b(?:run|sort|take care of) itself\b|\bhands-off\b|\btheir own (?:deadlines?|expectations|direction|standards?|rules|"
     r"pace|process(?:es)?)\b|\bwhether they meet them\b", re.I)
 _HELD = re.compile(r"\b(?:expectations?|accountab\w*|process(?:es)?|procedures?|measur\w*|specifics?|playbook|track\w*|"
-                   r"monitor\w*|plann\w*|control\w*|standards?|direction|overs[e]\w*|details?)\b",
+                   r"monitor\w*|plann\w*|control\w*|standards?|direction|overse\w*|details?)\b",
                    re.I)
 _LETTING = re.compile(r"\b(?:empower\w*|let others|delegat\w*|autonom\w*|ownership|own decisions)\b", re.I)
 
@@ -263,7 +266,7 @@ def role_swapped_idea(claim: str, passages: list[str] | None = None) -> str | No
         role = "management" if manager else "leadership"
         if manager != leader and not _HEDGED.search(clause) and len(rest.split()) >= 3 \
                 and not _held_by_own_role(clause, role, passages or []):
-            said.append(("management" if manager else "leadership", rest))
+            said.append((role, rest))
     if not said:
         return None
     for (role, _rest), vec in zip(said, vectors([r for _, r in said])):   # one embedding call for the claim
