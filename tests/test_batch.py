@@ -175,11 +175,14 @@ def test_the_first_wave_is_spread_and_the_embedder_moves_to_onnxruntime(ingested
     arrived.clear()
     import asyncio
 
-    real_sleep, gaps = asyncio.sleep, []
+    real_sleep, gaps, gap_ends = asyncio.sleep, [], []
 
-    async def sleep(delay, *a, **kw):  # the real sleep, its delays recorded
+    async def sleep(delay, *a, **kw):  # the real sleep, its delays recorded, and when each first-wave gap ended
         gaps.append(delay)
-        return await real_sleep(delay, *a, **kw)
+        out = await real_sleep(delay, *a, **kw)
+        if delay == FIRST_WAVE_GAP:
+            gap_ends.append(time.perf_counter())
+        return out
 
     monkeypatch.setattr(asyncio, "sleep", sleep)
     rows = [{"id": f"c{i}", "scenario": s} for i, s in enumerate(SITUATIONS[:6])]
@@ -187,10 +190,10 @@ def test_the_first_wave_is_spread_and_the_embedder_moves_to_onnxruntime(ingested
                        store=ingested, progress=False)
     assert counts.ok == len(rows) and len(arrived) >= 5
     assert gaps.count(FIRST_WAVE_GAP) == 3, gaps  # between the first wave's four requests, and only there
-    # the gap paces when each request starts being built, and the next pass of cases is embedded meanwhile
-    # (FIRST_PASS), so single gaps vary by a few ms; sent at once, the four arrive within 7-10 ms
-    span = arrived[3] - arrived[0]
-    assert span >= 0.6 * 3 * FIRST_WAVE_GAP, arrived[:4]
+    # each of the first wave's later requests reaches the server only after the gap before it has ended: the
+    # pacing is on the wire, not only in the runner (a span in ms, asserted here before, failed on a busy machine
+    # by half a millisecond: the order is what the pacing guarantees, the spread in ms is the machine's)
+    assert len(gap_ends) == 3 and all(arrived[k] > gap_ends[k - 1] for k in (1, 2, 3)), (arrived[:4], gap_ends)
 
 
 def test_chunk_size_is_one_wave_within_bounds():
