@@ -66,6 +66,24 @@ def test_every_curated_quote_is_word_for_word_in_the_passage_the_plan_cites():
             assert not set(__import__("re").findall(r"\{(\w+)\}", form)) - {"people", "each", "problem", "number"}
 
 
+def test_no_two_practices_quote_one_article_sentence():
+    """Each practice quotes sentences of its own: the passage on the outside world and on resources once gave
+    two practices one sentence, which then stood in 26 of the 60 dev answers (issue 29 counts answers
+    holding one article sentence). Now "resources" quotes that passage's heading."""
+    from coach.common.text import normalize, sentence_spans
+    from coach.corpus.practices import corpus_practices, passage_by_id
+
+    owner: dict[str, str] = {}
+    for p in corpus_practices(ROOT / "corpus"):
+        text = passage_by_id(p.passage_id, ROOT / "corpus").text
+        spans = [normalize(text[a:b]) for a, b in sentence_spans(text)]
+        for q in p.quotes:
+            held = {s for s in spans if normalize(q) in s}
+            assert held, (p.id, q)
+            for s in held:
+                assert owner.setdefault(s, p.id) == p.id, (s[:60], owner[s], p.id)
+
+
 def test_a_quote_that_is_not_in_its_passage_is_refused_by_name(tmp_path):
     from coach.corpus.practices import corpus_practices
     from coach.errors import CorpusError
