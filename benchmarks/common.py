@@ -50,7 +50,7 @@ class Params:
 
     @classmethod
     def quick_params(cls) -> "Params":
-        return cls(quick=True, articles=30, backend_sample=20, queries=8, batch_n=8, batch_c=4, batch_c_second=2,
+        return cls(quick=True, articles=30, backend_sample=0, queries=8, batch_n=8, batch_c=4, batch_c_second=2,
                    batch_latency_s=0.2,
                    ttft_runs=1, ttft_first_token_delay_s=0.3, cold_runs=0, help_runs=2,
                    local_max_tokens=16, local_runs=1)

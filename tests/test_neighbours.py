@@ -110,19 +110,20 @@ def test_neighbours_raise_out_of_fold_needed_passage_recall_and_lens(need_items,
     assert got["lens"] >= 0.68, got
 
 
-def test_every_writer_group_held_out_is_read_by_models_trained_on_the_others(need_items, monkeypatch):
+def test_writer_groups_held_out_are_read_by_models_trained_on_the_others(need_items, monkeypatch):
     """The decision criterion of rounds 6 and 7 (``python -m training.need_train --groups``): each group
-    of writers scored by models that never saw it, as a new manager's situation is. Measured over twenty
-    groups (round 8): mean lens 0.903, needed passage 0.959 (sixteen, round 7: 0.894 / 0.952; ten: 0.884 / 0.938). Without the lexicon (``coach.models.lexicon``) in the
-    direct models the eight groups before round 7 read 0.807 / 0.918 (0.880 / 0.922 with it in the
-    lens's model only); with round 5's models the groups' lens fell to 0.61-0.71."""
+    of writers scored by models that never saw it, as a new manager's situation is. All twenty groups
+    (round 14, 6 min on 2 cores): mean lens 0.859, needed passage 0.958, every group's lens >= 0.76 (round 8:
+    0.903 / 0.959). Here every fourth group in sorted order, five trainings instead of twenty (the suite's
+    longest test was this one, 344 s): dev, trd, trh, trl, trp measured mean lens 0.828 (dev, the hardest
+    group, 0.764), needed passage 0.958. With round 5's models the groups' lens fell to 0.61-0.71."""
     from training import need_train
 
     monkeypatch.chdir(ROOT)
     items, index = need_items
-    got = need_train.leave_group_out(items, index)
-    assert set(got) == {"dev", "tra", "trb", "trc", "trd", "tre", "trf", "trg", "trh", "tri", "trj", "trk", "trl", "trm", "trn", "tro", "trp", "trq", "trr", "trs", "mean"}, got
-    assert got["mean"]["lens"] >= 0.85 and got["mean"]["recall"] >= 0.925, got
+    got = need_train.leave_group_out(items, index, every=4)
+    assert set(got) == {"dev", "trd", "trh", "trl", "trp", "mean"}, got
+    assert got["mean"]["lens"] >= 0.81 and got["mean"]["recall"] >= 0.925, got
     assert all(v["lens"] >= 0.75 and v["n"] >= 40 for g, v in got.items() if g != "mean"), got
 
 

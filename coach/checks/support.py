@@ -279,14 +279,19 @@ def coaching_stems() -> frozenset[str]:
     return frozenset(_stem_key(w) for w in _SITUATION_WORDS)
 
 
+def similarity_texts(text: str, situation: Situation) -> list[str]:
+    """What ``situation_similarity`` embeds: each thought of the situation, its whole text, and last the
+    sentence with its "you wrote that" taken off (a caller checking thousands can embed them in one pass)."""
+    core = _LEAD_IN.sub("", text, count=1).strip() or text
+    return list(situation.thoughts) + [" ".join(situation.text.split()), core]
+
+
 def situation_similarity(text: str, situation: Situation) -> float:
     """The highest cosine between the sentence (its "you wrote that" taken off) and a thought of the
     situation (each clause the reading read, and the whole text)."""
     import numpy as np
 
-    core = _LEAD_IN.sub("", text, count=1).strip() or text
-    units = list(situation.thoughts) + [" ".join(situation.text.split())]
-    vecs = np.asarray(vectors(units + [core]), dtype="float32")
+    vecs = np.asarray(vectors(similarity_texts(text, situation)), dtype="float32")
     return float(np.max(vecs[:-1] @ vecs[-1]))
 
 
