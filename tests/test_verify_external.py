@@ -309,21 +309,40 @@ def test_the_coachs_verdict_and_its_lead_ins_are_not_claims_about_the_articles(s
     ("Leave it to each stylist to decide how to book, rather than agreeing one way [S1].", True),
     ("Managers leave “holding their team accountable” to others and focus on the bigger picture [S1].", True),
     ("Leaders get results through processes rather than through coaching, mentoring and equipping people [S1].", True),
+    # (r14, the r13 tune part's missed reversals) "leaving", "to decide", "their reports", "distance from"
+    ("They describe managers leaving expectations open and trusting people to track their own progress [S1].", True),
+    ("Leave each of them to decide what is expected and when to report back [S1].", True),
+    ("Managers use 1-on-1s to let their reports set the expectations [S1].", True),
+    ("Start by keeping a professional distance from what motivates and inspires your stylists [S1].", True),
     # faithful: the roles where the passage puts them, a modifier, an empowering step beside an empowering passage
     ("Managers are “tacticians” who do the things needed to achieve the goal [S1].", False),
     ("A leader shows appreciation to team members [S1].", False),
     ("Develop one stylist into a management role this year [S1].", False),
+    ("Ask each stylist what motivates and inspires them, and keep a note of it [S1].", False),
 ])
 def test_a_role_swap_in_the_articles_words_and_a_handed_off_duty_are_reversals(sentence, reversed_):
     """Issue 28: a reversal told in the passage's own words with the other role ("Leaders are the “tacticians”"),
     or as advice to let go of what the passage says to hold ("leave expectations open"), has no "not" to find."""
     passage = ("Managers are tacticians who do the things needed to achieve the goal, creating clear expectations "
                "and holding their team accountable. A leader shows appreciation to team members. Leadership is about "
-               "getting results through people: coaching, mentoring, equipping.")
+               "getting results through people: coaching, mentoring, equipping. Leaders get to know what motivates "
+               "and inspires their people.")
     src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
     r = verify_answer(sentence, [src], scenario=SALON)
     bad = [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
     assert bool(bad) is reversed_, bad
+
+
+def test_letting_each_do_it_their_way_turns_round_a_passage_on_time_and_budget():
+    """"Let each department book the sequencer in whatever way suits it" against "getting work done on time, on
+    budget and on target" (an r13 tune reversal the hands-off rule missed: the passage named nothing it knew to hold)."""
+    passage = "Management is in regards to getting work done on time, on budget and on target."
+    src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
+    r = verify_answer("This week: let each stylist book in whatever way suits them [S1].", [src], scenario=SALON)
+    assert [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
+    r = verify_answer("This week: agree one booking book with the stylists and check it on Friday [S1].", [src],
+                      scenario=SALON)
+    assert not [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
 
 
 def test_a_1_on_1_is_a_meeting_not_a_number():

@@ -22,7 +22,8 @@ NEGATED = re.compile(r"\b(?:not|no|never|don['’]t|can['’]t|doesn['’]t|isn[
 _SETS_ASIDE = re.compile(
     r"\b(?:not (?:from |about |by |through |with |on |in |to |the |a )?|rather than |instead of |no need to |never |"
     r"don['’]t |do not |avoid(?:s|ed|ing)? |without |less (?:about )?|not the |isn['’]t |aren['’]t |"
-    r"better kept |shouldn['’]t |should not |more than |(?:caution|warn|advise)s? against )((?:(?![,.;:!?]).){6,90})",
+    r"better kept |shouldn['’]t |should not |more than |(?:caution|warn|advise)s? against |"
+    r"keep(?:s|ing)? (?:a |your |some )?(?:\w+ )?distance from |stay(?:s|ing)? out of )((?:(?![,.;:!?]).){6,90})",
     re.I)
 # a series set aside, "A, B and C" (no comma before the "and": ", and what is needed is …" starts a clause of its own)
 _SETS_ASIDE_LIST = re.compile(r"\b(?:rather than|instead of)\s+((?:[^,.;:!?\[]{1,40},\s*){1,4}[^,.;:!?\[]{1,40}?\s(?:and|or)\s+"
@@ -213,15 +214,16 @@ def role_swapped_words(claim: str, passages: list[str]) -> str | None:
 # progress", "in whatever way suits it", "leave it to run itself"), told against a passage of expectations, process,
 # measures or direction; a passage that itself speaks of letting others act (empowering, delegating) is not turned
 _HANDS_OFF = re.compile(
-    r"\bleave (?:it|them|that|this|those|the \w+|each(?: of them)?|people)?\s*(?:up )?(?:to (?:them|each|the team|people|"
-    r"themselves|whoever)|open|to run itself)\b|\bleav(?:e|es|ing)\s+(?:\w+\s+){0,6}?"
+    r"\bleav(?:e|es|ing) (?:it|them|that|this|those|the \w+|each(?: of them)?|people|expectations)?\s*(?:up )?(?:to (?:them|"
+    r"each|the team|people|themselves|whoever|decide|choose|work out|figure out|sort out)|open|to run itself)\b|\bleav(?:e|es|ing)\s+(?:\w+\s+){0,6}?"
     r"to (?:others|someone else|the team|managers|leaders|their managers)\b|\bleft (?:up )?to (?:the team|them|each|people)\b|"
-    r"\blet (?:each|every|them|people|the team|that person|each of them|the \w+)\s+(?:\w+\s+){0,3}?(?:decide|set|choose|"
+    r"\blet (?:each|every|them|people|the team|that person|each of them|the \w+|their \w+)\s+(?:\w+\s+){0,3}?(?:decide|set|choose|"
     r"keep|track|sort|book|work out|find)\b|\bin whatever way\b|\bas (?:they|it|things) come\b|"
     r"\b(?:run|sort|take care of) itself\b|\bhands-off\b|\btheir own (?:deadlines?|expectations|direction|standards?|rules|"
-    r"pace|process(?:es)?)\b|\bwhether they meet them\b", re.I)
+    r"pace|process(?:es)?|progress)\b|\bwhether they meet them\b", re.I)
 _HELD = re.compile(r"\b(?:expectations?|accountab\w*|process(?:es)?|procedures?|measur\w*|specifics?|playbook|track\w*|"
-                   r"monitor\w*|plann\w*|control\w*|standards?|direction|overse\w*|details?)\b",
+                   r"monitor\w*|plann\w*|control\w*|standards?|direction|overse\w*|details?|on time|on budget|"
+                   r"on target)\b",
                    re.I)
 _LETTING = re.compile(r"\b(?:empower\w*|let others|delegat\w*|autonom\w*|ownership|own decisions)\b", re.I)
 
