@@ -333,6 +333,26 @@ def test_a_role_swap_in_the_articles_words_and_a_handed_off_duty_are_reversals(s
     assert bool(bad) is reversed_, bad
 
 
+def test_a_team_leader_is_a_job_title_not_the_leadership_role():
+    """Issue 28 (r14, a `check2` false alarm): "a weekly meeting with your 8 team leaders" was read as giving leaders
+    the managers' team meetings; the same idea said of leaders is still a swap."""
+    passage = ("To better understand the differences between management and leadership, think about the daily routines "
+               "of the managers and leaders in your organization. Managers facilitate 1-on-1’s with their direct "
+               "reports, creating clear expectations and holding their team accountable for meeting them. Managers "
+               "also hold team meetings for direction and communication, revisiting and tracking progress towards "
+               "quarterly goals.")
+    src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
+    r = verify_answer("*Step this week:* Start a short weekly meeting with your 8 team leaders around one page: the "
+                      "service level and the few numbers you identified, team by team [S1].", [src],
+                      scenario="I came from retail to run a call centre of 120 agents across 8 team leaders. The team "
+                               "leaders are great with their people, but none of them can read the workforce reports "
+                               "and our service level has been red for 6 weeks.")
+    assert not [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
+    r = verify_answer("Leaders hold the team meetings that track progress towards quarterly goals [S1].", [src],
+                      scenario=SALON)
+    assert [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
+
+
 def test_letting_each_do_it_their_way_turns_round_a_passage_on_time_and_budget():
     """"Let each department book the sequencer in whatever way suits it" against "getting work done on time, on
     budget and on target" (an r13 tune reversal the hands-off rule missed: the passage named nothing it knew to hold)."""

@@ -154,8 +154,16 @@ _PASSAGE_CLAUSES = re.compile(r";|(?<=[.!?])\s+|,?\s+(?:while|whereas|but)\s+|,\
 _MODAL_HEDGE = re.compile(r"\b(?:can|could|may|might|should|would|both|not|no|never|n't|rather than|instead of)\b", re.I)
 
 
+# a job title, not the role: "your 8 team leaders", "the shift managers" (a check2 answer's "Start a short weekly
+# meeting with your 8 team leaders" was read as giving leaders the managers' team meetings)
+_TITLE_BEFORE = re.compile(r"\b(?:team|shift|line|store|project|group|crew|site|ward|section|unit|branch|area|floor|"
+                           r"department|sales|product|general|office|account|regional|district|plant|night|day|deputy|"
+                           r"assistant|squad|kitchen|duty)\s+$", re.I)
+
+
 def _role_of(text: str) -> set[str]:
-    return {"management" if m.group(1) else "leadership" for m in _ROLE_NOUN.finditer(text)}
+    return {"management" if m.group(1) else "leadership" for m in _ROLE_NOUN.finditer(text)
+            if not _TITLE_BEFORE.search(text[:m.start()])}
 
 
 @lru_cache(maxsize=512)
