@@ -152,9 +152,12 @@ def test_chart_threshold_line_sits_on_the_bar_scale():
 # ------------------------------------------------------------------------------------------------
 # An engine that lies: must fail
 # ------------------------------------------------------------------------------------------------
-def test_liar_engine_fails_on_quotes_and_citations(ingested):
+def test_liar_engine_fails_on_quotes_and_citations(ingested, tmp_path):
+    # the suite's first 12 cases and its Drucker bait: the whole suite took 64 s of the test run
+    suite = _small_suite(tmp_path, 12, also=("bait-drucker-culture-strategy",))
     with FakeOpenAI(mode="liar") as srv:
-        rc, stdout = run_cli("eval", "--model", "openai/fake-model", "--api-base", srv.url, "--json")
+        rc, stdout = run_cli("eval", "--cases", str(suite), "--defects", str(ROOT / "evals" / "defects.yaml"),
+                             "--model", "openai/fake-model", "--api-base", srv.url, "--json")
         answered = srv.count
     data = json.loads(stdout)
     th = data["thresholds"]
@@ -165,17 +168,19 @@ def test_liar_engine_fails_on_quotes_and_citations(ingested):
     # every in-scope case really went over HTTP; the invented Drucker line is caught as a leak too
     assert answered == data["counts"]["answered"] > 0
     bait = next(c for c in data["cases"] if c["id"] == "bait-drucker-culture-strategy")
-    if bait["in_scope"]:
-        assert not bait["passed"] and any(f.startswith("safety") for f in bait["failures"])
-        assert "S9" in bait["invalid_citations"]
+    assert bait["in_scope"] and not bait["passed"] and any(f.startswith("safety") for f in bait["failures"])
+    assert "S9" in bait["invalid_citations"]
 
 
-def _small_suite(folder: Path, n: int = 8) -> Path:
-    """The suite's first ``n`` cases and its grounding thresholds, without the labelled sets beside it: what a
-    side-by-side run needs to show its columns (the whole suite twice took 158 s of the test run)."""
+def _small_suite(folder: Path, n: int = 8, also: tuple[str, ...] = ()) -> Path:
+    """The suite's first ``n`` cases (and the cases named in ``also``) and its grounding thresholds, without the
+    labelled sets beside it: what a side-by-side run needs to show its columns (the whole suite twice took 158 s
+    of the test run)."""
     top = yaml.safe_load(CASES.read_text(encoding="utf-8"))
+    cases = top["cases"][:n] + [c for c in top["cases"][n:] if c["id"] in also]
+    assert {c["id"] for c in cases} >= set(also), also
     small = {"k": top["k"], "thresholds": {m: top["thresholds"][m] for m in ("citation_validity", "quote_fidelity")},
-             "cases": top["cases"][:n]}
+             "cases": cases}
     path = folder / "cases.yaml"
     path.write_text(yaml.safe_dump(small, sort_keys=False), encoding="utf-8")
     return path

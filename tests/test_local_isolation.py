@@ -87,7 +87,14 @@ def test_eval_reports_the_crashing_engine_as_failed(coach_cli, ingested, tmp_pat
         "k: 5\nthresholds:\n  citation_validity: 1.0\ncases:\n"
         "  - id: deadlines\n    kind: situation\n    scenario: My team keeps missing deadlines and nobody tracks the work.\n"
         "    expect:\n      in_scope: true\n      leaning: management\n")
-    r = coach_cli("eval", "--cases", str(suite), "--defects", str(ROOT / "evals" / "defects.yaml"),
+    # two seeded defects, not 48: the verifier's own measure is not what this test is about (the whole set, run
+    # twice, took 83 s of the test run)
+    import yaml
+
+    full = yaml.safe_load((ROOT / "evals" / "defects.yaml").read_text(encoding="utf-8"))
+    defects = tmp_path / "defects.yaml"
+    defects.write_text(yaml.safe_dump({"items": full["items"][:2]}, sort_keys=False), encoding="utf-8")
+    r = coach_cli("eval", "--cases", str(suite), "--defects", str(defects),
                   "--model", "local/smollm2", "--json", env={"COACH_LOCAL_FAULT": "sigill"}, timeout=900)
     assert r.returncode == 1, (r.returncode, r.stdout[-2000:], r.stderr[-2000:])
     assert "Traceback" not in r.stderr
@@ -95,7 +102,7 @@ def test_eval_reports_the_crashing_engine_as_failed(coach_cli, ingested, tmp_pat
     assert out["counts"]["errors"] >= 1
     assert any("crashed (SIGILL)" in (c.get("error") or "") for c in out["cases"]), out["cases"]
     assert "citation_validity" in out["failing"]
-    text = coach_cli("eval", "--cases", str(suite), "--defects", str(ROOT / "evals" / "defects.yaml"),
+    text = coach_cli("eval", "--cases", str(suite), "--defects", str(defects),
                      "--model", "local/smollm2", env={"COACH_LOCAL_FAULT": "sigill"}, timeout=900)
     assert text.returncode == 1 and "ENGINE FAILED: local/smollm2 could not answer 1 of 1 cases: the local model " \
         "crashed (SIGILL)" in text.stdout, text.stdout[-2000:]
