@@ -353,6 +353,15 @@ def test_a_team_leader_is_a_job_title_not_the_leadership_role():
     assert [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
 
 
+def test_a_passage_clause_naming_both_roles_speaks_of_its_first_role_not_a_job_title():
+    """The roles of a clause and its subject are read from the same role nouns: a title ("shift leaders") before
+    the subject is neither."""
+    from coach.checks.reversals import _passage_clauses
+
+    (_, roles), = _passage_clauses("Our shift leaders say managers plan the rota that the leadership sets.")
+    assert roles == {"management"}
+
+
 def test_letting_each_do_it_their_way_turns_round_a_passage_on_time_and_budget():
     """"Let each department book the sequencer in whatever way suits it" against "getting work done on time, on
     budget and on target" (an r13 tune reversal the hands-off rule missed: the passage named nothing it knew to hold)."""

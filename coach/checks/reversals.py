@@ -161,9 +161,14 @@ _TITLE_BEFORE = re.compile(r"\b(?:team|shift|line|store|project|group|crew|site|
                            r"assistant|squad|kitchen|duty)\s+$", re.I)
 
 
+def _role_nouns(text: str) -> list[re.Match]:
+    """The roles named as nouns, in order, job titles left out: what both the roles of a clause and its subject
+    (the first of them) are read from."""
+    return [m for m in _ROLE_NOUN.finditer(text) if not _TITLE_BEFORE.search(text, 0, m.start())]
+
+
 def _role_of(text: str) -> set[str]:
-    return {"management" if m.group(1) else "leadership" for m in _ROLE_NOUN.finditer(text)
-            if not _TITLE_BEFORE.search(text[:m.start()])}
+    return {"management" if m.group(1) else "leadership" for m in _role_nouns(text)}
 
 
 @lru_cache(maxsize=512)
@@ -184,8 +189,8 @@ def _passage_clauses(passage: str) -> tuple[tuple[frozenset[str], frozenset[str]
         around = named if len(named) == 1 else (set() if named else current)
         for clause, roles in clauses:
             if len(roles) > 1:   # "It's the manager's job to oversee … set forth by the leadership": its subject
-                first = _ROLE_NOUN.search(clause)
-                roles = {"management" if first and first.group(1) else "leadership"}
+                first = _role_nouns(clause)[0]
+                roles = {"management" if first.group(1) else "leadership"}
             out.append((frozenset(content_stems(_ROLE_NOUN_WORD.sub(" ", clause))), frozenset(roles or around)))
         current = around
     return tuple(out)
