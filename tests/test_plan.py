@@ -201,10 +201,17 @@ def test_an_answer_with_no_step_says_so_in_words_the_checker_passes(answers):
     ("I manage our six instruments in the core facility with two technicians.", "your technicians"),
     ("My six instruments are booked out weeks ahead and the users complain.", None),
     ("Our customers complain that the orders are late.", None),
+    # a held-out furniture workshop's steps spoke to "your buyers" (its customers) as if they were its carvers
+    ("15 people, mostly carvers. Before, our buyers from France and Netherlands buy the traditional style.", None),
+    ("My boss wants a weekly tracker, and my six drivers wait at the gate.", "your six drivers"),
+    ("My two team leads spend all day firefighting.", "your two team leads"),
+    ("We've grown from me and my brother to twenty-five people, and it's chaos.", None),
+    ("Our bottling line changeovers take anywhere from 40 minutes to 3 hours.", None),
 ])
 def test_a_step_names_the_managers_people_never_their_things(text, people):
     """A step form's {people} slot is filled from the situation: "ask your six instruments what motivates them"
-    came from "my six instruments" (a plural that ends like a role's)."""
+    came from "my six instruments" (a plural that ends like a role's); "my boss wants" was read as people, and
+    "my two team leads" was cut to "your two team"."""
     from coach.plan.words import people_of
 
     assert people_of(text) == people

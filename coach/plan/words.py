@@ -16,8 +16,13 @@ from ..common.words import alternation, word_list
 _GROUP = alternation(__file__, "groups")  # what a manager calls their people: coach/plan/words.yaml
 _PLURAL_ROLE = r"[a-z]+(?:ers|ors|ists|ants|ents|ians|ees|ics|eons|ives|ards)"
 _NOT_PEOPLE = set(word_list(__file__, "not_people"))
-_MODIFIER = r"(?!(?:is|are|was|were|be|been|have|has|had|and|but|or|who|that|which|do|does|did|not|so|too|very)\b)[a-z-]+\s+"
-_PEOPLE = re.compile(r"\b(?:my|our)\s+((?:" + _MODIFIER + r"){0,3}?(?:" + _GROUP + r"|" + _PLURAL_ROLE + r"))\b", re.I)
+# a word before the group's name ("my two senior *engineers*"): not a verb or a preposition, or "my boss wants",
+# "my co-founder says people" and "from me and my brother to twenty-five people" read as people
+_MODIFIER = (r"(?!(?:is|are|was|were|be|been|have|has|had|and|but|or|who|that|which|do|does|did|not|so|too|very|"
+             r"says|said|wants|thinks|tells|told|asks|asked|to|of|in|for|with|from|at|on|by|about|than)\b)[a-z-]+\s+")
+_HEAD = r"(?:" + _GROUP + r"|" + _PLURAL_ROLE + r")"
+_PEOPLE = re.compile(r"\b(?:my|our)\s+((?:" + _MODIFIER + r"){0,3}?" + _HEAD + r")\b", re.I)
+_NEXT_HEAD = re.compile(r"\s+(" + _HEAD + r")\b", re.I)
 
 
 # counted or named as a group without "my": "12 pickers", "four store managers", "the pickers are idle"
@@ -32,6 +37,9 @@ def people_of(text: str) -> str | None:
     "your pickers"), or None."""
     for m in _PEOPLE.finditer(text):
         phrase = m.group(1).strip()
+        nxt = _NEXT_HEAD.match(text, m.end())
+        if nxt and nxt.group(1).lower() not in _NOT_PEOPLE:  # the whole name: "my two team leads", not "my two team"
+            phrase += " " + nxt.group(1)
         head = phrase.split()[-1].lower()
         if head in _NOT_PEOPLE:
             continue
