@@ -74,10 +74,14 @@ def examples(split: str = "train") -> tuple[list[str], list[int], list[str]]:
 
 
 def fit(texts: list[str], labels: list[int], vecs, C: float = C_SCOPE, weight: float = WORDS_WEIGHT) -> dict:
+    from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
     lexicon = Lexicon.fit(texts, weight=weight)
-    clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(_features(vecs, texts, lexicon), labels)
+    # sparse: a text uses a few of the lexicon's thousands of terms (the solver's products over a dense matrix
+    # were most of a training, as in training.need_fit.direct_matrix)
+    clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(
+        sparse.csr_matrix(_features(vecs, texts, lexicon)), labels)
     return {"coef": clf.coef_[0], "intercept": float(clf.intercept_[0]), "lexicon": lexicon}
 
 
