@@ -314,6 +314,19 @@ def test_the_coachs_verdict_and_its_lead_ins_are_not_claims_about_the_articles(s
     ("Leave each of them to decide what is expected and when to report back [S1].", True),
     ("Managers use 1-on-1s to let their reports set the expectations [S1].", True),
     ("Start by keeping a professional distance from what motivates and inspires your stylists [S1].", True),
+    # (r15, the r13 check parts' missed reversals) what is left to others is named, a duty kept to a minimum
+    ("A leader focuses on results, leaving what motivates and inspires their people to managers [S1].", True),
+    ("Managers leave the clear expectations to their teams and focus on the big picture [S1].", True),
+    ("A leader keeps coaching, mentoring and equipping to a minimum and lets results speak [S1].", True),
+    ("Leaders hold back appreciation for team members until the results are in [S1].", True),
+    ("The stylists, not managers, are the ones “creating clear expectations and holding their team accountable” [S1].",
+     True),
+    ("Managers set the direction and leave the things needed to achieve the goal to others [S1].", True),
+    ("Leaders set the direction and leave the things needed to achieve the goal to managers [S1].", False),
+    ("Leaders set the direction and leave the things needed to achieve the goal to others [S1].", False),
+    # faithful: a step that leaves the manager's own work to others, a minimum of something the passage never holds
+    ("Leave the Saturday rota to your two senior stylists for a month [S1].", False),
+    ("Keep the Monday meeting to a minimum: ten minutes, standing [S1].", False),
     # faithful: the roles where the passage puts them, a modifier, an empowering step beside an empowering passage
     ("Managers are “tacticians” who do the things needed to achieve the goal [S1].", False),
     ("A leader shows appreciation to team members [S1].", False),
@@ -329,6 +342,33 @@ def test_a_role_swap_in_the_articles_words_and_a_handed_off_duty_are_reversals(s
                "and inspires their people.")
     src = Source(id="S1", doc_id="d", title="t", author=None, text=passage, score=1.0)
     r = verify_answer(sentence, [src], scenario=SALON)
+    bad = [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
+    assert bool(bad) is reversed_, bad
+
+
+@pytest.mark.parametrize("sentence,reversed_", [
+    ("A leader leaves the personal development of each individual to managers and focuses on the big picture [S1].",
+     True),
+    ("Managers set the vision themselves and leave the moving parts to their teams [S2].", True),
+    ("The people doing the work, not managers, are responsible for “creating, implementing and monitoring the "
+     "processes” [S3].", True),
+    # faithful: the passage's own role keeps it, or it goes to the role the passage gives it to
+    ("A leader focuses on the personal development of each individual and team [S1].", False),
+    ("As the owner, leave all of the moving parts to your managers [S2].", False),
+    ("Managers are responsible for “creating, implementing and monitoring the processes” [S3].", False),
+])
+def test_what_a_claim_leaves_to_others_is_read_against_who_the_passage_gives_it(sentence, reversed_):
+    """Issue 28 (r15, the r13 check parts' missed reversals): the thing handed over is named ("leaves the personal
+    development of each individual to managers"), so it is compared with the passage sentence that holds it and
+    with the role that sentence gives it to; a role's work given to "the people doing the work, not managers"."""
+    texts = ["A leader also focuses on the personal development of each individual and team, working to foster the "
+             "communication and feedback needed.",
+             "Managers are tacticians who do the things that need to be done. Through this process they manage all of "
+             "the moving parts toward a vision that has been established by the leaders of the organization.",
+             "It is the responsibility of managers to be creating, implementing and monitoring the processes that will "
+             "produce success."]
+    srcs = [Source(id=f"S{i}", doc_id="d", title="t", author=None, text=t, score=1.0) for i, t in enumerate(texts, 1)]
+    r = verify_answer(sentence, srcs, scenario=SALON)
     bad = [p.reason for s in r.checks.sentences for p in s.parts if not p.ok]
     assert bool(bad) is reversed_, bad
 

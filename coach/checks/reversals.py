@@ -5,8 +5,10 @@ suggestions) because these are the checker's word-level tests of polarity, with 
 ``coach.checks.tuning`` (ASIDE_*, NEGATED_*, ROLE_*), measured on the reversals of evals/coaching_answers.jsonl,
 evals/coaching_mistakes_more.jsonl and evals/claims_fresh.jsonl. Four shapes have no "not" to find: a role given
 the other role's idea by meaning (``role_swapped_idea``) or in the passage's own words (``role_swapped_words``),
-a role's work denied to it ("…, not managers"), and advice that hands off what the passage says to hold
-(``hands_off``: "leave expectations open", "let each of them decide").
+a role's work denied to it ("…, not managers", "the people doing the work, not managers, are responsible for …"), and
+advice that hands off what the passage says to hold (``hands_off``: "leave expectations open", "let each of them
+decide", "leaves the personal development of each individual to managers"); a duty "kept to a minimum" or "held back"
+is set aside like one "rather than".
 """
 from __future__ import annotations
 
@@ -23,8 +25,11 @@ _SETS_ASIDE = re.compile(
     r"\b(?:not (?:from |about |by |through |with |on |in |to |the |a )?|rather than |instead of |no need to |never |"
     r"don['’]t |do not |avoid(?:s|ed|ing)? |without |less (?:about )?|not the |isn['’]t |aren['’]t |"
     r"better kept |shouldn['’]t |should not |more than |(?:caution|warn|advise)s? against |"
-    r"keep(?:s|ing)? (?:a |your |some )?(?:\w+ )?distance from |stay(?:s|ing)? out of )((?:(?![,.;:!?]).){6,90})",
+    r"keep(?:s|ing)? (?:a |your |some )?(?:\w+ )?distance from |stay(?:s|ing)? out of |hold(?:s|ing)? back (?:on )?|"
+    r"withh[eo]ld(?:s|ing)? |cut(?:s|ting)? back on )((?:(?![,.;:!?]).){6,90})",
     re.I)
+# "keeps communication and feedback to a minimum": what is kept down is set aside too
+_MINIMUM = re.compile(r"\bkeep(?:s|ing)?\s+((?:(?![.;:!?]).){6,60}?)\s+to a minimum\b", re.I)
 # a series set aside, "A, B and C" (no comma before the "and": ", and what is needed is …" starts a clause of its own)
 _SETS_ASIDE_LIST = re.compile(r"\b(?:rather than|instead of)\s+((?:[^,.;:!?\[]{1,40},\s*){1,4}[^,.;:!?\[]{1,40}?\s(?:and|or)\s+"
                               r"[^,.;:!?\[]{1,60})", re.I)
@@ -34,6 +39,9 @@ _LATER = re.compile(r"((?:(?![,.;:!?]).){6,90}?)\s+(?:can wait|can be left|comes
 # one role's work given to the other: "… is the job of the leaders who set it, not of the managers"
 _ROLE_DENIED = re.compile(r"\b(leaders?|managers?|leadership|management)\b.{3,120}?\bnot (?:of |for |to |by |with )?(?:the |a )?"
                           r"(leaders?|managers?|leadership|management)\b", re.I)
+
+
+_NOT_THE_ROLE = re.compile(r",\s*not\s+(?:the\s+|their\s+|your\s+)?(leaders?|managers?|leadership|management)\s*,", re.I)
 
 
 _BRITISH = re.compile(r"\b(organ|priorit|recogn|real|standard|special|emphas|minim|maxim|util|central|optim|categor|"
@@ -64,10 +72,11 @@ def sets_aside(claim: str, passages: list[str]) -> str | None:
 
     content_stems = _stems  # noqa: N806 (spelling-insensitive, below)
 
-    claim = QUOTE.sub(" ", claim)  # quoted words are checked as quotations: a quote may hold its own "not"
+    raw, claim = claim, QUOTE.sub(" ", claim)  # quoted words are checked as quotations: a quote may hold its own "not"
     # what is set aside, to the first comma, or on through a list ("rather than through coaching, mentoring and
     # equipping people"): the same test on both readings
-    aside = [m.group(1) for m in list(_SETS_ASIDE.finditer(claim)) + list(_LATER.finditer(claim))]
+    aside = [m.group(1) for m in list(_SETS_ASIDE.finditer(claim)) + list(_LATER.finditer(claim))
+             + list(_MINIMUM.finditer(claim))]
     aside += [m.group(1) for m in _SETS_ASIDE_LIST.finditer(claim) if m.group(1) not in aside]
     for found in aside:
         x = content_stems(found)
@@ -105,6 +114,16 @@ def sets_aside(claim: str, passages: list[str]) -> str | None:
             for sent in split_sentences(p):
                 if denied in sent.lower() and len(said & content_stems(sent)) >= tuning.ASIDE_MIN_WORDS:
                     return f"it gives the {swap.group(1)}' work to the other role: the passage says “{sent[:80]}”"
+    # the role's work given to someone else: "the people doing the work, not managers, are responsible for …"
+    aside = _NOT_THE_ROLE.search(claim)
+    if aside:
+        denied = aside.group(1)[:4].lower()
+        said = content_stems(raw) - {"manag", "leade", "lead"}   # a quotation of the role's work counts here
+        for p in passages:
+            for sent in split_sentences(p):
+                if denied in sent.lower() and not NEGATED.search(sent) \
+                        and len(said & content_stems(sent)) >= tuning.NEGATED_MIN_WORDS:
+                    return f"it takes from {aside.group(1)} what the passage gives them: “{sent[:80]}”"
     return None
 
 
@@ -241,10 +260,51 @@ _HELD = re.compile(r"\b(?:expectations?|accountab\w*|process(?:es)?|procedures?|
 _LETTING = re.compile(r"\b(?:empower\w*|let others|delegat\w*|autonom\w*|ownership|own decisions)\b", re.I)
 
 
+# "leaves the personal development of each individual to managers", "leave the specific work to their teams": what
+# is handed over is named, so it is compared with the passage's words (the passage's quoted words count: a claim may
+# hand over a quotation)
+_LEAVES_X_TO = re.compile(r"\bleav(?:e|es|ing)\s+((?:[\w'’“”\"-]+\s+){1,10}?)to\s+(?:the |their |your |his |her |its |"
+                          r"each |every |other |someone |somebody )?(others?|managers?|leaders?|teams?|staff|people|"
+                          r"them|individuals?|analysts|employees|workers|members)\b", re.I)
+
+
+def _left_to_others(claim: str, passages: list[str]) -> str | None:
+    """The named thing a claim leaves to others, held by an affirmative passage sentence that does not itself speak
+    of letting others act: a reversal. Not when the passage gives it to another role than the claim's subject, or to
+    the role it is left to ("leaders leave the specific work to managers" is what the passages say)."""
+    from ..common.text import split_sentences
+
+    for m in _LEAVES_X_TO.finditer(claim):
+        x = _stems(m.group(1))
+        if len(x) < tuning.ASIDE_MIN_WORDS:
+            continue
+        subject, given_to = _role_of(claim[:m.start()]), _role_of(m.group(2))
+        for p in passages:
+            before = ""
+            for sent in split_sentences(p):
+                common = len(x & _stems(sent))
+                named, before = _role_of(sent) | _role_of(before), sent   # with the sentence before: "they manage …"
+                if common < tuning.ASIDE_MIN_WORDS or common / len(x) < tuning.ASIDE_OVERLAP \
+                        or NEGATED.search(sent) or _LETTING.search(sent):
+                    continue
+                # the role the passage sentence gives it to: its subject ("Managers are tacticians who …"); a role
+                # named later ("… a vision established by the leaders") is not who holds it
+                held_by = _role_of(_ROLE_SUBJECT.match(sent).group(0)) if _ROLE_SUBJECT.match(sent) else set()
+                if (given_to & named) or (subject and held_by and not subject & held_by):
+                    continue
+                return f"it leaves to others what the passage holds: “{sent[:90]}”"
+    return None
+
+
 def hands_off(claim: str, passages: list[str]) -> str | None:
     """A reversal without a "not": the claim leaves to others what its cited passage says to hold."""
+    if not passages:
+        return None
+    named = _left_to_others(claim, passages)
+    if named:
+        return named
     m = _HANDS_OFF.search(QUOTE.sub(" ", claim))
-    if not m or not passages:
+    if not m:
         return None
     text = " ".join(passages)
     held = _HELD.search(text)
