@@ -115,15 +115,15 @@ def sets_aside(claim: str, passages: list[str]) -> str | None:
                 if denied in sent.lower() and len(said & content_stems(sent)) >= tuning.ASIDE_MIN_WORDS:
                     return f"it gives the {swap.group(1)}' work to the other role: the passage says “{sent[:80]}”"
     # the role's work given to someone else: "the people doing the work, not managers, are responsible for …"
-    aside = _NOT_THE_ROLE.search(claim)
-    if aside:
-        denied = aside.group(1)[:4].lower()
+    taken = _NOT_THE_ROLE.search(claim)
+    if taken:
+        denied = taken.group(1)[:4].lower()
         said = content_stems(raw) - {"manag", "leade", "lead"}   # a quotation of the role's work counts here
         for p in passages:
             for sent in split_sentences(p):
                 if denied in sent.lower() and not NEGATED.search(sent) \
                         and len(said & content_stems(sent)) >= tuning.NEGATED_MIN_WORDS:
-                    return f"it takes from {aside.group(1)} what the passage gives them: “{sent[:80]}”"
+                    return f"it takes from {taken.group(1)} what the passage gives them: “{sent[:80]}”"
     return None
 
 
@@ -289,7 +289,8 @@ def _left_to_others(claim: str, passages: list[str]) -> str | None:
                     continue
                 # the role the passage sentence gives it to: its subject ("Managers are tacticians who …"); a role
                 # named later ("… a vision established by the leaders") is not who holds it
-                held_by = _role_of(_ROLE_SUBJECT.match(sent).group(0)) if _ROLE_SUBJECT.match(sent) else set()
+                lead = _ROLE_SUBJECT.match(sent)
+                held_by = _role_of(lead.group(0)) if lead else set()
                 if (given_to & named) or (subject and held_by and not subject & held_by):
                     continue
                 return f"it leaves to others what the passage holds: “{sent[:90]}”"
