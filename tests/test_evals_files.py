@@ -135,13 +135,14 @@ def test_the_fresh_mistakes_sit_in_the_dev_answers_they_name():
 
 
 def test_the_fresh_faithful_answers_carry_their_mistakes_in_place():
-    """evals/claims_fresh.jsonl (training.claims_check --fresh): 88 faithful answers to situations.yaml dev prompts,
+    """evals/claims_fresh.jsonl (training.claims_check --fresh): 106 faithful answers to situations.yaml dev prompts,
     every sentence labelled ok, each with an invented fact and a reversal replacing one of its sentences."""
     from coach.common.text import sentence_spans
     from training.claims_check import FRESH
 
     rows = [json.loads(line) for line in FRESH.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(rows) == 88 and {r["writer"] for r in rows} == {f"r13-{x}" for x in "abcdef"}
+    assert len(rows) == 106 and {r["writer"] for r in rows} == {f"r13-{x}" for x in "abcdef"} | {"r15-a", "r15-b"}
+    assert len({r["id"] for r in rows}) == len(rows)   # each situation answered once
     dev = {c["id"] for c in yaml.safe_load((EVALS / "situations.yaml").read_text(encoding="utf-8"))["cases"]
            if c["split"] == "dev"}
     for r in rows:

@@ -6,15 +6,18 @@
     python -m training.claims_check --more     # fresh mistakes by a second writer in the dev answers: the tune half
                                                # (w9a's answers) and the check half (w9b's), each reported
 
-    python -m training.claims_check --fresh    # 88 more faithful answers (other situations) and 176 mistakes in them
+    python -m training.claims_check --fresh    # 106 more faithful answers (other situations) and 212 mistakes in them
 
-``evals/claims_fresh.jsonl`` (stop 35): a stand-in capable model answered the coach's recorded prompts for 88 dev
-situations of ``evals/situations.yaml`` (every sentence written to be faithful), and a second writer injected an
-invented fact and a reversal into each. Three parts: ``tune`` (writers r13-a, r13-b, 40 answers: the verdict, lead-in,
+``evals/claims_fresh.jsonl`` (stops 35 and 37): a stand-in capable model answered the coach's recorded prompts for
+106 dev situations of ``evals/situations.yaml`` (every sentence written to be faithful), and a second writer injected
+an invented fact and a reversal into each. Four parts: ``tune`` (writers r13-a, r13-b, 40 answers: the verdict, lead-in,
 proposing-clause and reversal rules were chosen on them) and ``check`` (r13-c, r13-d, 24 answers written after:
 their mistakes were measured once, never tuned on; their 8 faithful warnings then taught the indefinite-antecedent,
 indirect-question and "would" readings, so their faithful figure is tuned too) and ``check2`` (r13-e, r13-f, 24
-answers to 24 more situations, written after everything else: measured once at the end, never tuned on).
+answers to 24 more situations, written after everything else: measured once at the end, never tuned on; at stop 37
+its missed reversals taught the hand-over readings, so it is tuned too) and ``check3`` (stop 37: r15-a and r15-b
+answered the recorded prompts of the last 18 dev situations with a source, r15-c injected the mistakes; measured
+once, after every rule of that stop, never tuned on).
 
 ``evals/coaching_mistakes_more.jsonl``: 120 more single-sentence mistakes (an invented fact and a reversal in
 each of the 60 dev answers), written by a writer who never read the checker; the asides rule
@@ -57,7 +60,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--fresh", action="store_true", help="the faithful answers and mistakes of evals/claims_fresh.jsonl")
     args = ap.parse_args(argv)
     if args.fresh:
-        for part, writers in (("tune", ("r13-a", "r13-b")), ("check", ("r13-c", "r13-d")), ("check2", ("r13-e", "r13-f"))):
+        for part, writers in (("tune", ("r13-a", "r13-b")), ("check", ("r13-c", "r13-d")), ("check2", ("r13-e", "r13-f")),
+                              ("check3", ("r15-a", "r15-b"))):
             rep = measure([r for r in load(FRESH) if r["writer"] in writers], "fresh")
             print(part, json.dumps({k: rep.summary()[k] for k in ("faithful_warned", "answers_warned", "caught_by_kind",
                                                                   "mistakes_caught")}))
