@@ -180,6 +180,41 @@ def test_a_plan_is_weighed_by_what_kind_of_plan_it_is(ingested, scenario, verdic
     assert not [s for s in fb.checks.sentences if s.checked and not s.supported], fb.checks.sentences
 
 
+def test_a_need_that_shares_a_clause_with_the_plan_keeps_its_step(ingested):
+    """Issue 29's own shrinkage example, told in one breath ("Stock keeps going missing between delivery and shelf,
+    and I plan to give everyone an honesty talk on Monday"): the clause holding the plan was dropped whole as the
+    plan, so the answer had no step at all, said "the steps below" over none and was marked ⚠ twice."""
+    from coach.pipeline import reflect
+
+    fb = reflect("I run a hardware store with 9 staff. Stock keeps going missing between delivery and shelf, and I "
+                 "plan to give everyone an honesty talk on Monday. Is that the right first step?",
+                 model="extractive", store=ingested)
+    assert fb.plan.intended_action == "I plan to give everyone an honesty talk on Monday"
+    assert [st.need for st in fb.plan.steps][:1] == ["Stock keeps going missing between delivery and shelf"], fb.plan
+    assert not [s for s in fb.checks.sentences if s.checked and not s.supported], fb.checks.sentences
+
+
+def test_with_no_step_the_question_and_the_plan_promise_none(answers):
+    """With nothing close enough to answer from, the answer to the question and the word on the plan say so; they
+    had pointed to "the steps below" and "the questions at the end" over an empty plan, and were marked ⚠ as
+    claims of the articles."""
+    from coach.checks.answer import verify_answer
+    from coach.checks.support import Situation
+    from coach.corpus.practices import corpus_practices
+    from coach.plan.asks import answer_question, judge_action
+    from coach.reading.situation import read
+
+    fb = answers["hardware"]
+    practices, reading = corpus_practices(), read(fb.scenario)
+    said, cite = answer_question(fb.plan.question, [], practices, reading)
+    _verdict, why = judge_action(fb.plan.intended_action, [], practices, reading)
+    assert cite is None
+    for text in (said, why):
+        assert "below are" not in text and "at the end" not in text and "nothing in the sources" in text.lower()
+        res = verify_answer(text, fb.sources, situation=Situation.from_text(fb.scenario))
+        assert not [s for s in res.checks.sentences if s.checked and not s.supported], res.checks.sentences
+
+
 def test_an_answer_with_no_step_says_so_in_words_the_checker_passes(answers):
     """With no need close enough to a practice, the built-in answer says there is no step; the line had claimed
     what the articles hold ("The articles hold nothing that speaks to …") and was itself marked ⚠."""

@@ -7,6 +7,8 @@ the built-in engine renders it, a language model gets it as a scaffold (``coach.
 """
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING
 
 from ..corpus.practices import Practice, corpus_practices
@@ -20,6 +22,31 @@ if TYPE_CHECKING:
     from ..common.seams import Reading
 
 
+def _without_asks(c: "Clause", asked: list[str]) -> "Clause":
+    """A need with the manager's question or plan taken out of it, when the two share a clause ("Stock keeps going
+    missing between delivery and shelf, and I plan to give everyone an honesty talk on Monday"): the plan is
+    weighed as a plan, the rest is still a need. Dropping the whole clause left that situation with no step."""
+    from dataclasses import replace
+
+    from ..common.text import words
+    from ..embedding.cache import vectors
+
+    for a in asked:
+        if a in c.text and a != c.text:
+            rest = " ".join(c.text.replace(a, " ").split())
+            for _ in range(3):   # "…shelf, and ." -> "…shelf, and" -> "…shelf,"  -> "…shelf"
+                rest = _JOIN.sub("", rest.strip(" ,;:.-–—"))
+            if len(words(rest)) < MIN_NEED_WORDS:
+                return c
+            return replace(c, text=rest, vec=vectors([rest])[0])
+    return c
+
+
+MIN_NEED_WORDS = 4   # what is left of a clause once the ask is out must still say something on its own
+# the words that joined the ask to the need ("…, and I plan to …", "… so I want to …")
+_JOIN = re.compile(r"\s*\b(?:and|but|so|then)$", re.I)
+
+
 def needs_of(reading: "Reading", limit: int) -> list["Clause"]:
     """What the plan answers: the reading's needs (and what the manager names as one), quotable ones only;
     the manager's question and their own plan are answered as such, not as needs."""
@@ -28,7 +55,8 @@ def needs_of(reading: "Reading", limit: int) -> list["Clause"]:
     def is_ask(text: str) -> bool:
         return any(text in a or a in text for a in asked)
 
-    found = [c for c in reading.to_engage(limit) if c.quotable and c.vec is not None and not is_ask(c.text)]
+    found = [c for c in (_without_asks(c, asked) for c in reading.to_engage(limit))
+             if c.quotable and c.vec is not None and not is_ask(c.text)]
     if found:
         return found
     # nothing read as going wrong but the plan itself ("we're at 6 out of 30 … I'm going to put it in their

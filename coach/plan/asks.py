@@ -82,7 +82,8 @@ def judge_action(action: str, chosen: list[Chosen], practices: list["Practice"],
     first = _first(chosen)
     what = quote_short(action)
     if first is None:
-        return v, f"You plan {what}: the steps below are what the articles suggest beside it."
+        # no step to point to: say so, not "the steps below" over an empty list (the hardware store, issue 29)
+        return v, f"You plan {what}: nothing in the sources came close enough to weigh it against, so it is not judged here."
     need = _need_phrase(first)
     if plan_kind is not None:
         why = plan_kind.why
@@ -120,8 +121,7 @@ def answer_question(question: str, chosen: list[Chosen], practices: list["Practi
     first = _first(chosen)
     cite = first.source_id if first else None
     if first is None:
-        return ("The articles do not speak to that question directly; the questions at the end may help you "
-                "decide."), None
+        return ("Nothing in the sources came close enough to answer it; the nearest are below for you to read."), None
     if _HOW.match(question) and " or " not in question.lower():
         return (f"{_need_phrase(first)[:1].upper()}{_need_phrase(first)[1:]}. The first step below is where to "
                 f"start, for {quote_short(first.need.text, 8)}."), cite
