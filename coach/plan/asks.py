@@ -92,7 +92,8 @@ def judge_action(action: str, chosen: list[Chosen], practices: list["Practice"],
         if v == "partly":
             return v, (f"Your plan, {what}, helps but will not be enough on its own: {why}. "
                        f"{need[:1].upper()}{need[1:]}; do the first step below as well.")
-        return v, (f"Your plan, {what}, will not reach the problem: {why}. {need[:1].upper()}{need[1:]}; start "
+        # the kind's reason says what such a plan does; here it is the use the plan has, not why it fails
+        return v, (f"Your plan, {what}, will not reach the problem. It has its use ({why}), but {need}; start "
                    f"with the first step below, and keep the plan for later if it still seems right.")
     one = next(iter(sides)) if len(sides) == 1 else "both"
     side = SIDE_WORK[one]
