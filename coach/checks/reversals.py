@@ -108,22 +108,31 @@ def sets_aside(claim: str, passages: list[str]) -> str | None:
                         return f"it turns round what the passage says: “{sent[:90]}”"
     swap = _ROLE_DENIED.search(claim)
     if swap and swap.group(1)[:4].lower() != swap.group(2)[:4].lower():
-        denied = swap.group(2)[:4].lower()
-        said = content_stems(claim) - {"manag", "leade", "lead"}
-        for p in passages:
-            for sent in split_sentences(p):
-                if denied in sent.lower() and len(said & content_stems(sent)) >= tuning.ASIDE_MIN_WORDS:
-                    return f"it gives the {swap.group(1)}' work to the other role: the passage says “{sent[:80]}”"
+        held = _role_sentence(swap.group(2), claim, passages, tuning.ASIDE_MIN_WORDS)
+        if held:
+            return f"it gives the {swap.group(1)}' work to the other role: the passage says “{held[:80]}”"
     # the role's work given to someone else: "the people doing the work, not managers, are responsible for …"
     taken = _NOT_THE_ROLE.search(claim)
     if taken:
-        denied = taken.group(1)[:4].lower()
-        said = content_stems(raw) - {"manag", "leade", "lead"}   # a quotation of the role's work counts here
-        for p in passages:
-            for sent in split_sentences(p):
-                if denied in sent.lower() and not NEGATED.search(sent) \
-                        and len(said & content_stems(sent)) >= tuning.NEGATED_MIN_WORDS:
-                    return f"it takes from {taken.group(1)} what the passage gives them: “{sent[:80]}”"
+        # a quotation of the role's work counts here; the passage must say it without a "not" of its own
+        held = _role_sentence(taken.group(1), raw, passages, tuning.NEGATED_MIN_WORDS, affirmative=True)
+        if held:
+            return f"it takes from {taken.group(1)} what the passage gives them: “{held[:80]}”"
+    return None
+
+
+def _role_sentence(role: str, claim: str, passages: list[str], min_words: int, affirmative: bool = False) -> str | None:
+    """The first passage sentence naming ``role`` that shares ``min_words`` of the claim's content words (the role
+    words left out), and, if ``affirmative``, has no "not" of its own: the work the passage gives that role."""
+    from ..common.text import split_sentences
+
+    denied = role[:4].lower()
+    said = _stems(claim) - {"manag", "leade", "lead"}
+    for p in passages:
+        for sent in split_sentences(p):
+            if denied in sent.lower() and not (affirmative and NEGATED.search(sent)) \
+                    and len(said & _stems(sent)) >= min_words:
+                return sent
     return None
 
 
@@ -282,8 +291,8 @@ def _left_to_others(claim: str, passages: list[str]) -> str | None:
         for p in passages:
             before = ""
             for sent in split_sentences(p):
+                prev, before = before, sent
                 common = len(x & _stems(sent))
-                named, before = _role_of(sent) | _role_of(before), sent   # with the sentence before: "they manage …"
                 if common < tuning.ASIDE_MIN_WORDS or common / len(x) < tuning.ASIDE_OVERLAP \
                         or NEGATED.search(sent) or _LETTING.search(sent):
                     continue
@@ -291,6 +300,7 @@ def _left_to_others(claim: str, passages: list[str]) -> str | None:
                 # named later ("… a vision established by the leaders") is not who holds it
                 lead = _ROLE_SUBJECT.match(sent)
                 held_by = _role_of(lead.group(0)) if lead else set()
+                named = _role_of(sent) | _role_of(prev)   # with the sentence before: "they manage …"
                 if (given_to & named) or (subject and held_by and not subject & held_by):
                     continue
                 return f"it leaves to others what the passage holds: “{sent[:90]}”"

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from ..common.seams import Reading
 
 
+MIN_NEED_WORDS = 4   # what is left of a clause once the ask is out must still say something on its own
+# the words that joined the ask to the need ("…, and I plan to …", "… so I want to …")
+_JOIN = re.compile(r"\s*\b(?:and|but|so|then)$", re.I)
+
+
 def _without_asks(c: "Clause", asked: list[str]) -> "Clause":
     """A need with the manager's question or plan taken out of it, when the two share a clause ("Stock keeps going
     missing between delivery and shelf, and I plan to give everyone an honesty talk on Monday"): the plan is
@@ -40,11 +45,6 @@ def _without_asks(c: "Clause", asked: list[str]) -> "Clause":
                 return c
             return replace(c, text=rest, vec=vectors([rest])[0])
     return c
-
-
-MIN_NEED_WORDS = 4   # what is left of a clause once the ask is out must still say something on its own
-# the words that joined the ask to the need ("…, and I plan to …", "… so I want to …")
-_JOIN = re.compile(r"\s*\b(?:and|but|so|then)$", re.I)
 
 
 def needs_of(reading: "Reading", limit: int) -> list["Clause"]:
